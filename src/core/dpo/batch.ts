@@ -1,0 +1,82 @@
+import { encodeText, EOS_ID, PAD_ID } from '../tokenizer/byte-tokenizer';
+import type { PreferencePair } from '../data/preference-pairs';
+
+/** A pair as token ids; each completion ends with EOS so the model learns to stop. */
+export interface TokenizedPair {
+  prompt: number[];
+  chosen: number[];
+  rejected: number[];
+}
+
+export interface TruncationLimits {
+  maxLength: number;
+  maxPromptLength: number;
+}
+
+/**
+ * Tokenizes and truncates as the DPO spec says: keep the *last* maxPromptLength prompt
+ * tokens, then cut each completion so prompt + completion ≤ maxLength. Returns null when
+ * the prompt alone leaves no room for a completion token (the caller counts those rows).
+ */
+export function tokenizePair(pair: PreferencePair, limits: TruncationLimits): TokenizedPair | null {
+  const promptIds = encodeText(pair.prompt);
+  const prompt = promptIds.slice(Math.max(0, promptIds.length - limits.maxPromptLength));
+  const room = limits.maxLength - prompt.length;
+  if (room < 1) return null;
+  const completion = (text: string) => [...encodeText(text), EOS_ID].slice(0, room);
+  return { prompt, chosen: completion(pair.chosen), rejected: completion(pair.rejected) };
+}
+
+export interface TokenizedDataset {
+  pairs: TokenizedPair[];
+  /** Rows whose prompt filled max length: dropped, as TRL drops them. */
+  dropped: number;
+}
+
+export function tokenizeDataset(pairs: readonly PreferencePair[], limits: TruncationLimits): TokenizedDataset {
+  const kept: TokenizedPair[] = [];
+  let dropped = 0;
+  for (const pair of pairs) {
+    const tokenized = tokenizePair(pair, limits);
+    if (tokenized) kept.push(tokenized);
+    else dropped++;
+  }
+  return { pairs: kept, dropped };
+}
+
+/**
+ * Host arrays for one DPO batch of B pairs as 2B rows, chosen rows first then rejected
+ * (one concatenated forward), right-padded to a fixed `length` so shapes never change.
+ * Row r holds prompt + completion; labels[r, t] is the token at t+1 and
+ * completionMask[r, t] is 1 exactly when that next token belongs to the completion.
+ */
+export interface DpoBatch {
+  rows: number;
+  length: number;
+  inputIds: Int32Array; // [2B, T]
+  labels: Int32Array; // [2B, T]
+  completionMask: Float32Array; // [2B, T]
+  /** Non-pad tokens in the batch, for tokens/s. */
+  tokenCount: number;
+}
+
+export function collateDpoBatch(pairs: readonly TokenizedPair[], length: number): DpoBatch {
+  const sequences = [...pairs.map((p) => [p.prompt, p.chosen]), ...pairs.map((p) => [p.prompt, p.rejected])];
+  const rows = sequences.length;
+  const inputIds = new Int32Array(rows * length).fill(PAD_ID);
+  const labels = new Int32Array(rows * length).fill(PAD_ID);
+  const completionMask = new Float32Array(rows * length);
+  let tokenCount = 0;
+  sequences.forEach(([prompt, completion], r) => {
+    const ids = [...prompt, ...completion];
+    if (ids.length > length) throw new Error(`sequence of ${ids.length} tokens exceeds the batch length ${length}`);
+    tokenCount += ids.length;
+    const base = r * length;
+    ids.forEach((id, t) => (inputIds[base + t] = id));
+    for (let t = 0; t + 1 < ids.length; t++) {
+      labels[base + t] = ids[t + 1];
+      if (t + 1 >= prompt.length) completionMask[base + t] = 1;
+    }
+  });
+  return { rows, length, inputIds, labels, completionMask, tokenCount };
+}

@@ -1,0 +1,87 @@
+import { unzipSync, zipSync } from 'fflate';
+import type { GptConfig } from '../model/config';
+import type { HostWeights } from '../model/gpt-weights';
+import { METRIC_NAMES, metricRow } from '../train/metrics';
+import { byteTokenizerConfigJson, byteTokenizerJson } from '../tokenizer/byte-tokenizer';
+import { gpt2ConfigJson, readGpt2Safetensors, writeGpt2Safetensors } from './hf-gpt2';
+
+/** What `run.json` records: enough to reproduce the run. */
+export interface RunInfo {
+  app: string;
+  version: string;
+  preset: string;
+  backend: string;
+  step: number;
+  settings: Record<string, unknown>;
+  dataset: { name: string; pairs: number };
+  createdAt: string;
+}
+
+export interface MetricsHistory {
+  steps: number[];
+  /** Row-major [steps × METRIC_COUNT]. */
+  values: ArrayLike<number>;
+}
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const json = (value: unknown) => encode(JSON.stringify(value, null, 2) + '\n');
+
+/** One JSON object per logged step, with TRL's metric names. */
+export function metricsJsonl(history: MetricsHistory): string {
+  return history.steps
+    .map((step, i) => JSON.stringify({ step, ...metricRow(history.values, i * METRIC_NAMES.length) }))
+    .join('\n')
+    .concat(history.steps.length > 0 ? '\n' : '');
+}
+
+/** The files of an export: a Hugging Face model folder plus the run's metrics and settings. */
+export function buildRunBundle(config: GptConfig, weights: HostWeights, history: MetricsHistory, run: RunInfo): Record<string, Uint8Array> {
+  return {
+    'model.safetensors': writeGpt2Safetensors(config, weights),
+    'config.json': json(gpt2ConfigJson(config)),
+    'tokenizer.json': json(byteTokenizerJson()),
+    'tokenizer_config.json': json(byteTokenizerConfigJson(config.nPositions)),
+    'metrics.jsonl': encode(metricsJsonl(history)),
+    'run.json': json(run),
+  };
+}
+
+export function zipBundle(files: Record<string, Uint8Array>): Uint8Array {
+  // safetensors barely compresses; storing it keeps export fast for big models.
+  return zipSync(Object.fromEntries(Object.entries(files).map(([name, data]) => [name, [data, { level: name.endsWith('.safetensors') ? 0 : 6 }]])));
+}
+
+export interface LoadedModel {
+  config: GptConfig;
+  weights: HostWeights;
+  run?: RunInfo;
+}
+
+function isZip(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
+/** Reloads an exported zip, or a bare model.safetensors (its config travels in its metadata). */
+export function loadModelFile(name: string, bytes: Uint8Array): LoadedModel {
+  if (!isZip(bytes)) return readGpt2Safetensors(bytes);
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes);
+  } catch (error) {
+    throw new Error(`${name}: not a readable zip (${(error as Error).message})`);
+  }
+  const find = (file: string) => Object.entries(files).find(([path]) => path === file || path.endsWith(`/${file}`))?.[1];
+  const weights = find('model.safetensors');
+  if (!weights) throw new Error(`${name}: the zip holds no model.safetensors`);
+  const configBytes = find('config.json');
+  const parse = (label: string, data: Uint8Array) => {
+    try {
+      return JSON.parse(new TextDecoder().decode(data));
+    } catch (error) {
+      throw new Error(`${name}: ${label} is not valid JSON (${(error as Error).message})`);
+    }
+  };
+  const loaded = readGpt2Safetensors(weights, configBytes ? parse('config.json', configBytes) : undefined);
+  const runBytes = find('run.json');
+  return { ...loaded, run: runBytes ? (parse('run.json', runBytes) as RunInfo) : undefined };
+}

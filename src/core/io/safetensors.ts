@@ -1,0 +1,129 @@
+/**
+ * The safetensors format, exactly as specified: 8 bytes little-endian u64 header length N,
+ * then N bytes of UTF-8 JSON {name: {dtype, shape, data_offsets: [begin, end]}, ...,
+ * "__metadata__": {string: string}} padded with spaces to a multiple of 8, then the data.
+ * The reader trusts nothing in the file: every length and offset is checked before use.
+ */
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'I64' | 'U8' | 'F64';
+
+const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F64: 8, I64: 8, F32: 4, I32: 4, F16: 2, BF16: 2, U8: 1 };
+
+export interface SafetensorsEntry {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** The tensor's raw little-endian bytes (a view into the file when read). */
+  bytes: Uint8Array;
+}
+
+export interface SafetensorsFile {
+  tensors: Map<string, SafetensorsEntry>;
+  metadata: Record<string, string>;
+}
+
+export class SafetensorsError extends Error {
+  constructor(message: string) {
+    super(`safetensors: ${message}`);
+    this.name = 'SafetensorsError';
+  }
+}
+
+/** Header cap: real headers are kilobytes; a hostile length must not allocate gigabytes. */
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+export function float32Entry(shape: number[], data: Float32Array): SafetensorsEntry {
+  return { dtype: 'F32', shape, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+export function writeSafetensors(tensors: Map<string, SafetensorsEntry>, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, entry] of tensors) {
+    header[name] = { dtype: entry.dtype, shape: entry.shape, data_offsets: [offset, offset + entry.bytes.byteLength] };
+    offset += entry.bytes.byteLength;
+  }
+  let json = JSON.stringify(header);
+  const encoded = new TextEncoder().encode(json);
+  const padded = Math.ceil(encoded.length / 8) * 8;
+  json += ' '.repeat(padded - encoded.length);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let cursor = 8 + headerBytes.length;
+  for (const entry of tensors.values()) {
+    out.set(entry.bytes, cursor);
+    cursor += entry.bytes.byteLength;
+  }
+  return out;
+}
+
+function parseHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataStart: number } {
+  if (bytes.byteLength < 8) throw new SafetensorsError(`file is ${bytes.byteLength} bytes, too short to hold a header length`);
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+  if (length > BigInt(bytes.byteLength - 8)) {
+    throw new SafetensorsError(`header length ${length} runs past the end of the ${bytes.byteLength}-byte file (truncated or not safetensors)`);
+  }
+  if (length > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(`header length ${length} is implausibly large`);
+  const headerLength = Number(length);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+  } catch (error) {
+    throw new SafetensorsError(`header is not valid UTF-8 JSON: ${(error as Error).message}`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError('header is not a JSON object');
+  return { header: header as Record<string, unknown>, dataStart: 8 + headerLength };
+}
+
+function parseMetadata(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SafetensorsError('__metadata__ must be an object of strings');
+  for (const [k, v] of Object.entries(value)) if (typeof v !== 'string') throw new SafetensorsError(`__metadata__.${k} must be a string`);
+  return value as Record<string, string>;
+}
+
+function parseEntry(name: string, raw: unknown, data: Uint8Array): SafetensorsEntry & { begin: number; end: number } {
+  const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  if (typeof info !== 'object' || info === null) throw new SafetensorsError(`tensor "${name}": entry is not an object`);
+  if (typeof info.dtype !== 'string' || !(info.dtype in DTYPE_BYTES)) throw new SafetensorsError(`tensor "${name}": unsupported dtype ${JSON.stringify(info.dtype)}`);
+  const dtype = info.dtype as SafetensorsDtype;
+  const shape = info.shape;
+  if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new SafetensorsError(`tensor "${name}": shape must be a list of non-negative integers`);
+  const offsets = info.data_offsets;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw new SafetensorsError(`tensor "${name}": data_offsets must be two non-negative integers`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end || end > data.byteLength) throw new SafetensorsError(`tensor "${name}": data_offsets [${begin}, ${end}] fall outside the ${data.byteLength} data bytes`);
+  const expected = shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_BYTES[dtype];
+  if (end - begin !== expected) throw new SafetensorsError(`tensor "${name}": shape [${shape}] of ${dtype} needs ${expected} bytes, data_offsets give ${end - begin}`);
+  return { dtype, shape: shape as number[], bytes: data.subarray(begin, end), begin, end };
+}
+
+export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const { header, dataStart } = parseHeader(bytes);
+  const data = bytes.subarray(dataStart);
+  const metadata = parseMetadata(header.__metadata__);
+  const entries = Object.entries(header)
+    .filter(([name]) => name !== '__metadata__')
+    .map(([name, raw]) => [name, parseEntry(name, raw, data)] as const);
+  // The spec requires the tensors to tile the data region exactly: no gaps, no overlaps.
+  const sorted = entries.map(([name, e]) => ({ name, begin: e.begin, end: e.end })).sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  for (const { name, begin, end } of sorted) {
+    if (begin !== cursor) throw new SafetensorsError(`tensor "${name}" starts at byte ${begin}, expected ${cursor} (overlapping or gapped data_offsets)`);
+    cursor = end;
+  }
+  if (cursor !== data.byteLength) throw new SafetensorsError(`data region is ${data.byteLength} bytes but the tensors cover ${cursor}`);
+  const tensors = new Map<string, SafetensorsEntry>();
+  for (const [name, { dtype, shape, bytes: tensorBytes }] of entries) tensors.set(name, { dtype, shape, bytes: tensorBytes });
+  return { tensors, metadata };
+}
+
+/** F32 tensor data as a Float32Array (copied, so alignment within the file never matters). */
+export function entryToFloat32(name: string, entry: SafetensorsEntry): Float32Array {
+  if (entry.dtype !== 'F32') throw new SafetensorsError(`tensor "${name}" is ${entry.dtype}; only F32 is read here`);
+  const copy = entry.bytes.slice();
+  return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+}

@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients; the training path needs them everywhere core runs.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { GptConfig } from './config';
+
+/** Weights by Hugging Face GPT-2 name: trainable variables (policy) or plain tensors (reference). */
+export type NamedWeights = Record<string, tf.Tensor>;
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/** GPT-2's "gelu_new": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+function geluTanh(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(0.044715, tf.pow(x, 3))), GELU_C);
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+/** LayerNorm over the last axis. x: [..., d] */
+function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
+}
+
+/** x: [N, d] @ w: [d, k] + b: [k] — GPT-2's Conv1D. */
+function conv1d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+}
+
+/**
+ * Additive causal mask [T, T]: 0 where a query may attend (key ≤ query), -1e9 elsewhere.
+ * Right padding needs nothing more: real tokens never see the pads that follow them.
+ */
+export function causalMask(length: number): tf.Tensor2D {
+  const data = new Float32Array(length * length);
+  for (let q = 0; q < length; q++) for (let k = q + 1; k < length; k++) data[q * length + k] = -1e9;
+  return tf.tensor2d(data, [length, length]);
+}
+
+/** [B, T, d] → [B, H, T, d/H] */
+function splitHeads(x: tf.Tensor, batch: number, length: number, heads: number): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [batch, length, heads, -1]), [0, 2, 1, 3]);
+}
+
+function attention(h: tf.Tensor2D, w: NamedWeights, p: string, c: GptConfig, batch: number, length: number, mask: tf.Tensor2D) {
+  const qkv = conv1d(h, w[`${p}attn.c_attn.weight`], w[`${p}attn.c_attn.bias`]);
+  const [q, k, v] = tf.split(qkv, 3, 1).map((t) => splitHeads(t, batch, length, c.nHead));
+  const headDim = c.nEmbd / c.nHead;
+  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim)), mask);
+  const context = tf.matMul(tf.softmax(scores), v); // [B, H, T, hd]
+  const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * length, c.nEmbd]);
+  return conv1d(merged as tf.Tensor2D, w[`${p}attn.c_proj.weight`], w[`${p}attn.c_proj.bias`]);
+}
+
+function mlp(h: tf.Tensor2D, w: NamedWeights, p: string) {
+  const hidden = geluTanh(conv1d(h, w[`${p}mlp.c_fc.weight`], w[`${p}mlp.c_fc.bias`]));
+  return conv1d(hidden as tf.Tensor2D, w[`${p}mlp.c_proj.weight`], w[`${p}mlp.c_proj.bias`]);
+}
+
+/**
+ * GPT-2 forward pass (pre-LayerNorm, learned positions, tied embeddings, no dropout).
+ * The token embedding is a one-hot matMul rather than a gather: the gather gradient needs
+ * UnsortedSegmentSum, which the wasm backend lacks, and for a byte vocabulary the matMul
+ * is as cheap.
+ * @param inputIds [B, T] int32
+ * @param mask [T, T] from `causalMask(T)`
+ * @returns logits [B, T, V]
+ */
+export function gptForward(weights: NamedWeights, config: GptConfig, inputIds: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [batch, length] = inputIds.shape;
+    const d = config.nEmbd;
+    const flatIds = tf.reshape(inputIds, [batch * length]) as tf.Tensor1D;
+    const oneHot = tf.cast(tf.oneHot(flatIds, config.vocabSize), 'float32') as tf.Tensor2D;
+    const tokens = tf.matMul(oneHot, weights['wte.weight'] as tf.Tensor2D);
+    const positions = tf.tile(tf.slice(weights['wpe.weight'], [0, 0], [length, d]), [batch, 1]);
+    let h = tf.add(tokens, positions) as tf.Tensor2D;
+    for (let i = 0; i < config.nLayer; i++) {
+      const p = `h.${i}.`;
+      const eps = config.layerNormEpsilon;
+      const a = layerNorm(h, weights[`${p}ln_1.weight`], weights[`${p}ln_1.bias`], eps) as tf.Tensor2D;
+      h = tf.add(h, attention(a, weights, p, config, batch, length, mask));
+      const m = layerNorm(h, weights[`${p}ln_2.weight`], weights[`${p}ln_2.bias`], eps) as tf.Tensor2D;
+      h = tf.add(h, mlp(m, weights, p));
+    }
+    const final = layerNorm(h, weights['ln_f.weight'], weights['ln_f.bias'], config.layerNormEpsilon) as tf.Tensor2D;
+    const logits = tf.matMul(final, weights['wte.weight'] as tf.Tensor2D, false, true);
+    return tf.reshape(logits, [batch, length, config.vocabSize]);
+  });
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'tools/**/*.test.ts'],
+    setupFiles: ['./vitest.setup.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+  },
+});
