@@ -21,6 +21,8 @@ export class DpoTrainer {
   private settings: DpoSettings;
   private mask: tf.Tensor2D;
   private pairs: TokenizedPair[] = [];
+  private source: readonly PreferencePair[] | null = null;
+  private tokenizedWith = '';
   private order: number[] = [];
   private cursor = 0;
   private readonly dataRng: SeededRandom;
@@ -54,28 +56,32 @@ export class DpoTrainer {
     return this.pairs.length;
   }
 
-  /** Tokenizes the dataset with the current length limits and validates the settings. */
+  /**
+   * Tokenizes the dataset with the current length limits and validates the settings
+   * against it. The data order restarts only when the data or the lengths changed.
+   */
   setDataset(pairs: readonly PreferencePair[]): void {
-    const tokenized = tokenizeDataset(pairs, this.settings);
-    this.pairs = tokenized.pairs;
-    this.droppedRows = tokenized.dropped;
-    this.order = [];
-    this.cursor = 0;
+    const limits = `${this.settings.maxLength}/${this.settings.maxPromptLength}`;
+    if (pairs !== this.source || limits !== this.tokenizedWith) {
+      const tokenized = tokenizeDataset(pairs, this.settings);
+      this.pairs = tokenized.pairs;
+      this.droppedRows = tokenized.dropped;
+      this.source = pairs;
+      this.tokenizedWith = limits;
+      this.order = [];
+      this.cursor = 0;
+    }
     validateSettings(this.settings, this.config, this.pairs.length);
   }
 
-  /** New settings between steps (β, learning rate, batch, lengths); the data is re-tokenized if lengths change. */
-  updateSettings(settings: DpoSettings, pairs: readonly PreferencePair[]): void {
+  /** New settings between steps (β, learning rate, batch, lengths); call setDataset after. */
+  updateSettings(settings: DpoSettings): void {
     validateSettings(settings, this.config);
-    const lengthsChanged = settings.maxLength !== this.settings.maxLength || settings.maxPromptLength !== this.settings.maxPromptLength;
-    this.settings = settings;
-    if (lengthsChanged) {
+    if (settings.maxLength !== this.settings.maxLength) {
       this.mask.dispose();
       this.mask = causalMask(settings.maxLength);
-      this.setDataset(pairs);
-    } else {
-      validateSettings(settings, this.config, this.pairs.length);
     }
+    this.settings = settings;
   }
 
   /** The next B pairs in a seeded per-epoch shuffle. */

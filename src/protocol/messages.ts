@@ -1,0 +1,88 @@
+/**
+ * The worker protocol: one table of requests (name → params → result) and a discriminated
+ * union of events. Shared by worker/ and client/; types only, no code that runs.
+ */
+import type { DpoSettings } from '../core/train/settings';
+import type { PresetName } from '../core/model/config';
+import type { PreferencePair, RowProblem } from '../core/data/preference-pairs';
+
+export const PROTOCOL_VERSION = 1;
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** e.g. "google swiftshader" for WebGPU; empty when the backend has no adapter. */
+  adapter: string;
+  /** Why each better backend was not used; empty when running on WebGPU. */
+  fallbackReasons: string[];
+}
+
+export interface ModelInfo {
+  preset: PresetName | 'custom';
+  parameters: number;
+  nLayer: number;
+  nEmbd: number;
+  nPositions: number;
+  /** Where the weights came from: "initialised (seed 42)" or a file name. */
+  source: string;
+  /** Training steps taken by these weights, when known. */
+  step: number;
+}
+
+export interface DatasetSummary {
+  name: string;
+  rows: number;
+  pairs: number;
+  problems: RowProblem[];
+  preview: PreferencePair[];
+}
+
+export interface RequestTable {
+  init: { params: { preset: PresetName; seed: number; backend?: BackendName }; result: { backend: BackendInfo; model: ModelInfo } };
+  loadDataset: { params: { name: string; bytes: ArrayBuffer }; result: DatasetSummary };
+  /** Runs `settings.steps` more steps; resolves when they are done or the run is stopped. */
+  start: { params: { settings: DpoSettings }; result: { step: number; stopped: boolean } };
+  stop: { params: Record<string, never>; result: { step: number } };
+  resetModel: { params: { preset: PresetName; seed: number }; result: ModelInfo };
+  exportWeights: { params: { settings: DpoSettings; appVersion: string }; result: { fileName: string; zip: ArrayBuffer } };
+  importWeights: { params: { name: string; bytes: ArrayBuffer }; result: ModelInfo };
+  sample: { params: { prompt: string; maxNewTokens: number }; result: { completion: string } };
+}
+
+export type RequestName = keyof RequestTable;
+export type Params<K extends RequestName> = RequestTable[K]['params'];
+export type Result<K extends RequestName> = RequestTable[K]['result'];
+
+export type Request = { [K in RequestName]: { v: typeof PROTOCOL_VERSION; id: number; type: K; params: Params<K> } }[RequestName];
+
+/** Errors cross as data so the UI can branch on `code`. */
+export interface WireError {
+  name: string;
+  message: string;
+  code: ErrorCode;
+  stack?: string;
+  /** The setting at fault, for code "bad-setting". */
+  field?: string;
+}
+
+export type ErrorCode = 'bad-setting' | 'no-dataset' | 'bad-file' | 'busy' | 'protocol' | 'internal';
+
+export type TrainingStatus = 'idle' | 'compiling' | 'training' | 'stopping';
+
+export type WorkerEvent =
+  | {
+      type: 'metrics';
+      /** Step numbers of the rows, [n]. */
+      steps: Int32Array;
+      /** Row-major [n × METRIC_COUNT] in METRIC_NAMES order. */
+      values: Float32Array;
+      stepsPerSecond: number;
+      tokensPerSecond: number;
+    }
+  | { type: 'status'; status: TrainingStatus; step: number; targetStep: number };
+
+export type WorkerMessage =
+  | { v: typeof PROTOCOL_VERSION; kind: 'response'; id: number; ok: true; result: unknown }
+  | { v: typeof PROTOCOL_VERSION; kind: 'response'; id: number; ok: false; error: WireError }
+  | { v: typeof PROTOCOL_VERSION; kind: 'event'; event: WorkerEvent };

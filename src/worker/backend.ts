@@ -1,0 +1,61 @@
+/**
+ * The one place that chooses a TF.js backend: webgpu, else webgl, else wasm, else cpu,
+ * recording why each better one was not used so the UI can say so.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { BackendInfo, BackendName } from '../protocol/messages';
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
+
+export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+interface GpuLike {
+  requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null>;
+}
+
+/** Asks for an adapter first, so "no WebGPU" comes with a reason a user can act on. */
+async function webgpuAdapter(): Promise<string> {
+  const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
+  if (!gpu) throw new Error('this browser exposes no WebGPU (navigator.gpu is missing; use a recent Chrome or Edge)');
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error('the browser found no WebGPU adapter (GPU blocklisted or disabled)');
+  const info = adapter.info ?? {};
+  return [info.vendor, info.architecture || info.description].filter(Boolean).join(' ') || 'unknown adapter';
+}
+
+async function tryBackend(name: BackendName): Promise<string> {
+  const adapter = name === 'webgpu' ? await webgpuAdapter() : '';
+  if (!(await tf.setBackend(name))) throw new Error('failed to initialise');
+  await tf.ready();
+  // A tiny op proves kernels actually run (a backend can initialise and still fail here).
+  const probe = tf.add(tf.scalar(1), tf.scalar(1));
+  const value = (await probe.data())[0];
+  probe.dispose();
+  if (value !== 2) throw new Error(`a test op returned ${value} instead of 2`);
+  return adapter;
+}
+
+/** @param only try just this backend (URL `?backend=`), failing with its reason */
+export async function selectBackend(only?: BackendName): Promise<BackendInfo> {
+  const fallbackReasons: string[] = [];
+  for (const name of only ? [only] : BACKEND_ORDER) {
+    try {
+      const adapter = await tryBackend(name);
+      return { backend: name, adapter, fallbackReasons };
+    } catch (error) {
+      fallbackReasons.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could start: ${fallbackReasons.join('; ')}`);
+}

@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { createHandler } from './handler';
+import { PROTOCOL_VERSION, type Request, type WorkerMessage } from '../protocol/messages';
+import { DEFAULT_SETTINGS } from '../core/train/settings';
+import { METRIC_COUNT } from '../core/train/metrics';
+import { loadModelFile } from '../core/io/run-bundle';
+
+/** The worker handler driven in Node through a fake port, on the cpu backend. */
+function harness() {
+  const messages: WorkerMessage[] = [];
+  const handle = createHandler({ postMessage: (m) => messages.push(m) }, async () => ({ backend: 'cpu', adapter: '', fallbackReasons: [] }));
+  let id = 0;
+  const call = async <T>(type: Request['type'], params: unknown): Promise<T> => {
+    const requestId = ++id;
+    await handle({ v: PROTOCOL_VERSION, id: requestId, type, params } as Request);
+    const response = messages.find((m) => m.kind === 'response' && m.id === requestId);
+    if (!response || response.kind !== 'response') throw new Error('no response');
+    if (!response.ok) throw Object.assign(new Error(response.error.message), response.error);
+    return response.result as T;
+  };
+  return { messages, call, handle };
+}
+
+const jsonl = (rows: object[]) => new TextEncoder().encode(rows.map((r) => JSON.stringify(r)).join('\n')).buffer as ArrayBuffer;
+const rows = Array.from({ length: 6 }, (_, i) => ({ prompt: `Q${i}:`, chosen: ` good ${i}`, rejected: ` bad ${i}` }));
+const settings = { ...DEFAULT_SETTINGS, batchSize: 2, maxLength: 32, maxPromptLength: 16, steps: 3 };
+
+describe('worker handler', () => {
+  it('trains, streams metric deltas, exports a zip that reloads', async () => {
+    const { messages, call } = harness();
+    await call('init', { preset: 'tiny', seed: 1 });
+    const summary = await call<{ pairs: number; problems: unknown[] }>('loadDataset', { name: 'd.jsonl', bytes: jsonl([...rows, { prompt: 'x' }]) });
+    expect(summary.pairs).toBe(6);
+    expect(summary.problems).toHaveLength(1);
+
+    const result = await call<{ step: number }>('start', { settings });
+    expect(result.step).toBe(3);
+    const metricEvents = messages.flatMap((m) => (m.kind === 'event' && m.event.type === 'metrics' ? [m.event] : []));
+    const steps = metricEvents.flatMap((e) => Array.from(e.steps));
+    expect(steps).toEqual([1, 2, 3]); // each step sent once: deltas, not history
+    expect(metricEvents.every((e) => e.values.length === e.steps.length * METRIC_COUNT)).toBe(true);
+    expect(metricEvents[0].values[0]).toBeCloseTo(Math.LN2, 5);
+
+    // Continue with a new β: the step count carries on.
+    expect((await call<{ step: number }>('start', { settings: { ...settings, beta: 0.5, steps: 2 } })).step).toBe(5);
+
+    const exported = await call<{ fileName: string; zip: ArrayBuffer }>('exportWeights', { settings, appVersion: 'test' });
+    expect(exported.fileName).toContain('step5');
+    const info = await call<{ step: number; source: string }>('importWeights', { name: exported.fileName, bytes: exported.zip });
+    expect(info.step).toBe(5);
+    expect(loadModelFile('x', new Uint8Array(exported.zip)).run?.settings).toMatchObject({ beta: 0.1 });
+  });
+
+  it('refuses bad settings with code and field, and keeps the dataset after a bad file', async () => {
+    const { call } = harness();
+    await call('init', { preset: 'tiny', seed: 1 });
+    await call('loadDataset', { name: 'd.jsonl', bytes: jsonl(rows) });
+    await expect(call('start', { settings: { ...settings, beta: 0 } })).rejects.toMatchObject({ code: 'bad-setting', field: 'beta' });
+    await expect(call('loadDataset', { name: 'bad.jsonl', bytes: jsonl([{ a: 1 }]) })).rejects.toMatchObject({ code: 'bad-file' });
+    expect((await call<{ step: number }>('start', { settings: { ...settings, steps: 1 } })).step).toBe(1);
+  });
+
+  it('stops between steps when asked', async () => {
+    const { call, handle } = harness();
+    await call('init', { preset: 'tiny', seed: 1 });
+    await call('loadDataset', { name: 'd.jsonl', bytes: jsonl(rows) });
+    const running = call<{ step: number; stopped: boolean }>('start', { settings: { ...settings, steps: 1000 } });
+    await new Promise((r) => setTimeout(r, 300));
+    await handle({ v: PROTOCOL_VERSION, id: 999, type: 'stop', params: {} });
+    const result = await running;
+    expect(result.stopped).toBe(true);
+    expect(result.step).toBeLessThan(1000);
+    expect(result.step).toBeGreaterThan(0);
+    expect(tf.getBackend()).toBe('cpu');
+  });
+});

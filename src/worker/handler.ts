@@ -1,0 +1,61 @@
+import { PROTOCOL_VERSION, type Params, type Request, type RequestName, type Result, type WorkerEvent, type WorkerMessage } from '../protocol/messages';
+import { selectBackend } from './backend';
+import { CodedError, toWireError } from './errors';
+import { TrainingSession } from './training-session';
+
+/** What the handler needs of a worker scope; tests pass a fake. */
+export interface WorkerPort {
+  postMessage(message: WorkerMessage, transfer?: Transferable[]): void;
+}
+
+type Handlers = { [K in RequestName]: (params: Params<K>) => Promise<Result<K>> | Result<K> };
+
+/** Buffers that can be handed over without a copy (the sender never reads them again). */
+function transferablesOf(value: unknown): Transferable[] {
+  if (value instanceof ArrayBuffer) return [value];
+  if (ArrayBuffer.isView(value)) return [value.buffer as ArrayBuffer];
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(transferablesOf);
+  return [];
+}
+
+/**
+ * Maps typed requests onto a TrainingSession. `init` must come first: it picks the backend.
+ * Requests are answered in any order (stop is answered while start is still running).
+ */
+export function createHandler(port: WorkerPort, chooseBackend = selectBackend): (request: Request) => Promise<void> {
+  let session: TrainingSession | null = null;
+  const emit = (event: WorkerEvent) => port.postMessage({ v: PROTOCOL_VERSION, kind: 'event', event }, transferablesOf(event));
+  const needSession = () => {
+    if (!session) throw new CodedError('protocol', 'the worker was not initialised');
+    return session;
+  };
+  const handlers: Handlers = {
+    init: async ({ preset, seed, backend }) => {
+      const info = await chooseBackend(backend);
+      session = new TrainingSession(info, emit);
+      return { backend: info, model: session.resetModel({ preset, seed }) };
+    },
+    loadDataset: (p) => needSession().loadDataset(p),
+    start: (p) => needSession().start(p),
+    stop: () => needSession().stop(),
+    resetModel: (p) => needSession().resetModel(p),
+    exportWeights: (p) => needSession().exportWeights(p),
+    importWeights: (p) => needSession().importWeights(p),
+    sample: (p) => needSession().sample(p),
+  };
+
+  return async (request) => {
+    const reply = (message: WorkerMessage, transfer: Transferable[] = []) => port.postMessage(message, transfer);
+    if (request?.v !== PROTOCOL_VERSION) {
+      reply({ v: PROTOCOL_VERSION, kind: 'response', id: request?.id ?? -1, ok: false, error: toWireError(new CodedError('protocol', `unsupported message version ${request?.v}`)) });
+      return;
+    }
+    try {
+      const handler = handlers[request.type] as (params: unknown) => Promise<unknown> | unknown;
+      const result = await handler(request.params);
+      reply({ v: PROTOCOL_VERSION, kind: 'response', id: request.id, ok: true, result }, transferablesOf(result));
+    } catch (error) {
+      reply({ v: PROTOCOL_VERSION, kind: 'response', id: request.id, ok: false, error: toWireError(error) });
+    }
+  };
+}
