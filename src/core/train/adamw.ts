@@ -65,7 +65,14 @@ export class AdamW {
   }
 }
 
-/** √(Σ‖g‖²) over all tensors. */
+/**
+ * √(Σ‖g‖²) over all tensors. Summed pairwise, not with tf.addN: WebGPU's AddN binds every
+ * input as a storage buffer, and past the device's limit (8 on many adapters) its pipeline
+ * is invalid and silently yields garbage.
+ */
 export function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.sqrt(tf.addN(tensors.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+  return tf.tidy(() => {
+    const squares = tensors.map((g) => tf.sum(tf.square(g)));
+    return tf.sqrt(squares.reduce((total, s) => tf.add(total, s))) as tf.Scalar;
+  });
 }

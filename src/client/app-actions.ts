@@ -1,0 +1,129 @@
+/**
+ * What the UI's buttons do: calls into the worker, results into the store. Components call
+ * these and read the store; none of them owns training logic.
+ */
+import { isPresetName, type PresetName } from '../core/model/config';
+import type { BackendName, WorkerEvent } from '../protocol/messages';
+import { useStore } from '../state/store';
+import { TrainerClient, WorkerError } from './trainer-client';
+
+export const APP_VERSION = '0.1.0';
+export const DEMO_DATASET_URL = 'demo/preferences.jsonl';
+export const SAMPLE_PROMPT = 'Review of Night Train:';
+
+let client: TrainerClient | null = null;
+
+function worker(): TrainerClient {
+  if (!client) throw new Error('the training worker has not started');
+  return client;
+}
+
+function routeEvent(event: WorkerEvent): void {
+  const store = useStore.getState();
+  if (event.type === 'metrics') store.appendMetrics(event.steps, event.values, event.stepsPerSecond, event.tokensPerSecond);
+  else store.setStatus(event.status, event.step, event.targetStep);
+}
+
+/** Runs `task`, showing its failure in the error banner instead of losing it. */
+async function guarded<T>(task: () => Promise<T>): Promise<T | undefined> {
+  try {
+    const result = await task();
+    return result;
+  } catch (error) {
+    const e = error as Error;
+    useStore.getState().setError(error instanceof WorkerError ? { message: e.message, code: error.code, field: error.field } : { message: e.message, code: 'client' });
+    return undefined;
+  }
+}
+
+export interface StartupOptions {
+  preset?: string | null;
+  backend?: string | null;
+}
+
+/** Starts the worker on the best backend and loads the built-in demo dataset. */
+export async function startApp(options: StartupOptions, spawn = TrainerClient.spawn): Promise<void> {
+  const store = useStore.getState();
+  if (options.preset && isPresetName(options.preset)) store.setPreset(options.preset);
+  client = spawn();
+  client.onEvent(routeEvent);
+  await guarded(async () => {
+    const { preset, settings } = useStore.getState();
+    const backend = (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === options.backend) as BackendName | undefined;
+    const init = await worker().call('init', { preset, seed: settings.seed, backend });
+    store.setBackend(init.backend);
+    store.setModel(init.model);
+    store.setStatus('idle');
+    const response = await fetch(DEMO_DATASET_URL);
+    if (!response.ok) throw new Error(`the built-in demo dataset could not be read (${response.status})`);
+    await loadDatasetBytes('demo: movie reviews (built in)', await response.arrayBuffer());
+  });
+}
+
+async function loadDatasetBytes(name: string, bytes: ArrayBuffer): Promise<void> {
+  const summary = await worker().call('loadDataset', { name, bytes }, [bytes]);
+  useStore.getState().setDataset(summary);
+}
+
+const MODEL_FILE = /\.(zip|safetensors)$/i;
+
+/** A dropped or picked file: model files reload weights, anything else is read as a dataset. */
+export async function openFile(file: File): Promise<void> {
+  useStore.getState().setError(null);
+  await guarded(async () => {
+    if (MODEL_FILE.test(file.name)) await importModel(file);
+    else await loadDatasetBytes(file.name, await file.arrayBuffer());
+  });
+}
+
+async function importModel(file: File): Promise<void> {
+  const model = await worker().call('importWeights', { name: file.name, bytes: await file.arrayBuffer() });
+  const store = useStore.getState();
+  store.setModel(model);
+  store.clearMetrics();
+  store.setSample(null);
+  if (model.preset !== 'custom') store.setPreset(model.preset);
+}
+
+export async function train(): Promise<void> {
+  const store = useStore.getState();
+  store.setError(null);
+  await guarded(() => worker().call('start', { settings: store.settings }));
+}
+
+export async function stop(): Promise<void> {
+  await guarded(() => worker().call('stop', {}));
+}
+
+export async function changePreset(preset: PresetName): Promise<void> {
+  const store = useStore.getState();
+  store.setError(null);
+  await guarded(async () => {
+    const model = await worker().call('resetModel', { preset, seed: store.settings.seed });
+    store.setPreset(preset);
+    store.setModel(model);
+    store.clearMetrics();
+    store.setSample(null);
+  });
+}
+
+export async function sampleModel(prompt = SAMPLE_PROMPT): Promise<void> {
+  await guarded(async () => {
+    const { completion } = await worker().call('sample', { prompt, maxNewTokens: 24 });
+    useStore.getState().setSample({ prompt, completion });
+  });
+}
+
+/** Zips in the worker; the page only wraps the bytes in a Blob and clicks a link. */
+export async function exportRun(): Promise<void> {
+  await guarded(async () => {
+    const { settings } = useStore.getState();
+    const { fileName, zip } = await worker().call('exportWeights', { settings, appVersion: APP_VERSION });
+    const url = URL.createObjectURL(new Blob([zip], { type: 'application/zip' }));
+    const link = Object.assign(document.createElement('a'), { href: url, download: fileName });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  });
+}

@@ -1,0 +1,13 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './ui/App';
+import { startApp } from './client/app-actions';
+import './ui/styles.css';
+
+const query = new URLSearchParams(window.location.search);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+void startApp({ preset: query.get('preset'), backend: query.get('backend') });

@@ -1,0 +1,45 @@
+import type { StateCreator } from 'zustand';
+import type { BackendInfo, DatasetSummary, ErrorCode, ModelInfo, TrainingStatus } from '../protocol/messages';
+
+export type SessionStatus = 'starting' | TrainingStatus;
+
+export interface AppError {
+  message: string;
+  code: ErrorCode | 'client';
+  field?: string;
+}
+
+export interface SessionSlice {
+  status: SessionStatus;
+  backend: BackendInfo | null;
+  model: ModelInfo | null;
+  dataset: DatasetSummary | null;
+  step: number;
+  targetStep: number;
+  error: AppError | null;
+  /** Greedy completion of the sample prompt by the current model. */
+  sample: { prompt: string; completion: string } | null;
+  setStatus(status: SessionStatus, step?: number, targetStep?: number): void;
+  setBackend(backend: BackendInfo): void;
+  setModel(model: ModelInfo): void;
+  setDataset(dataset: DatasetSummary): void;
+  setError(error: AppError | null): void;
+  setSample(sample: SessionSlice['sample']): void;
+}
+
+export const createSessionSlice: StateCreator<SessionSlice> = (set) => ({
+  status: 'starting',
+  backend: null,
+  model: null,
+  dataset: null,
+  step: 0,
+  targetStep: 0,
+  error: null,
+  sample: null,
+  setStatus: (status, step, targetStep) => set((s) => ({ status, step: step ?? s.step, targetStep: targetStep || s.targetStep })),
+  setBackend: (backend) => set({ backend }),
+  setModel: (model) => set({ model, step: model.step }),
+  setDataset: (dataset) => set({ dataset }),
+  setError: (error) => set({ error }),
+  setSample: (sample) => set({ sample }),
+});

@@ -1,0 +1,13 @@
+import { create } from 'zustand';
+import { createMetricsSlice, type MetricsSlice } from './metrics-slice';
+import { createSessionSlice, type SessionSlice } from './session-slice';
+import { createSettingsSlice, type SettingsSlice } from './settings-slice';
+
+export type AppState = MetricsSlice & SessionSlice & SettingsSlice;
+
+/** The one store; components read it through narrow selectors. */
+export const useStore = create<AppState>()((...a) => ({
+  ...createMetricsSlice(...a),
+  ...createSessionSlice(...a),
+  ...createSettingsSlice(...a),
+}));

@@ -1,0 +1,70 @@
+import { useState, type ChangeEvent } from 'react';
+import { openFile } from '../../client/app-actions';
+import { useStore } from '../../state/store';
+
+/** Drop or pick a JSONL file of {"prompt","chosen","rejected"} rows; shows what was read. */
+export function DatasetPanel() {
+  const dataset = useStore((s) => s.dataset);
+  const [over, setOver] = useState(false);
+  const onPick = (event: ChangeEvent<HTMLInputElement>) => {
+    for (const file of Array.from(event.target.files ?? [])) void openFile(file);
+    event.target.value = '';
+  };
+  return (
+    <section className="panel" aria-labelledby="dataset-title">
+      <h2 id="dataset-title">Preference data</h2>
+      <label
+        className={over ? 'drop-zone drop-over' : 'drop-zone'}
+        data-testid="dataset-drop"
+        onDragEnter={() => setOver(true)}
+        onDragLeave={() => setOver(false)}
+        onDrop={() => setOver(false)}
+      >
+        <span>
+          Drop a <code>.jsonl</code> file here or <u>choose one</u>
+        </span>
+        <small>one JSON object per line: prompt, chosen, rejected</small>
+        <input type="file" accept=".jsonl,.json,.txt,.zip,.safetensors" data-testid="dataset-input" onChange={onPick} className="visually-hidden" />
+      </label>
+      {dataset && (
+        <div className="dataset-summary" aria-live="polite">
+          <p>
+            <strong data-testid="dataset-count">{dataset.pairs}</strong> pairs from <em>{dataset.name}</em>
+            {dataset.problems.length > 0 && <> · {dataset.rows - dataset.pairs} rows skipped</>}
+          </p>
+          {dataset.problems.length > 0 && (
+            <details className="problems" data-testid="dataset-problems">
+              <summary>Rows that could not be used</summary>
+              <ul>
+                {dataset.problems.map((p) => (
+                  <li key={`${p.line}-${p.field}`}>
+                    line {p.line}, <code>{p.field}</code>: {p.message}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+          <table className="preview" data-testid="dataset-preview">
+            <caption className="visually-hidden">First rows</caption>
+            <thead>
+              <tr>
+                <th scope="col">prompt</th>
+                <th scope="col">chosen</th>
+                <th scope="col">rejected</th>
+              </tr>
+            </thead>
+            <tbody>
+              {dataset.preview.map((pair, i) => (
+                <tr key={i}>
+                  <td>{pair.prompt}</td>
+                  <td>{pair.chosen}</td>
+                  <td>{pair.rejected}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
