@@ -3,6 +3,7 @@
  * these and read the store; none of them owns training logic.
  */
 import { isPresetName, type PresetName } from '../core/model/config';
+import { sniffFileKind } from '../core/io/sniff-file';
 import type { BackendName, WorkerEvent } from '../protocol/messages';
 import { useStore } from '../state/store';
 import { TrainerClient, WorkerError } from './trainer-client';
@@ -65,19 +66,18 @@ async function loadDatasetBytes(name: string, bytes: ArrayBuffer): Promise<void>
   useStore.getState().setDataset(summary);
 }
 
-const MODEL_FILE = /\.(zip|safetensors)$/i;
-
-/** A dropped or picked file: model files reload weights, anything else is read as a dataset. */
+/** A dropped or picked file: an exported zip or safetensors reloads weights; text is a dataset. */
 export async function openFile(file: File): Promise<void> {
   useStore.getState().setError(null);
   await guarded(async () => {
-    if (MODEL_FILE.test(file.name)) await importModel(file);
-    else await loadDatasetBytes(file.name, await file.arrayBuffer());
+    const bytes = await file.arrayBuffer();
+    if (sniffFileKind(new Uint8Array(bytes)) === 'text') await loadDatasetBytes(file.name, bytes);
+    else await importModel(file.name, bytes);
   });
 }
 
-async function importModel(file: File): Promise<void> {
-  const model = await worker().call('importWeights', { name: file.name, bytes: await file.arrayBuffer() });
+async function importModel(name: string, bytes: ArrayBuffer): Promise<void> {
+  const model = await worker().call('importWeights', { name, bytes }, [bytes]);
   const store = useStore.getState();
   store.setModel(model);
   store.clearMetrics();

@@ -20,12 +20,11 @@ const FIELDS: FieldSpec[] = [
   { key: 'maxGradNorm', label: 'Gradient clip', help: 'Clip the global gradient norm to this (0 = off). TRL default: 1.', testId: 'settings-grad-clip', step: '0.1' },
 ];
 
-/** Every training setting with a one-line explanation; applied at the next press of Train. */
+/** Every training setting with a one-line explanation. Editable while training runs: applied at the next press of Train. */
 export function SettingsForm() {
   const settings = useStore((s) => s.settings);
   const update = useStore((s) => s.updateSettings);
   const errorField = useStore((s) => s.error?.field);
-  const running = useStore((s) => s.status !== 'idle');
   return (
     <section className="panel" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
@@ -38,7 +37,6 @@ export function SettingsForm() {
               step={f.step}
               value={Number.isNaN(settings[f.key]) ? '' : settings[f.key]}
               placeholder={String(DEFAULT_SETTINGS[f.key])}
-              disabled={running}
               data-testid={f.testId}
               aria-invalid={errorField === f.key}
               aria-describedby={`${f.testId}-help`}
