@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './main';
+import { loadModelFile } from '../core/io/run-bundle';
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+const DATA = 'e2e/fixtures/small-pairs.jsonl';
+
+describe('cli train', () => {
+  it('writes the export bundle and prints one JSON object on stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpo-cli-'));
+    const { code, stdout, stderr } = await cli('train', '--data', DATA, '--steps', '3', '--seed', '5', '--out', dir);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ out: dir, step: 3, pairs: 8 });
+    expect(stderr).toContain('step 3/3');
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'metrics.jsonl', 'model.safetensors', 'run.json', 'tokenizer.json', 'tokenizer_config.json']);
+    const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.map((m) => m.step)).toEqual([1, 2, 3]);
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toMatchObject({ step: 3, settings: { seed: 5, steps: 3 }, preset: 'tiny' });
+    expect(loadModelFile('model.safetensors', readFileSync(join(dir, 'model.safetensors'))).config.nLayer).toBe(2);
+  });
+
+  it('--steps 0 exports the starting model with the step-0 metrics of the first batch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpo-cli-'));
+    expect((await cli('train', '--data', DATA, '--steps', '0', '--out', dir)).code).toBe(0);
+    const [row, ...rest] = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rest).toHaveLength(0);
+    expect(row.step).toBe(0);
+    expect(row.loss).toBeCloseTo(Math.LN2, 6);
+    expect(row['rewards/margins']).toBe(0);
+  });
+
+  it('exits 2 with one line naming the problem', async () => {
+    const missing = await cli('train', '--data', 'no-such-file.jsonl', '--out', '/tmp/x');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: --data: cannot read no-such-file.jsonl/);
+    const beta = await cli('train', '--data', DATA, '--out', '/tmp/x', '--beta', '0');
+    expect(beta).toMatchObject({ code: 2, stdout: '' });
+    expect(beta.stderr).toContain('beta: must be a positive number');
+  });
+
+  it('--help lists every setting', async () => {
+    const { code, stdout } = await cli('train', '--help');
+    expect(code).toBe(0);
+    for (const flag of ['--beta', '--lr', '--batch-size', '--max-length', '--steps', '--seed', '--preset']) expect(stdout).toContain(flag);
+  });
+});
