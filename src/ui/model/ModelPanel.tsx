@@ -45,6 +45,7 @@ export function ModelPanel() {
         <button type="button" onClick={() => void sampleModel()} disabled={busy || !model} data-testid="model-sample">
           Complete a sample prompt
         </button>
+        <small className="hint">Greedy completion by the current weights. The built-in model starts untrained, so expect noise until it has seen text.</small>
         {sample && (
           <p aria-live="polite">
             <span className="sample-prompt">{sample.prompt}</span>
