@@ -20,9 +20,10 @@ describe('cli train', () => {
     const { code, stdout, stderr } = await cli('train', '--data', DATA, '--steps', '3', '--seed', '5', '--out', dir);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
-    expect(summary).toMatchObject({ out: dir, step: 3, pairs: 8 });
+    expect(summary).toMatchObject({ out: dir, step: 3, trainPairs: 7, evalPairs: 1 });
+    expect(summary.eval.eval_loss).toBeGreaterThan(0);
     expect(stderr).toContain('step 3/3');
-    expect(readdirSync(dir).sort()).toEqual(['config.json', 'metrics.jsonl', 'model.safetensors', 'run.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'eval_metrics.jsonl', 'metrics.jsonl', 'model.safetensors', 'run.json', 'tokenizer.json', 'tokenizer_config.json']);
     const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3]);
     expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toMatchObject({ step: 3, settings: { seed: 5, steps: 3 }, preset: 'tiny' });
@@ -37,6 +38,28 @@ describe('cli train', () => {
     expect(row.step).toBe(0);
     expect(row.loss).toBeCloseTo(Math.LN2, 6);
     expect(row['rewards/margins']).toBe(0);
+  });
+
+  it('--sft-steps runs SFT first, then DPO against the SFT model; --dump-batches shows what was trained on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpo-cli-'));
+    const dump = join(dir, 'batches.jsonl');
+    const args = ['train', '--data', DATA, '--out', dir, '--sft-steps', '4', '--steps', '2', '--lr', '0.01', '--loss', 'sigmoid,sft', '--loss-weights', '1,0.2'];
+    const { code } = await cli(...args, '--dump-batches', dump, '--eval-fraction', '0');
+    expect(code).toBe(0);
+    const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.map((m) => `${m.stage}${m.step}`)).toEqual(['sft1', 'sft2', 'sft3', 'sft4', 'dpo1', 'dpo2']);
+    expect(metrics[0]['rewards/margins']).toBeNull(); // DPO-only metrics are absent in SFT
+    // DPO starts from the SFT model, which is also its reference: zero rewards at its first step.
+    expect([metrics[4]['rewards/chosen'], metrics[4]['rewards/margins']]).toEqual([0, 0]);
+    expect(metrics[3].loss).toBeLessThan(metrics[0].loss); // SFT learned something
+    const rows = readFileSync(dump, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(2 * 2); // 2 steps × 2 pairs
+    const first = rows[0];
+    expect(first.step).toBe(1);
+    expect(first.chosen.logp).toBeCloseTo(first.chosen.ref_logp, 3); // policy = reference at step 1
+    expect(first.chosen.input_ids.length).toBe(first.chosen.completion_mask.length);
+    expect(first.chosen.completion_mask.at(-1)).toBe(1); // the EOS ends the completion
+    expect(first.chosen.input_ids.at(-1)).toBe(256);
   });
 
   it('exits 2 with one line naming the problem', async () => {

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { SettingsError } from '../core/train/settings';
-import { TRAIN_HELP, trainCommand, UsageError, type Io } from './train-command';
+import { trainCommand, type Io } from './train-command';
+import { TRAIN_HELP, UsageError } from './train-options';
 
 const USAGE = `usage: npm run -s cli -- <command>\n\ncommands:\n  train    train with DPO and export a bundle (train --help)\n`;
 

@@ -1,73 +1,117 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { isPresetName, PRESETS, presetConfig } from '../core/model/config';
-import { initGptWeights } from '../core/model/gpt-weights';
+import { isPresetName, PRESETS, presetConfig, type GptConfig } from '../core/model/config';
+import { initGptWeights, type HostWeights } from '../core/model/gpt-weights';
 import { SeededRandom } from '../core/random';
-import { BYTE_VOCAB_SIZE } from '../core/tokenizer/byte-tokenizer';
-import { parsePreferenceJsonl } from '../core/data/preference-pairs';
-import { DpoTrainer } from '../core/train/dpo-trainer';
-import { DeviceMetricsBuffer, metricRow, METRIC_COUNT } from '../core/train/metrics';
-import { DEFAULT_SETTINGS, validateSettings, type DpoSettings } from '../core/train/settings';
+import { BYTE_VOCAB_SIZE, PAD_ID } from '../core/tokenizer/byte-tokenizer';
+import { parsePreferenceJsonl, type PreferencePair } from '../core/data/preference-pairs';
+import { Trainer, type IndexedBatch } from '../core/train/trainer';
+import { splitDataset, type DataSplit } from '../core/train/data-split';
+import { DeviceMetricsBuffer, metricRow, METRIC_COUNT, METRIC_NAMES } from '../core/train/metrics';
+import { validateSettings, type DpoSettings } from '../core/train/settings';
 import { buildRunBundle } from '../core/io/run-bundle';
+import { PARSE_OPTIONS, settingsFromFlags, sftStepsFrom, TRAIN_HELP, UsageError, type FlagValues } from './train-options';
 
 export const APP_VERSION = '0.1.0';
-
-/** Flag → setting, with the one-line help `train --help` prints. */
-const NUMERIC_FLAGS: [flag: string, key: keyof DpoSettings, help: string][] = [
-  ['beta', 'beta', 'β: how far the policy may drift from the reference (default 0.1)'],
-  ['lr', 'learningRate', 'AdamW learning rate (default 1e-3; tiny models from scratch need 1e-4..1e-3)'],
-  ['batch-size', 'batchSize', 'pairs per step (default: the preset\'s)'],
-  ['max-length', 'maxLength', 'prompt + completion tokens; rows are cut and padded to it (default: the preset\'s context)'],
-  ['max-prompt-length', 'maxPromptLength', 'prompt tokens kept, the last ones (default: half of max length)'],
-  ['steps', 'steps', 'optimizer steps; 0 exports the starting model with the step-0 metrics (default 100)'],
-  ['seed', 'seed', 'seeds the weights and the data order (default 42)'],
-  ['max-grad-norm', 'maxGradNorm', 'clip the global gradient norm; 0 disables (default 1)'],
-];
-
-export const TRAIN_HELP = [
-  'usage: npm run -s cli -- train --data <file.jsonl> --out <dir> [options]',
-  '',
-  'Trains the built-in GPT-2-architecture model with DPO (sigmoid loss, frozen reference) on the',
-  'cpu backend and writes the same bundle as the app\'s export: model.safetensors, config.json,',
-  'tokenizer.json, tokenizer_config.json, metrics.jsonl, run.json. stdout gets one JSON summary;',
-  'progress goes to stderr.',
-  '',
-  '  --data <file>          JSONL, one {"prompt","chosen","rejected"} object per line (required)',
-  '  --out <dir>            where to write the bundle (required)',
-  `  --preset <name>        model size: ${Object.keys(PRESETS).join(', ')} (default tiny)`,
-  ...NUMERIC_FLAGS.map(([flag, , help]) => `  --${flag.padEnd(21)}${help}`),
-].join('\n');
-
-export class UsageError extends Error {}
 
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
 
-function parseSettings(values: Record<string, string | boolean | undefined>, preset: keyof typeof PRESETS): DpoSettings {
-  const { batchSize, maxLength } = PRESETS[preset];
-  const settings: DpoSettings = { ...DEFAULT_SETTINGS, batchSize, maxLength, maxPromptLength: Math.floor(maxLength / 2) };
-  for (const [flag, key] of NUMERIC_FLAGS) {
-    const raw = values[flag];
-    if (typeof raw !== 'string') continue;
-    const value = Number(raw);
-    if (raw.trim() === '' || Number.isNaN(value)) throw new UsageError(`--${flag}: "${raw}" is not a number`);
-    settings[key] = value;
+function readPairs(path: string, flag: string, io: Io): PreferencePair[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  if (typeof values['max-length'] === 'string' && typeof values['max-prompt-length'] !== 'string') {
-    settings.maxPromptLength = Math.floor(settings.maxLength / 2);
+  const parsed = parsePreferenceJsonl(text);
+  for (const p of parsed.problems.slice(0, 10)) io.stderr(`${path}: skipped line ${p.line} (${p.field}): ${p.message}\n`);
+  if (parsed.pairs.length === 0) throw new UsageError(`${path}: no usable preference pairs`);
+  return parsed.pairs;
+}
+
+/** One JSON line per pair a step trained on: what the model saw and the log-probs at the time. */
+async function dumpBatches(path: string, step: number, trainer: Trainer, batches: IndexedBatch[]): Promise<void> {
+  const lines: string[] = [];
+  for (const b of batches) {
+    const { policy, reference } = await trainer.inspectBatch(b);
+    const pairs = b.indices.length;
+    const row = (r: number) => {
+      const { length, inputIds, completionMask } = b.batch;
+      const ids = Array.from(inputIds.subarray(r * length, (r + 1) * length));
+      let used = ids.length;
+      while (used > 0 && ids[used - 1] === PAD_ID) used--;
+      // Token-level mask: token t is trained on when position t − 1 predicts it.
+      const mask = ids.slice(0, used).map((_, t) => (t > 0 ? completionMask[r * length + t - 1] : 0));
+      return { input_ids: ids.slice(0, used), completion_mask: mask, logp: policy[r], ref_logp: reference[r] };
+    };
+    b.indices.forEach((pair, i) => lines.push(JSON.stringify({ step, pair, chosen: row(i), rejected: row(pairs + i) })));
   }
-  return settings;
+  appendFileSync(path, lines.join('\n') + '\n');
+}
+
+interface StageResult {
+  weights: HostWeights;
+  history: { steps: number[]; values: number[]; stages: string[] };
+  evalRows: Record<string, number>[];
+  droppedRows: number;
+}
+
+async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSettings, split: DataSplit, io: Io, dumpPath?: string): Promise<StageResult> {
+  const trainer = new Trainer(config, initial, settings);
+  const history = { steps: [] as number[], values: [] as number[], stages: [] as string[] };
+  const evalRows: Record<string, number>[] = [];
+  try {
+    trainer.setData(split);
+    if (trainer.needsPreparation) io.stderr(`computing reference log-probs of ${trainer.trainPairCount + trainer.evalPairCount} pairs\n`);
+    await trainer.prepare();
+    const buffer = new DeviceMetricsBuffer();
+    const started = Date.now();
+    const record = async () => {
+      const values = await buffer.flush();
+      for (const v of values) history.values.push(v);
+      const last = metricRow(values, values.length - METRIC_COUNT);
+      const step = history.steps.at(-1) ?? 0;
+      const rate = trainer.step / Math.max((Date.now() - started) / 1000, 1e-3);
+      io.stderr(`${settings.stage} step ${step}/${settings.steps}  loss ${last.loss.toFixed(4)}  margin ${last['rewards/margins'].toFixed(4)}  acc ${last['rewards/accuracies'].toFixed(2)}  ${rate.toFixed(2)} steps/s\n`);
+    };
+    const evaluate = async () => {
+      const values = await trainer.evaluate();
+      if (!values) return;
+      const row = Object.fromEntries(METRIC_NAMES.slice(0, 9).map((n, i) => [`eval_${n}`, values[i]]));
+      evalRows.push({ step: trainer.step, ...row });
+      io.stderr(`${settings.stage} eval at step ${trainer.step}: eval_loss ${values[0].toFixed(4)}\n`);
+    };
+    if (settings.steps === 0) {
+      buffer.push(trainer.evaluateBatch(trainer.nextBatch()));
+      history.steps.push(0);
+      history.stages.push(settings.stage);
+      await record();
+    }
+    while (trainer.step < settings.steps) {
+      const batches = trainer.nextBatches();
+      if (dumpPath) await dumpBatches(dumpPath, trainer.step + 1, trainer, batches);
+      buffer.push(trainer.trainStep(batches).metrics);
+      history.steps.push(trainer.step);
+      history.stages.push(settings.stage);
+      if (trainer.step % 10 === 0 || trainer.step === settings.steps) await record();
+      if (settings.evalEvery > 0 && trainer.step % settings.evalEvery === 0) await evaluate();
+    }
+    if (settings.steps > 0 && !(settings.evalEvery > 0 && settings.steps % settings.evalEvery === 0)) await evaluate();
+    return { weights: await trainer.hostWeights(), history, evalRows, droppedRows: trainer.droppedRows };
+  } finally {
+    trainer.dispose();
+  }
 }
 
 export async function trainCommand(argv: string[], io: Io): Promise<number> {
-  const options = Object.fromEntries([['data', { type: 'string' }], ['out', { type: 'string' }], ['preset', { type: 'string' }], ['help', { type: 'boolean' }], ...NUMERIC_FLAGS.map(([flag]) => [flag, { type: 'string' }])]);
-  let values;
+  let values: FlagValues;
   try {
-    values = parseArgs({ args: argv, options, strict: true }).values as Record<string, string | boolean | undefined>;
+    values = parseArgs({ args: argv, options: PARSE_OPTIONS, strict: true }).values as FlagValues;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -79,60 +123,53 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   if (typeof values.out !== 'string') throw new UsageError('--out <dir> is required');
   const presetName = typeof values.preset === 'string' ? values.preset : 'tiny';
   if (!isPresetName(presetName)) throw new UsageError(`--preset: "${presetName}" is not one of ${Object.keys(PRESETS).join(', ')}`);
-  const settings = parseSettings(values, presetName);
+  const settings = settingsFromFlags(values, presetName);
+  const sftSteps = sftStepsFrom(values);
   const config = presetConfig(presetName, BYTE_VOCAB_SIZE);
+  const pairs = readPairs(values.data, 'data', io);
+  const split = typeof values['eval-data'] === 'string' ? { train: pairs, eval: readPairs(values['eval-data'], 'eval-data', io) } : splitDataset(pairs, settings.evalFraction, settings.seed);
+  validateSettings(settings, config, split.train.length);
+  const dumpPath = typeof values['dump-batches'] === 'string' ? values['dump-batches'] : undefined;
+  if (dumpPath) writeFileSync(dumpPath, '');
 
-  let text: string;
-  try {
-    text = readFileSync(values.data, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--data: cannot read ${values.data} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  let weights = initGptWeights(config, new SeededRandom(settings.seed));
+  const stages: StageResult[] = [];
+  if (sftSteps > 0) {
+    const sft = await runStage(config, weights, { ...settings, stage: 'sft', steps: sftSteps }, split, io);
+    stages.push(sft);
+    weights = sft.weights; // the SFT model is the DPO stage's starting point and reference
   }
-  const parsed = parsePreferenceJsonl(text);
-  for (const p of parsed.problems.slice(0, 10)) io.stderr(`skipped line ${p.line} (${p.field}): ${p.message}\n`);
-  if (parsed.pairs.length === 0) throw new UsageError(`${values.data}: no usable preference pairs`);
-  validateSettings(settings, config, parsed.pairs.length);
+  const dpo = await runStage(config, weights, settings, split, io, dumpPath);
+  stages.push(dpo);
 
-  const trainer = new DpoTrainer(config, initGptWeights(config, new SeededRandom(settings.seed)), settings);
-  try {
-    trainer.setDataset(parsed.pairs);
-    const history = { steps: [] as number[], values: [] as number[] };
-    const buffer = new DeviceMetricsBuffer();
-    const started = Date.now();
-    const record = async () => {
-      const values = await buffer.flush();
-      for (const v of values) history.values.push(v);
-      const last = metricRow(values, values.length - METRIC_COUNT);
-      const step = history.steps.at(-1) ?? 0;
-      const rate = step / Math.max((Date.now() - started) / 1000, 1e-3);
-      io.stderr(`step ${step}/${settings.steps}  loss ${last.loss.toFixed(4)}  margin ${last['rewards/margins'].toFixed(4)}  acc ${last['rewards/accuracies'].toFixed(2)}  ${rate.toFixed(2)} steps/s\n`);
-    };
-    if (settings.steps === 0) {
-      buffer.push(trainer.runStep(trainer.nextBatch(), false));
-      history.steps.push(0);
-      await record();
-    }
-    while (trainer.step < settings.steps) {
-      buffer.push(trainer.trainStep().metrics);
-      history.steps.push(trainer.step);
-      if (trainer.step % 10 === 0 || trainer.step === settings.steps) await record();
-    }
-    const files = buildRunBundle(config, await trainer.hostWeights(), history, {
-      app: 'DPO Studio CLI',
-      version: APP_VERSION,
-      preset: presetName,
-      backend: tf.getBackend(),
-      step: trainer.step,
-      settings: { ...settings },
-      dataset: { name: values.data, pairs: parsed.pairs.length },
-      createdAt: new Date().toISOString(),
-    });
-    mkdirSync(values.out, { recursive: true });
-    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(values.out, name), bytes);
-    const final = metricRow(history.values, history.values.length - METRIC_COUNT);
-    io.stdout(JSON.stringify({ out: values.out, step: trainer.step, pairs: parsed.pairs.length, skipped: parsed.problems.length, droppedRows: trainer.droppedRows, final, files: Object.keys(files) }) + '\n');
-    return 0;
-  } finally {
-    trainer.dispose();
-  }
+  const history = { steps: stages.flatMap((s) => s.history.steps), values: stages.flatMap((s) => s.history.values), stages: stages.flatMap((s) => s.history.stages) };
+  const files = buildRunBundle(config, dpo.weights, sftSteps > 0 ? history : { steps: history.steps, values: history.values }, {
+    app: 'DPO Studio CLI',
+    version: APP_VERSION,
+    preset: presetName,
+    backend: tf.getBackend(),
+    step: settings.steps,
+    settings: { ...settings, sftSteps },
+    dataset: { name: values.data, pairs: pairs.length },
+    createdAt: new Date().toISOString(),
+  });
+  mkdirSync(values.out, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(values.out, name), bytes);
+  const evalRows = stages.flatMap((s) => s.evalRows);
+  if (evalRows.length > 0) writeFileSync(join(values.out, 'eval_metrics.jsonl'), evalRows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const final = metricRow(dpo.history.values, dpo.history.values.length - METRIC_COUNT);
+  io.stdout(
+    JSON.stringify({
+      out: values.out,
+      step: settings.steps,
+      sftSteps,
+      trainPairs: split.train.length,
+      evalPairs: split.eval.length,
+      droppedRows: dpo.droppedRows,
+      final,
+      eval: dpo.evalRows.at(-1) ?? null,
+      files: [...Object.keys(files), ...(evalRows.length > 0 ? ['eval_metrics.jsonl'] : [])],
+    }) + '\n',
+  );
+  return 0;
 }

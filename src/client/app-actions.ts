@@ -21,8 +21,20 @@ function worker(): TrainerClient {
 
 function routeEvent(event: WorkerEvent): void {
   const store = useStore.getState();
-  if (event.type === 'metrics') store.appendMetrics(event.steps, event.values, event.stepsPerSecond, event.tokensPerSecond);
-  else store.setStatus(event.status, event.step, event.targetStep);
+  switch (event.type) {
+    case 'metrics':
+      return store.appendMetrics(event.steps, event.values, event.stepsPerSecond, event.tokensPerSecond);
+    case 'evalMetrics':
+      return store.appendEval(event.step, event.values);
+    case 'samples':
+      return store.setSamples({ step: event.step, rows: event.rows });
+    case 'runStarted': // a new stage or optimizer: its curves start afresh
+      store.clearMetrics();
+      store.setSamples(null);
+      return store.setStage(event.stage);
+    case 'status':
+      return store.setStatus(event.status, event.step, event.targetStep, event.progress);
+  }
 }
 
 /** Runs `task`, showing its failure in the error banner instead of losing it. */
@@ -92,6 +104,7 @@ export async function train(): Promise<void> {
 }
 
 export async function stop(): Promise<void> {
+  useStore.getState().setStatus('stopping');
   await guarded(() => worker().call('stop', {}));
 }
 

@@ -41,7 +41,7 @@ export interface DatasetSummary {
 export interface RequestTable {
   init: { params: { preset: PresetName; seed: number; backend?: BackendName }; result: { backend: BackendInfo; model: ModelInfo } };
   loadDataset: { params: { name: string; bytes: ArrayBuffer }; result: DatasetSummary };
-  /** Runs `settings.steps` more steps; resolves when they are done or the run is stopped. */
+  /** Trains until the run reaches `settings.steps`; resolves when it does or is stopped. */
   start: { params: { settings: DpoSettings }; result: { step: number; stopped: boolean } };
   stop: { params: Record<string, never>; result: { step: number } };
   resetModel: { params: { preset: PresetName; seed: number }; result: ModelInfo };
@@ -68,7 +68,14 @@ export interface WireError {
 
 export type ErrorCode = 'bad-setting' | 'no-dataset' | 'bad-file' | 'busy' | 'protocol' | 'internal';
 
-export type TrainingStatus = 'idle' | 'compiling' | 'training' | 'stopping';
+export type TrainingStatus = 'idle' | 'reference' | 'compiling' | 'training' | 'stopping';
+
+/** Completions for one prompt, from the policy and (when there is one) the reference. */
+export interface SampleRow {
+  prompt: string;
+  policy: string;
+  reference: string | null;
+}
 
 export type WorkerEvent =
   | {
@@ -80,7 +87,11 @@ export type WorkerEvent =
       stepsPerSecond: number;
       tokensPerSecond: number;
     }
-  | { type: 'status'; status: TrainingStatus; step: number; targetStep: number };
+  | { type: 'evalMetrics'; step: number; /** [9]: the first nine METRIC_NAMES, logged with an eval_ prefix. */ values: Float32Array }
+  | { type: 'samples'; step: number; rows: SampleRow[] }
+  /** A new run (a new stage, optimizer, reference mode or seed) starts from the current weights. */
+  | { type: 'runStarted'; stage: 'sft' | 'dpo' }
+  | { type: 'status'; status: TrainingStatus; step: number; targetStep: number; stage: 'sft' | 'dpo'; progress?: { done: number; total: number } };
 
 export type WorkerMessage =
   | { v: typeof PROTOCOL_VERSION; kind: 'response'; id: number; ok: true; result: unknown }

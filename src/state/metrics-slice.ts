@@ -11,7 +11,11 @@ export interface MetricsSlice {
   metricsVersion: number;
   stepsPerSecond: number;
   tokensPerSecond: number;
+  /** Held-out metrics (logged as eval_*), one row per evaluation. */
+  evalSteps: number[];
+  evalSeries: Record<MetricName, number[]>;
   appendMetrics(steps: ArrayLike<number>, values: ArrayLike<number>, stepsPerSecond: number, tokensPerSecond: number): void;
+  appendEval(step: number, values: ArrayLike<number>): void;
   clearMetrics(): void;
 }
 
@@ -23,6 +27,14 @@ export const createMetricsSlice: StateCreator<MetricsSlice> = (set, get) => ({
   metricsVersion: 0,
   stepsPerSecond: 0,
   tokensPerSecond: 0,
+  evalSteps: [],
+  evalSeries: emptySeries(),
+  appendEval(step, values) {
+    const { evalSteps, evalSeries, metricsVersion } = get();
+    evalSteps.push(step);
+    METRIC_NAMES.forEach((name, m) => evalSeries[name].push(m < values.length ? values[m] : NaN));
+    set({ metricsVersion: metricsVersion + 1 });
+  },
   appendMetrics(steps, values, stepsPerSecond, tokensPerSecond) {
     const { metricSteps, metricSeries, metricsVersion } = get();
     for (let i = 0; i < steps.length; i++) {
@@ -32,6 +44,14 @@ export const createMetricsSlice: StateCreator<MetricsSlice> = (set, get) => ({
     set({ metricsVersion: metricsVersion + 1, stepsPerSecond, tokensPerSecond });
   },
   clearMetrics() {
-    set((s) => ({ metricSteps: [], metricSeries: emptySeries(), metricsVersion: s.metricsVersion + 1, stepsPerSecond: 0, tokensPerSecond: 0 }));
+    set((s) => ({
+      metricSteps: [],
+      metricSeries: emptySeries(),
+      evalSteps: [],
+      evalSeries: emptySeries(),
+      metricsVersion: s.metricsVersion + 1,
+      stepsPerSecond: 0,
+      tokensPerSecond: 0,
+    }));
   },
 });

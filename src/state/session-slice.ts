@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { BackendInfo, DatasetSummary, ErrorCode, ModelInfo, TrainingStatus } from '../protocol/messages';
+import type { BackendInfo, DatasetSummary, ErrorCode, ModelInfo, SampleRow, TrainingStatus } from '../protocol/messages';
 
 export type SessionStatus = 'starting' | TrainingStatus;
 
@@ -19,7 +19,12 @@ export interface SessionSlice {
   error: AppError | null;
   /** Greedy completion of the sample prompt by the current model. */
   sample: { prompt: string; completion: string } | null;
-  setStatus(status: SessionStatus, step?: number, targetStep?: number): void;
+  /** Policy vs reference completions at a training step. */
+  samples: { step: number; rows: SampleRow[] } | null;
+  /** Progress of the current preparation (reference log-probs), when any. */
+  progress: { done: number; total: number } | null;
+  setStatus(status: SessionStatus, step?: number, targetStep?: number, progress?: { done: number; total: number }): void;
+  setSamples(samples: SessionSlice['samples']): void;
   setBackend(backend: BackendInfo): void;
   setModel(model: ModelInfo): void;
   setDataset(dataset: DatasetSummary): void;
@@ -36,7 +41,10 @@ export const createSessionSlice: StateCreator<SessionSlice> = (set) => ({
   targetStep: 0,
   error: null,
   sample: null,
-  setStatus: (status, step, targetStep) => set((s) => ({ status, step: step ?? s.step, targetStep: targetStep || s.targetStep })),
+  samples: null,
+  progress: null,
+  setStatus: (status, step, targetStep, progress) => set((s) => ({ status, step: step ?? s.step, targetStep: targetStep || s.targetStep, progress: progress ?? null })),
+  setSamples: (samples) => set({ samples }),
   setBackend: (backend) => set({ backend }),
   setModel: (model) => set({ model, step: model.step }),
   setDataset: (dataset) => set({ dataset }),

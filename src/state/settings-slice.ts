@@ -5,6 +5,9 @@ import { DEFAULT_SETTINGS, type DpoSettings } from '../core/train/settings';
 export interface SettingsSlice {
   preset: PresetName;
   settings: DpoSettings;
+  /** Stage of the run whose curves are on screen; null before the first run. */
+  stage: DpoSettings['stage'] | null;
+  setStage(stage: DpoSettings['stage'] | null): void;
   setPreset(preset: PresetName): void;
   updateSettings(patch: Partial<DpoSettings>): void;
 }
@@ -18,6 +21,8 @@ export function settingsForPreset(preset: PresetName, base: DpoSettings = DEFAUL
 export const createSettingsSlice: StateCreator<SettingsSlice> = (set) => ({
   preset: 'small',
   settings: settingsForPreset('small'),
+  stage: null,
+  setStage: (stage) => set({ stage }),
   setPreset: (preset) => set((s) => ({ preset, settings: settingsForPreset(preset, s.settings) })),
   updateSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
 });

@@ -8,6 +8,7 @@ import { SettingsForm } from './training/SettingsForm';
 import { TrainingControls } from './training/TrainingControls';
 import { ChartsPanel } from './charts/ChartsPanel';
 import { ExportPanel } from './export/ExportPanel';
+import { SamplesPanel } from './samples/SamplesPanel';
 
 /** Layout only. Files dropped anywhere are handled, so a missed drop never navigates away. */
 export function App() {
@@ -32,6 +33,7 @@ export function App() {
         <section className="workspace" aria-label="Training">
           <TrainingControls />
           <ChartsPanel />
+          <SamplesPanel />
           <ExportPanel />
         </section>
       </main>

@@ -42,8 +42,8 @@ describe('worker handler', () => {
     expect(metricEvents.every((e) => e.values.length === e.steps.length * METRIC_COUNT)).toBe(true);
     expect(metricEvents[0].values[0]).toBeCloseTo(Math.LN2, 5);
 
-    // Continue with a new β: the step count carries on.
-    expect((await call<{ step: number }>('start', { settings: { ...settings, beta: 0.5, steps: 2 } })).step).toBe(5);
+    // Continue with a new β to step 5: the step count carries on.
+    expect((await call<{ step: number }>('start', { settings: { ...settings, beta: 0.5, steps: 5 } })).step).toBe(5);
 
     const exported = await call<{ fileName: string; zip: ArrayBuffer }>('exportWeights', { settings, appVersion: 'test' });
     expect(exported.fileName).toContain('step5');

@@ -1,36 +1,36 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PRESETS, presetConfig, type GptConfig, type PresetName } from '../core/model/config';
 import { countParameters, initGptWeights, type HostWeights } from '../core/model/gpt-weights';
-import { greedyComplete } from '../core/model/generate';
+import { sampleCompletions } from '../core/model/sampling';
 import type { NamedWeights } from '../core/model/gpt';
 import { SeededRandom } from '../core/random';
 import { BYTE_VOCAB_SIZE, decodeIds, encodeText } from '../core/tokenizer/byte-tokenizer';
 import { parsePreferenceJsonl, type PreferencePair } from '../core/data/preference-pairs';
-import { DpoTrainer } from '../core/train/dpo-trainer';
-import { DeviceMetricsBuffer } from '../core/train/metrics';
-import { validateSettings } from '../core/train/settings';
+import { Trainer } from '../core/train/trainer';
+import { splitDataset, type DataSplit } from '../core/train/data-split';
+import { SettingsError, validateSettings, type DpoSettings } from '../core/train/settings';
 import { buildRunBundle, loadModelFile, zipBundle } from '../core/io/run-bundle';
-import type { BackendInfo, DatasetSummary, ModelInfo, Params, Result, WorkerEvent } from '../protocol/messages';
+import type { BackendInfo, DatasetSummary, ModelInfo, Params, Result, SampleRow, WorkerEvent } from '../protocol/messages';
 import { CodedError } from './errors';
+import { runTrainingLoop } from './training-loop';
 
-/** At most ~7 metric messages a second, and never more than this many steps unread. */
-const FLUSH_INTERVAL_MS = 150;
-const MAX_PENDING_STEPS = 32;
-
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** Settings a running Trainer cannot change: a change starts a new run from the current weights. */
+const RUN_DEFINING: (keyof DpoSettings)[] = ['stage', 'optimizer', 'reference', 'seed'];
 
 /**
- * The worker's state — model weights, dataset, the current DPO run — mapped onto core
- * calls. Knows nothing of messages: `emit` is how it streams events out.
+ * The worker's state — model weights, dataset, the current run — mapped onto core calls.
+ * Knows nothing of messages: `emit` is how it streams events out.
  */
 export class TrainingSession {
   private config!: GptConfig;
   private weights!: HostWeights;
   private model!: ModelInfo;
-  private trainer: DpoTrainer | null = null;
+  private trainer: Trainer | null = null;
   private pairs: PreferencePair[] = [];
+  private split: { key: string; value: DataSplit } | null = null;
   private datasetName = '';
   private history: { steps: number[]; values: number[] } = { steps: [], values: [] };
+  private stages: { stage: string; steps: number }[] = [];
   private running: Promise<unknown> | null = null;
   private stopRequested = false;
 
@@ -41,10 +41,10 @@ export class TrainingSession {
 
   resetModel({ preset, seed }: Params<'resetModel'>): ModelInfo {
     this.assertIdle();
-    this.disposeTrainer();
-    this.history = { steps: [], values: [] };
+    this.endRun();
     this.config = presetConfig(preset, BYTE_VOCAB_SIZE);
     this.weights = initGptWeights(this.config, new SeededRandom(seed));
+    this.stages = [];
     this.model = this.describe(preset, `initialised (seed ${seed})`, 0);
     return this.model;
   }
@@ -64,83 +64,76 @@ export class TrainingSession {
       throw new CodedError('bad-file', `${name}: no usable preference pairs${detail}; the current dataset is kept`);
     }
     this.pairs = parsed.pairs;
+    this.split = null;
     this.datasetName = name;
     return { name, rows: parsed.rows, pairs: parsed.pairs.length, problems: parsed.problems.slice(0, 100), preview: parsed.pairs.slice(0, 5) };
+  }
+
+  private dataSplit(settings: DpoSettings): DataSplit {
+    const key = `${settings.evalFraction}/${settings.seed}`;
+    if (this.split?.key !== key) this.split = { key, value: splitDataset(this.pairs, settings.evalFraction, settings.seed) };
+    return this.split.value;
+  }
+
+  /** The trainer for these settings: the current one, or a new run from the current weights. */
+  private async trainerFor(settings: DpoSettings): Promise<Trainer> {
+    const current = this.trainer;
+    if (current && RUN_DEFINING.every((k) => current.currentSettings[k] === settings[k])) {
+      current.updateSettings(settings);
+      return current;
+    }
+    if (current) this.weights = await current.hostWeights();
+    this.endRun();
+    this.trainer = new Trainer(this.config, this.weights, settings);
+    this.history = { steps: [], values: [] };
+    this.stages.push({ stage: settings.stage, steps: 0 });
+    this.emit({ type: 'runStarted', stage: settings.stage });
+    return this.trainer;
   }
 
   async start({ settings }: Params<'start'>): Promise<Result<'start'>> {
     this.assertIdle();
     if (this.pairs.length === 0) throw new CodedError('no-dataset', 'load a dataset before training');
-    validateSettings(settings, this.config, this.pairs.length);
-    if (this.trainer) this.trainer.updateSettings(settings);
-    else {
-      this.trainer = new DpoTrainer(this.config, this.weights, settings);
-      this.trainer.step = this.model.step;
-    }
-    this.trainer.setDataset(this.pairs);
+    validateSettings(settings, this.config);
+    const trainer = await this.trainerFor(settings);
+    trainer.setData(this.dataSplit(settings));
+    if (trainer.step >= settings.steps) throw new SettingsError('steps', `steps: this run is already at step ${trainer.step}; raise Steps above it to train further`);
     this.stopRequested = false;
-    const run = this.trainLoop(this.trainer, settings.steps);
+    const run = runTrainingLoop(trainer, settings, {
+      emit: this.emit,
+      stopRequested: () => this.stopRequested,
+      record: (steps, values) => {
+        this.history.steps.push(...steps);
+        for (const v of values) this.history.values.push(v);
+      },
+      sample: (step) => this.sampleRows(trainer, settings, step),
+    });
     this.running = run;
     try {
-      return await run;
+      await run;
     } finally {
       this.running = null;
-    }
-  }
-
-  private async trainLoop(trainer: DpoTrainer, steps: number): Promise<Result<'start'>> {
-    const targetStep = trainer.step + steps;
-    const buffer = new DeviceMetricsBuffer();
-    const pendingSteps: number[] = [];
-    let tokens = 0;
-    let lastFlush = performance.now();
-    const flush = async () => {
-      const values = await buffer.flush();
-      const now = performance.now();
-      const seconds = Math.max((now - lastFlush) / 1000, 1e-6);
-      this.history.steps.push(...pendingSteps);
-      for (const v of values) this.history.values.push(v);
-      this.emit({
-        type: 'metrics',
-        steps: Int32Array.from(pendingSteps),
-        values,
-        stepsPerSecond: pendingSteps.length / seconds,
-        tokensPerSecond: tokens / seconds,
-      });
-      pendingSteps.length = 0;
-      tokens = 0;
-      lastFlush = now;
-    };
-    // The first step compiles every shader on WebGPU and can take a while: say so.
-    this.emit({ type: 'status', status: trainer.step === 0 ? 'compiling' : 'training', step: trainer.step, targetStep });
-    try {
-      while (trainer.step < targetStep && !this.stopRequested) {
-        const { metrics, tokenCount } = trainer.trainStep();
-        buffer.push(metrics);
-        pendingSteps.push(trainer.step);
-        tokens += tokenCount;
-        const first = this.history.steps.length === 0;
-        if (first || buffer.size >= MAX_PENDING_STEPS || performance.now() - lastFlush >= FLUSH_INTERVAL_MS) {
-          await flush();
-          if (first) this.emit({ type: 'status', status: 'training', step: trainer.step, targetStep });
-        }
-        await nextTask(); // lets a stop request in between two steps
-      }
-      if (buffer.size > 0) await flush();
-    } finally {
-      buffer.dispose();
       this.model = { ...this.model, step: trainer.step };
-      this.emit({ type: 'status', status: 'idle', step: trainer.step, targetStep });
+      this.stages[this.stages.length - 1].steps = trainer.step;
     }
     return { step: trainer.step, stopped: this.stopRequested };
   }
 
+  /** Policy and reference completions of the first few held-out (or training) prompts. */
+  private async sampleRows(trainer: Trainer, settings: DpoSettings, step: number): Promise<SampleRow[]> {
+    const split = this.dataSplit(settings);
+    const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3).map((p) => p.prompt);
+    const ids = prompts.map(encodeText);
+    const generate = async (weights: NamedWeights) =>
+      (await sampleCompletions(weights, this.config, ids, settings, new SeededRandom(settings.seed + step))).map(decodeIds);
+    const policy = await generate(trainer.policy);
+    const reference = trainer.reference ? await generate(trainer.reference.weights) : null;
+    return prompts.map((prompt, i) => ({ prompt, policy: policy[i], reference: reference ? reference[i] : null }));
+  }
+
   async stop(): Promise<Result<'stop'>> {
     this.stopRequested = true;
-    if (this.running) {
-      this.emit({ type: 'status', status: 'stopping', step: this.trainer?.step ?? 0, targetStep: 0 });
-      await this.running.catch(() => undefined);
-    }
+    if (this.running) await this.running.catch(() => undefined);
     return { step: this.trainer?.step ?? this.model.step };
   }
 
@@ -148,13 +141,13 @@ export class TrainingSession {
     this.assertIdle();
     const weights = this.trainer ? await this.trainer.hostWeights() : this.weights;
     const step = this.trainer?.step ?? this.model.step;
-    const files = buildRunBundle(this.config, weights, { steps: this.history.steps, values: this.history.values }, {
+    const files = buildRunBundle(this.config, weights, this.history, {
       app: 'DPO Studio',
       version: appVersion,
       preset: this.model.preset,
       backend: this.backend.backend,
       step,
-      settings: { ...settings },
+      settings: { ...settings, stages: this.stages },
       dataset: { name: this.datasetName, pairs: this.pairs.length },
       createdAt: new Date().toISOString(),
     });
@@ -170,10 +163,10 @@ export class TrainingSession {
     } catch (error) {
       throw new CodedError('bad-file', `${name}: ${(error as Error).message}; the current model is kept`);
     }
-    this.disposeTrainer();
+    this.endRun();
     this.config = loaded.config;
     this.weights = loaded.weights;
-    this.history = { steps: [], values: [] };
+    this.stages = [];
     const preset = (Object.keys(PRESETS) as PresetName[]).find((p) => sameShape(presetConfig(p, BYTE_VOCAB_SIZE), loaded.config)) ?? 'custom';
     this.model = this.describe(preset, name, loaded.run?.step ?? 0);
     return this.model;
@@ -189,7 +182,8 @@ export class TrainingSession {
       for (const [name, { shape, data }] of this.weights) owned.push((weights[name] = tf.tensor(data, shape)));
     }
     try {
-      return { completion: decodeIds(await greedyComplete(weights, this.config, encodeText(prompt), maxNewTokens)) };
+      const [ids] = await sampleCompletions(weights, this.config, [encodeText(prompt)], { maxNewTokens, temperature: 0, topK: 0, topP: 1 }, new SeededRandom(0));
+      return { completion: decodeIds(ids) };
     } finally {
       tf.dispose(owned);
     }
@@ -204,9 +198,10 @@ export class TrainingSession {
     if (this.running) throw new CodedError('busy', 'training is running; stop it first');
   }
 
-  private disposeTrainer(): void {
+  private endRun(): void {
     this.trainer?.dispose();
     this.trainer = null;
+    this.history = { steps: [], values: [] };
   }
 }
 

@@ -61,7 +61,15 @@ export interface DpoBatch {
 }
 
 export function collateDpoBatch(pairs: readonly TokenizedPair[], length: number): DpoBatch {
-  const sequences = [...pairs.map((p) => [p.prompt, p.chosen]), ...pairs.map((p) => [p.prompt, p.rejected])];
+  return collateRows([...pairs.map((p) => [p.prompt, p.chosen] as const), ...pairs.map((p) => [p.prompt, p.rejected] as const)], length);
+}
+
+/** SFT rows: prompt + chosen only, loss on the completion. */
+export function collateSftBatch(pairs: readonly TokenizedPair[], length: number): DpoBatch {
+  return collateRows(pairs.map((p) => [p.prompt, p.chosen] as const), length);
+}
+
+function collateRows(sequences: readonly (readonly [number[], number[]])[], length: number): DpoBatch {
   const rows = sequences.length;
   const inputIds = new Int32Array(rows * length).fill(PAD_ID);
   const labels = new Int32Array(rows * length).fill(PAD_ID);

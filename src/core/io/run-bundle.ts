@@ -21,6 +21,8 @@ export interface MetricsHistory {
   steps: number[];
   /** Row-major [steps × METRIC_COUNT]. */
   values: ArrayLike<number>;
+  /** The stage of each row ("sft" or "dpo"), when a run had several. */
+  stages?: string[];
 }
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -29,7 +31,7 @@ const json = (value: unknown) => encode(JSON.stringify(value, null, 2) + '\n');
 /** One JSON object per logged step, with TRL's metric names. */
 export function metricsJsonl(history: MetricsHistory): string {
   return history.steps
-    .map((step, i) => JSON.stringify({ step, ...metricRow(history.values, i * METRIC_NAMES.length) }))
+    .map((step, i) => JSON.stringify({ ...(history.stages ? { stage: history.stages[i] } : {}), step, ...metricRow(history.values, i * METRIC_NAMES.length) }))
     .join('\n')
     .concat(history.steps.length > 0 ? '\n' : '');
 }

@@ -10,7 +10,7 @@ import { batchLogProbs, dpoForward, uploadBatch } from './dpo-step';
 /** Finite differences against the analytic DPO gradient, with policy ≠ reference so h ≠ 0. */
 describe('DPO gradient', () => {
   it('matches central finite differences along random directions and single coordinates', () => {
-    const beta = 0.5;
+    const loss = { beta: 0.5, lossTypes: ['sigmoid'] as const, lossWeights: [1], labelSmoothing: 0, simpoGamma: 0 };
     const reference = initGptWeights(MICRO_CONFIG, new SeededRandom(3));
     const noise = new SeededRandom(4);
     const refTensors: NamedWeights = {};
@@ -23,9 +23,9 @@ describe('DPO gradient', () => {
     const batch = uploadBatch(collateDpoBatch(tokenized, MICRO_SETTINGS.maxLength));
     const mask = causalMask(MICRO_SETTINGS.maxLength);
     const refLogps = batchLogProbs(refTensors, MICRO_CONFIG, batch, mask);
-    const lossAt = (weights: NamedWeights) => tf.tidy(() => dpoForward(weights, MICRO_CONFIG, batch, refLogps, mask, beta).loss.dataSync()[0]);
+    const lossAt = (weights: NamedWeights) => tf.tidy(() => dpoForward(weights, MICRO_CONFIG, batch, refLogps, mask, loss).loss.dataSync()[0]);
 
-    const { grads } = tf.variableGrads(() => dpoForward(policyVars, MICRO_CONFIG, batch, refLogps, mask, beta).loss);
+    const { grads } = tf.variableGrads(() => dpoForward(policyVars, MICRO_CONFIG, batch, refLogps, mask, loss).loss);
     const gradOf = (name: string) => grads[policyVars[name].name];
 
     const directional = (direction: Record<string, tf.Tensor>) => {

@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
 import { gptForward, type NamedWeights } from '../model/gpt';
 import { meanCompletionLogit, sequenceLogProbs } from '../dpo/logprobs';
-import { sigmoidDpoLoss } from '../dpo/loss';
+import { combinedLoss, type PairStats } from '../dpo/losses';
 import type { DpoBatch } from '../dpo/batch';
+import type { LossType } from './settings';
 
-/** A DPO batch on the device: chosen rows [0, B), rejected rows [B, 2B). */
+/** A batch on the device. DPO: chosen rows [0, B), rejected rows [B, 2B). SFT: B rows. */
 export interface DeviceBatch {
-  pairs: number;
+  rows: number;
   inputIds: tf.Tensor2D;
   labels: tf.Tensor2D;
   completionMask: tf.Tensor2D;
@@ -16,35 +17,51 @@ export interface DeviceBatch {
 export function uploadBatch(batch: DpoBatch): DeviceBatch {
   const shape: [number, number] = [batch.rows, batch.length];
   return {
-    pairs: batch.rows / 2,
+    rows: batch.rows,
     inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
     labels: tf.tensor2d(batch.labels, shape, 'int32'),
     completionMask: tf.tensor2d(batch.completionMask, shape, 'float32'),
   };
 }
 
-/** Summed completion log-probs of every row under `weights`: [2B]. */
+/** Summed completion log-probs of every row under `weights`: [rows]. */
 export function batchLogProbs(weights: NamedWeights, config: GptConfig, batch: DeviceBatch, mask: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => sequenceLogProbs(gptForward(weights, config, batch.inputIds, mask), batch.labels, batch.completionMask));
 }
 
-function halves(t: tf.Tensor, pairs: number): [tf.Tensor, tf.Tensor] {
-  const [first, second] = tf.split(t, [pairs, pairs], 0);
-  return [first, second];
-}
-
-export interface DpoForward {
-  loss: tf.Scalar;
-  /** The first nine metrics of METRIC_NAMES (all but grad_norm and learning_rate): [9]. */
-  metrics: tf.Tensor1D;
-  /** Policy log-probs per row, [2B]. */
-  policyLogProbs: tf.Tensor1D;
+export interface LossSettings {
+  beta: number;
+  lossTypes: readonly LossType[];
+  lossWeights: readonly number[];
+  labelSmoothing: number;
+  simpoGamma: number;
 }
 
 /**
- * Policy forward over the concatenated [chosen; rejected] batch, the sigmoid DPO loss
- * against precomputed reference log-probs, and TRL's metrics (detached by the caller's
- * choice of which output to differentiate).
+ * Token-weighted quantities (the sft term, logits/*) are per-token means; to make M
+ * micro-batches average to exactly the big batch's value each is scaled by
+ * M · (completion tokens here) / (completion tokens in the whole batch). 1 without accumulation.
+ */
+export interface TokenScales {
+  chosen: number;
+  rejected: number;
+}
+
+const UNSCALED: TokenScales = { chosen: 1, rejected: 1 };
+
+export interface StepForward {
+  loss: tf.Scalar;
+  /** The first nine metrics of METRIC_NAMES (all but grad_norm and learning_rate): [9]. */
+  metrics: tf.Tensor1D;
+}
+
+function halves<T extends tf.Tensor>(t: T, pairs: number): [T, T] {
+  return tf.split(t, [pairs, pairs], 0) as [T, T];
+}
+
+/**
+ * Policy forward over the concatenated [chosen; rejected] batch, the configured loss
+ * against the given reference log-probs (zeros when reference-free), and TRL's metrics.
  * @param referenceLogProbs [2B]
  */
 export function dpoForward(
@@ -53,33 +70,46 @@ export function dpoForward(
   batch: DeviceBatch,
   referenceLogProbs: tf.Tensor1D,
   mask: tf.Tensor2D,
-  beta: number,
-): DpoForward {
+  s: LossSettings,
+  scales: TokenScales = UNSCALED,
+): StepForward {
+  const pairs = batch.rows / 2;
   const logits = gptForward(policy, config, batch.inputIds, mask);
   const policyLogProbs = sequenceLogProbs(logits, batch.labels, batch.completionMask);
-  const [policyChosen, policyRejected] = halves(policyLogProbs, batch.pairs);
-  const [referenceChosen, referenceRejected] = halves(referenceLogProbs, batch.pairs);
-  const out = sigmoidDpoLoss(
-    {
-      policyChosen: policyChosen as tf.Tensor1D,
-      policyRejected: policyRejected as tf.Tensor1D,
-      referenceChosen: referenceChosen as tf.Tensor1D,
-      referenceRejected: referenceRejected as tf.Tensor1D,
-    },
-    beta,
-  );
-  const [logitsChosen, logitsRejected] = halves(logits, batch.pairs) as [tf.Tensor3D, tf.Tensor3D];
-  const [maskChosen, maskRejected] = halves(batch.completionMask, batch.pairs) as [tf.Tensor2D, tf.Tensor2D];
+  const lengths = tf.sum(batch.completionMask, 1) as tf.Tensor1D;
+  const [policyChosen, policyRejected] = halves(policyLogProbs, pairs);
+  const [referenceChosen, referenceRejected] = halves(referenceLogProbs, pairs);
+  const [chosenLengths, rejectedLengths] = halves(lengths, pairs);
+  const stats: PairStats = { policyChosen, policyRejected, referenceChosen, referenceRejected, chosenLengths, rejectedLengths };
+  const loss = combinedLoss(s.lossTypes, s.lossWeights, stats, s, scales.chosen);
+  const chosenRewards = tf.mul(s.beta, tf.sub(policyChosen, referenceChosen));
+  const rejectedRewards = tf.mul(s.beta, tf.sub(policyRejected, referenceRejected));
+  const [logitsChosen, logitsRejected] = halves(logits, pairs);
+  const [maskChosen, maskRejected] = halves(batch.completionMask, pairs);
   const metrics = tf.stack([
-    out.loss,
-    tf.mean(out.chosenRewards),
-    tf.mean(out.rejectedRewards),
-    tf.mean(tf.sub(out.chosenRewards, out.rejectedRewards)),
-    tf.mean(tf.cast(tf.greater(out.chosenRewards, out.rejectedRewards), 'float32')),
+    loss,
+    tf.mean(chosenRewards),
+    tf.mean(rejectedRewards),
+    tf.mean(tf.sub(chosenRewards, rejectedRewards)),
+    tf.mean(tf.cast(tf.greater(chosenRewards, rejectedRewards), 'float32')),
     tf.mean(policyChosen),
     tf.mean(policyRejected),
-    meanCompletionLogit(logitsChosen, maskChosen),
-    meanCompletionLogit(logitsRejected, maskRejected),
+    tf.mul(meanCompletionLogit(logitsChosen, maskChosen), scales.chosen),
+    tf.mul(meanCompletionLogit(logitsRejected, maskRejected), scales.rejected),
   ]) as tf.Tensor1D;
-  return { loss: out.loss, metrics, policyLogProbs };
+  return { loss, metrics };
+}
+
+/**
+ * SFT ("Preferred-FT"): token-mean next-token NLL over the completion tokens of B rows of
+ * prompt + chosen. Metrics that only DPO defines are NaN (logged as null).
+ */
+export function sftForward(policy: NamedWeights, config: GptConfig, batch: DeviceBatch, mask: tf.Tensor2D, scales: TokenScales = UNSCALED): StepForward {
+  const logits = gptForward(policy, config, batch.inputIds, mask);
+  const logps = sequenceLogProbs(logits, batch.labels, batch.completionMask);
+  const loss = tf.mul(scales.chosen, tf.neg(tf.div(tf.sum(logps), tf.maximum(tf.sum(batch.completionMask), 1)))) as tf.Scalar;
+  const nan = tf.scalar(NaN);
+  const logitMean = tf.mul(meanCompletionLogit(logits, batch.completionMask), scales.chosen);
+  const metrics = tf.stack([loss, nan, nan, nan, nan, tf.mean(logps), nan, logitMean, nan]) as tf.Tensor1D;
+  return { loss, metrics };
 }

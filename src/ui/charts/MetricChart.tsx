@@ -2,14 +2,8 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import { useShallow } from 'zustand/react/shallow';
 import 'uplot/dist/uPlot.min.css';
-import type { MetricName } from '../../core/train/metrics';
 import { useStore } from '../../state/store';
-
-export interface ChartSeries {
-  metric: MetricName;
-  label: string;
-  color: string;
-}
+import { chartColumns, type ChartSeries } from './chart-data';
 
 /**
  * One live chart. uPlot is built for streaming series: setData redraws 10,000+ points in a
@@ -20,17 +14,24 @@ export function MetricChart({ title, testId, series }: { title: string; testId: 
   const plot = useRef<uPlot | null>(null);
   const version = useStore((s) => s.metricsVersion);
   const points = useStore((s) => s.metricSteps.length);
-  const latest = useStore(useShallow((s) => series.map((c) => s.metricSeries[c.metric].at(-1))));
+  const latest = useStore(useShallow((s) => series.map((c) => (c.source === 'eval' ? s.evalSeries : s.metricSeries)[c.metric].at(-1))));
 
   useEffect(() => {
     const element = container.current!;
     const options: uPlot.Options = {
       width: Math.max(element.clientWidth, 200),
       height: 170,
-      legend: { show: series.length > 1 },
+      legend: { show: series.length > 1, live: false },
       scales: { x: { time: false } },
       axes: [{ label: 'step' }, {}],
-      series: [{ label: 'step' }, ...series.map((c) => ({ label: c.label, stroke: c.color, width: 1.5, points: { show: false } }))],
+      series: [
+        { label: 'step' },
+        ...series.map((c) =>
+          c.source === 'eval'
+            ? { label: c.label, stroke: c.color, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: true, size: 6 } }
+            : { label: c.label, stroke: c.color, width: 1.5, spanGaps: true, points: { show: false } },
+        ),
+      ],
     };
     const chart = new uPlot(options, [[], ...series.map(() => [])], element);
     plot.current = chart;
@@ -44,11 +45,10 @@ export function MetricChart({ title, testId, series }: { title: string; testId: 
   }, [series]);
 
   useEffect(() => {
-    const { metricSteps, metricSeries } = useStore.getState();
-    plot.current?.setData([metricSteps, ...series.map((c) => metricSeries[c.metric])]);
+    plot.current?.setData(chartColumns(series, useStore.getState()));
   }, [version, series]);
 
-  const summary = series.map((c, i) => `${c.label} ${latest[i] === undefined ? '—' : latest[i].toFixed(4)}`).join(', ');
+  const summary = series.map((c, i) => `${c.label} ${latest[i] === undefined || !Number.isFinite(latest[i]) ? '—' : latest[i]!.toFixed(4)}`).join(', ');
   return (
     <figure className="chart" data-testid={testId} data-points={points} aria-label={`${title}: ${summary}`}>
       <figcaption>

@@ -11,6 +11,7 @@ function formatEta(seconds: number): string {
 const STATUS_TEXT = {
   starting: 'Starting…',
   idle: 'Ready',
+  reference: 'Computing reference log-probs…',
   compiling: 'Compiling GPU kernels for the first step…',
   training: 'Training',
   stopping: 'Stopping after this step…',
@@ -25,7 +26,9 @@ export function TrainingControls() {
   const stepsPerSecond = useStore((s) => s.stepsPerSecond);
   const tokensPerSecond = useStore((s) => s.tokensPerSecond);
   const hasData = useStore((s) => s.dataset !== null);
-  const running = status === 'training' || status === 'compiling' || status === 'stopping';
+  const stage = useStore((s) => s.stage);
+  const progress = useStore((s) => s.progress);
+  const running = status !== 'idle' && status !== 'starting';
   const current = Math.max(step, lastLoggedStep);
   const remaining = Math.max(targetStep - current, 0);
   return (
@@ -44,6 +47,10 @@ export function TrainingControls() {
           <dd data-testid="status">{STATUS_TEXT[status]}</dd>
         </div>
         <div>
+          <dt>Stage</dt>
+          <dd data-testid="stage">{stage ? stage.toUpperCase() : '—'}</dd>
+        </div>
+        <div>
           <dt>Step</dt>
           <dd data-testid="step-count">{current}</dd>
         </div>
@@ -60,7 +67,8 @@ export function TrainingControls() {
           <dd>{running ? formatEta(remaining / stepsPerSecond) : '—'}</dd>
         </div>
       </dl>
-      {running && targetStep > 0 && <progress max={targetStep} value={current} aria-label="Training progress" />}
+      {status === 'reference' && progress && <progress max={progress.total} value={progress.done} aria-label="Reference log-probs computed" />}
+      {running && status !== 'reference' && targetStep > 0 && <progress max={targetStep} value={current} aria-label="Training progress" />}
     </section>
   );
 }

@@ -1,59 +1,65 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { OptimizerName } from './settings';
 
-export interface AdamWOptions {
+export interface OptimizerOptions {
+  weightDecay: number;
   beta1: number;
   beta2: number;
+  /** RMSprop's smoothing constant (torch's `alpha`). */
+  rmsAlpha: number;
   epsilon: number;
-  /** Decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW. */
-  weightDecay: number;
 }
 
-export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 };
+export const DEFAULT_OPTIMIZER_OPTIONS: OptimizerOptions = { weightDecay: 0, beta1: 0.9, beta2: 0.999, rmsAlpha: 0.99, epsilon: 1e-8 };
 
 /**
- * AdamW with clipping by global gradient norm, matching torch's clip_grad_norm_ + AdamW.
- * Written here rather than tf.train.adam because the learning rate changes between steps
- * (schedules, the user editing it mid-run) and its state must be readable for checkpoints.
+ * AdamW (decoupled weight decay), Adam (L2 decay added to the gradient) and RMSprop (the
+ * paper's), each matching torch.optim after torch.nn.utils.clip_grad_norm_. Written here
+ * rather than tf.train.* because the learning rate changes every step (schedules, the user
+ * editing it) and the state must be readable for checkpoints.
  */
-export class AdamW {
+export class Optimizer {
   private readonly m: Record<string, tf.Variable> = {};
   private readonly v: Record<string, tf.Variable> = {};
   private stepCount = 0;
 
   constructor(
+    readonly kind: OptimizerName,
     private readonly params: Record<string, tf.Variable>,
-    private readonly options: AdamWOptions = DEFAULT_ADAMW,
+    private readonly options: OptimizerOptions = DEFAULT_OPTIMIZER_OPTIONS,
   ) {
     for (const [name, p] of Object.entries(params)) {
-      this.m[name] = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+      if (kind !== 'rmsprop') this.m[name] = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
       this.v[name] = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
     }
   }
 
-  get steps(): number {
-    return this.stepCount;
-  }
-
   /**
-   * Clips `grads` to `maxGradNorm` (≤ 0 disables clipping) and applies one update.
-   * @returns the global gradient norm before clipping, a scalar the caller disposes
+   * Clips `grads` (keyed like the params) to `maxGradNorm` (≤ 0: no clipping), then updates.
+   * @returns the global gradient norm before clipping (scalar, owned by the caller)
    */
   apply(grads: tf.NamedTensorMap, learningRate: number, maxGradNorm: number): tf.Scalar {
     this.stepCount++;
-    const { beta1, beta2, epsilon, weightDecay } = this.options;
+    const { beta1, beta2, epsilon, weightDecay, rmsAlpha } = this.options;
     const correction1 = 1 - beta1 ** this.stepCount;
     const correction2 = 1 - beta2 ** this.stepCount;
     return tf.tidy(() => {
       const norm = globalNorm(Object.values(grads));
       const scale = maxGradNorm > 0 ? tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
       for (const [name, p] of Object.entries(this.params)) {
-        const g = tf.mul(grads[name], scale);
-        const m = this.m[name];
+        let g: tf.Tensor = tf.mul(grads[name], scale);
+        if (this.kind !== 'adamw' && weightDecay > 0) g = tf.add(g, tf.mul(weightDecay, p));
         const v = this.v[name];
+        if (this.kind === 'rmsprop') {
+          v.assign(tf.add(tf.mul(rmsAlpha, v), tf.mul(1 - rmsAlpha, tf.square(g))));
+          p.assign(tf.sub(p, tf.mul(learningRate, tf.div(g, tf.add(tf.sqrt(v), epsilon)))));
+          continue;
+        }
+        const m = this.m[name];
         m.assign(tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g)));
         v.assign(tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g))));
         const update = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), epsilon));
-        const decayed = weightDecay > 0 ? tf.mul(p, 1 - learningRate * weightDecay) : p;
+        const decayed = this.kind === 'adamw' && weightDecay > 0 ? tf.mul(p, 1 - learningRate * weightDecay) : p;
         p.assign(tf.sub(decayed, tf.mul(learningRate, update)));
       }
       return norm;
@@ -61,7 +67,7 @@ export class AdamW {
   }
 
   dispose(): void {
-    for (const t of [...Object.values(this.m), ...Object.values(this.v)]) t.dispose();
+    tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
   }
 }
 

@@ -1,0 +1,101 @@
+import { PRESETS, type PresetName } from '../core/model/config';
+import { DEFAULT_SETTINGS, LOSS_TYPES, type DpoSettings, type LossType } from '../core/train/settings';
+
+export class UsageError extends Error {}
+
+type NumericKey = { [K in keyof DpoSettings]: DpoSettings[K] extends number ? K : never }[keyof DpoSettings];
+
+/** Flag → numeric setting, with the one-line help `train --help` prints. */
+export const NUMERIC_FLAGS: [flag: string, key: NumericKey, help: string][] = [
+  ['beta', 'beta', 'β: how far the policy may drift from the reference (default 0.1)'],
+  ['lr', 'learningRate', 'peak learning rate (default 1e-3; tiny models from scratch need 1e-4..1e-3)'],
+  ['batch-size', 'batchSize', "pairs per micro-batch (default: the preset's)"],
+  ['grad-accum', 'gradientAccumulationSteps', 'micro-batches per optimizer step (default 1)'],
+  ['max-length', 'maxLength', "prompt + completion tokens; rows are cut and padded to it (default: the preset's context)"],
+  ['max-prompt-length', 'maxPromptLength', 'prompt tokens kept, the last ones (default: half of max length)'],
+  ['steps', 'steps', 'DPO optimizer steps; 0 exports the starting model with the step-0 metrics (default 100)'],
+  ['seed', 'seed', 'seeds the weights, data order, split and sampling (default 42)'],
+  ['max-grad-norm', 'maxGradNorm', 'clip the global gradient norm; 0 disables (default 1)'],
+  ['label-smoothing', 'labelSmoothing', 'ε for sigmoid (cDPO) and robust (default 0)'],
+  ['simpo-gamma', 'simpoGamma', 'SimPO target margin γ (default 0.5)'],
+  ['ref-sync-steps', 'referenceSyncSteps', 'TR-DPO: sync the reference every τ steps; 0 = never (default 0)'],
+  ['ref-sync-alpha', 'referenceSyncAlpha', 'TR-DPO: ref ← α·policy + (1−α)·ref (default 0.6)'],
+  ['weight-decay', 'weightDecay', 'weight decay: decoupled for adamw, L2 for adam/rmsprop (default 0)'],
+  ['warmup-steps', 'warmupSteps', 'linear warm-up steps (default 0)'],
+  ['eval-fraction', 'evalFraction', 'held-out share of the data for eval_ metrics (default 0.05)'],
+  ['eval-every', 'evalEvery', 'evaluate every N steps and at the end; 0 = at the end (default 25)'],
+];
+
+const CHOICE_FLAGS: [flag: string, key: 'optimizer' | 'scheduler' | 'reference', choices: string[], help: string][] = [
+  ['optimizer', 'optimizer', ['adamw', 'adam', 'rmsprop'], 'adamw | adam | rmsprop (default adamw)'],
+  ['scheduler', 'scheduler', ['constant', 'linear', 'cosine'], 'after warm-up: constant | linear | cosine (default constant)'],
+  ['reference', 'reference', ['frozen', 'none'], 'frozen copy of the starting weights | none (reference-free) (default frozen)'],
+];
+
+export const TRAIN_HELP = [
+  'usage: npm run -s cli -- train --data <file.jsonl> --out <dir> [options]',
+  '',
+  "Trains the built-in GPT-2-architecture model on the cpu backend and writes the same bundle as the app's",
+  'export: model.safetensors, config.json, tokenizer.json, tokenizer_config.json, metrics.jsonl, run.json.',
+  'stdout gets one JSON summary; progress goes to stderr. With --sft-steps, an SFT stage runs first and the',
+  'DPO stage uses its result as the reference (the paper’s pipeline).',
+  '',
+  '  --data <file>          JSONL, one {"prompt","chosen","rejected"} object per line (required)',
+  '  --out <dir>            where to write the bundle (required)',
+  '  --eval-data <file>     a separate held-out file (instead of --eval-fraction)',
+  `  --preset <name>        model size: ${Object.keys(PRESETS).join(', ')} (default tiny)`,
+  '  --sft-steps <n>        SFT steps on the chosen completions before DPO (default 0)',
+  `  --loss <list>          comma-separated loss terms: ${LOSS_TYPES.join(', ')} (default sigmoid)`,
+  '  --loss-weights <list>  comma-separated weights, one per loss term (default all 1)',
+  '  --no-ref-cache         recompute reference log-probs every step instead of once per row',
+  '  --dump-batches <file>  one JSON line per trained pair: input_ids, completion_mask, logp, ref_logp',
+  ...CHOICE_FLAGS.map(([flag, , , help]) => `  --${flag.padEnd(21)}${help}`),
+  ...NUMERIC_FLAGS.map(([flag, , help]) => `  --${flag.padEnd(21)}${help}`),
+].join('\n');
+
+export const PARSE_OPTIONS = Object.fromEntries([
+  ...['data', 'out', 'eval-data', 'preset', 'sft-steps', 'loss', 'loss-weights', 'dump-batches'].map((f) => [f, { type: 'string' as const }]),
+  ['no-ref-cache', { type: 'boolean' as const }],
+  ['help', { type: 'boolean' as const }],
+  ...CHOICE_FLAGS.map(([f]) => [f, { type: 'string' as const }]),
+  ...NUMERIC_FLAGS.map(([f]) => [f, { type: 'string' as const }]),
+]);
+
+export type FlagValues = Record<string, string | boolean | undefined>;
+
+function number(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || Number.isNaN(value)) throw new UsageError(`--${flag}: "${raw}" is not a number`);
+  return value;
+}
+
+/** Settings from flags, on top of the preset's defaults. */
+export function settingsFromFlags(values: FlagValues, preset: PresetName): DpoSettings {
+  const { batchSize, maxLength } = PRESETS[preset];
+  const settings: DpoSettings = { ...DEFAULT_SETTINGS, batchSize, maxLength, maxPromptLength: Math.floor(maxLength / 2) };
+  for (const [flag, key] of NUMERIC_FLAGS) if (typeof values[flag] === 'string') settings[key] = number(flag, values[flag] as string);
+  if (typeof values['max-length'] === 'string' && typeof values['max-prompt-length'] !== 'string') settings.maxPromptLength = Math.floor(settings.maxLength / 2);
+  for (const [flag, key, choices] of CHOICE_FLAGS) {
+    const raw = values[flag];
+    if (typeof raw !== 'string') continue;
+    if (!choices.includes(raw)) throw new UsageError(`--${flag}: "${raw}" is not one of ${choices.join(', ')}`);
+    (settings as unknown as Record<string, string>)[key] = raw;
+  }
+  if (typeof values.loss === 'string') {
+    const types = values.loss.split(',').map((t) => t.trim());
+    for (const t of types) if (!LOSS_TYPES.includes(t as LossType)) throw new UsageError(`--loss: "${t}" is not one of ${LOSS_TYPES.join(', ')}`);
+    settings.lossTypes = types as LossType[];
+    settings.lossWeights = types.map(() => 1);
+  }
+  if (typeof values['loss-weights'] === 'string') settings.lossWeights = values['loss-weights'].split(',').map((w) => number('loss-weights', w));
+  if (values['no-ref-cache']) settings.precomputeReference = false;
+  if (typeof values['eval-data'] === 'string') settings.evalFraction = 0;
+  return settings;
+}
+
+export function sftStepsFrom(values: FlagValues): number {
+  if (typeof values['sft-steps'] !== 'string') return 0;
+  const n = number('sft-steps', values['sft-steps']);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--sft-steps: must be a whole number ≥ 0, got ${n}`);
+  return n;
+}

@@ -1,0 +1,68 @@
+import type { GptConfig } from './config';
+import type { NamedWeights } from './gpt';
+import { KvCacheDecoder } from './kv-cache-decoder';
+import type { SeededRandom } from '../random';
+import { EOS_ID, PAD_ID } from '../tokenizer/byte-tokenizer';
+
+export interface SamplingOptions {
+  maxNewTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  /** Keep the k most likely tokens; 0 = off. */
+  topK: number;
+  /** Keep the smallest set of tokens whose probability reaches p; 1 = off. */
+  topP: number;
+}
+
+/** Picks a token from one row of logits on the host with the seeded generator. PAD is never picked. */
+export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, rng: SeededRandom): number {
+  const candidates = Array.from({ length: logits.length }, (_, id) => id).filter((id) => id !== PAD_ID);
+  if (o.temperature === 0) return candidates.reduce((best, id) => (logits[id] > logits[best] ? id : best), candidates[0]);
+  candidates.sort((a, b) => logits[b] - logits[a]);
+  const kept = o.topK > 0 ? candidates.slice(0, o.topK) : candidates;
+  const max = logits[kept[0]];
+  const weights = kept.map((id) => Math.exp((logits[id] - max) / o.temperature));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let cut = kept.length;
+  if (o.topP < 1) {
+    let mass = 0;
+    cut = kept.findIndex((_, i) => (mass += weights[i] / total) >= o.topP) + 1 || kept.length;
+  }
+  const nucleus = weights.slice(0, cut);
+  let r = rng.next() * nucleus.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < nucleus.length; i++) if ((r -= nucleus[i]) <= 0) return kept[i];
+  return kept[cut - 1];
+}
+
+/**
+ * Completes several prompts at once with the KV cache. Rows are fed position by position:
+ * a row still inside its prompt feeds its next prompt token, the others their last
+ * sample. One logits read-back per position.
+ * @returns generated ids per prompt, without EOS
+ */
+export async function sampleCompletions(weights: NamedWeights, config: GptConfig, prompts: number[][], o: SamplingOptions, rng: SeededRandom): Promise<number[][]> {
+  const rows = prompts.map((p) => (p.length > 0 ? p.slice(-(config.nPositions - 1)) : [EOS_ID]));
+  const generated: number[][] = rows.map(() => []);
+  const done = rows.map(() => false);
+  const decoder = new KvCacheDecoder(weights, config, rows.length);
+  try {
+    const longest = Math.max(...rows.map((r) => r.length));
+    for (let t = 0; t < config.nPositions && t < longest + o.maxNewTokens - 1; t++) {
+      const tokens = Int32Array.from(rows, (r, i) => (t < r.length ? r[t] : (generated[i].at(-1) ?? EOS_ID)));
+      const logits = decoder.step(tokens);
+      const values = await logits.data();
+      logits.dispose();
+      const vocab = config.vocabSize;
+      rows.forEach((r, i) => {
+        if (done[i] || t < r.length - 1) return;
+        const token = pickToken(values.subarray(i * vocab, (i + 1) * vocab), o, rng);
+        if (token === EOS_ID || generated[i].length >= o.maxNewTokens) done[i] = true;
+        else generated[i].push(token);
+      });
+      if (done.every(Boolean)) break;
+    }
+  } finally {
+    decoder.dispose();
+  }
+  return generated;
+}

@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { GptConfig } from '../model/config';
+import type { NamedWeights } from '../model/gpt';
+import type { HostWeights } from '../model/gpt-weights';
+import { collateDpoBatch, type TokenizedPair } from '../dpo/batch';
+import { batchLogProbs, uploadBatch, type DeviceBatch } from './dpo-step';
+
+/** Per-pair reference log-probs: [chosen, rejected] at [2i, 2i + 1]. */
+export type ReferenceCache = Float32Array;
+
+/**
+ * The frozen reference policy: a copy of the starting weights, never trained. Its log-probs
+ * depend only on the row, so they can be computed once per row (TRL's
+ * precompute_ref_log_probs), removing one forward pass from every step.
+ */
+export class ReferenceModel {
+  readonly weights: NamedWeights = {};
+
+  constructor(
+    readonly config: GptConfig,
+    initial: HostWeights,
+  ) {
+    for (const [name, { shape, data }] of initial) this.weights[name] = tf.tensor(data, shape);
+  }
+
+  /** Summed completion log-probs of each row: [rows]. */
+  logProbs(batch: DeviceBatch, mask: tf.Tensor2D): tf.Tensor1D {
+    return batchLogProbs(this.weights, this.config, batch, mask);
+  }
+
+  /**
+   * Reference log-probs of every pair, `batchSize` pairs per forward, read back once per
+   * chunk so progress can be shown.
+   */
+  async precompute(pairs: readonly TokenizedPair[], batchSize: number, length: number, mask: tf.Tensor2D, onProgress?: (done: number) => void): Promise<ReferenceCache> {
+    const cache = new Float32Array(pairs.length * 2);
+    for (let start = 0; start < pairs.length; start += batchSize) {
+      const chunk = pairs.slice(start, start + batchSize);
+      const logps = tf.tidy(() => this.logProbs(uploadBatch(collateDpoBatch(chunk, length)), mask));
+      const values = await logps.data();
+      logps.dispose();
+      chunk.forEach((_, i) => {
+        cache[2 * (start + i)] = values[i];
+        cache[2 * (start + i) + 1] = values[chunk.length + i];
+      });
+      onProgress?.(start + chunk.length);
+    }
+    return cache;
+  }
+
+  /** TR-DPO soft update: ref ← α·policy + (1 − α)·ref. */
+  syncFrom(policy: NamedWeights, alpha: number): void {
+    for (const name of Object.keys(this.weights)) {
+      const old = this.weights[name];
+      this.weights[name] = tf.tidy(() => tf.add(tf.mul(alpha, policy[name]), tf.mul(1 - alpha, old)));
+      old.dispose();
+    }
+  }
+
+  dispose(): void {
+    tf.dispose(Object.values(this.weights));
+  }
+}
+
+/** The cached log-probs of `indices`, laid out [chosen…; rejected…] like the batch rows. */
+export function cachedReferenceLogProbs(cache: ReferenceCache, indices: readonly number[]): tf.Tensor1D {
+  const values = new Float32Array(indices.length * 2);
+  indices.forEach((pair, i) => {
+    values[i] = cache[2 * pair];
+    values[indices.length + i] = cache[2 * pair + 1];
+  });
+  return tf.tensor1d(values);
+}

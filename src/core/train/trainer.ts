@@ -1,0 +1,271 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { GptConfig } from '../model/config';
+import { causalMask } from '../model/gpt';
+import type { HostWeights } from '../model/gpt-weights';
+import { collateDpoBatch, collateSftBatch, tokenizeDataset, type DpoBatch, type TokenizedPair } from '../dpo/batch';
+import type { DataSplit } from './data-split';
+import { SeededRandom } from '../random';
+import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer } from './optimizers';
+import { batchLogProbs, dpoForward, sftForward, uploadBatch, type StepForward, type TokenScales } from './dpo-step';
+import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './reference-model';
+import { learningRateMultiplier } from './schedule';
+import { needsReference, usesReferenceCache, validateSettings, type DpoSettings } from './settings';
+
+export interface IndexedBatch {
+  indices: number[];
+  batch: DpoBatch;
+}
+
+/**
+ * One training run (an SFT or a DPO stage): the trainable policy, the frozen reference, the
+ * optimizer, the schedule and the data order. Steps return their metric vector still on the
+ * device; callers read metrics back in batches (DeviceMetricsBuffer).
+ */
+export class Trainer {
+  readonly policy: Record<string, tf.Variable> = {};
+  readonly reference: ReferenceModel | null;
+  private readonly optimizer: Optimizer;
+  private settings: DpoSettings;
+  private mask: tf.Tensor2D;
+  private train: TokenizedPair[] = [];
+  private evalPairs: TokenizedPair[] = [];
+  private source: DataSplit | null = null;
+  private tokenizedWith = '';
+  private cache: { train: ReferenceCache; eval: ReferenceCache } | null = null;
+  private order: number[] = [];
+  private cursor = 0;
+  private readonly dataRng: SeededRandom;
+  /** Optimizer steps taken in this run. */
+  step = 0;
+  droppedRows = 0;
+
+  constructor(
+    readonly config: GptConfig,
+    initial: HostWeights,
+    settings: DpoSettings,
+  ) {
+    this.settings = settings;
+    // tidy frees each temporary tensor; the variables outlive it.
+    for (const [name, { shape, data }] of initial) this.policy[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), true));
+    this.reference = settings.stage === 'dpo' && settings.reference === 'frozen' ? new ReferenceModel(config, initial) : null;
+    this.optimizer = new Optimizer(settings.optimizer, this.policy, { ...DEFAULT_OPTIMIZER_OPTIONS, weightDecay: settings.weightDecay });
+    this.mask = causalMask(settings.maxLength);
+    this.dataRng = new SeededRandom(settings.seed ^ 0x5eed);
+  }
+
+  get currentSettings(): DpoSettings {
+    return this.settings;
+  }
+
+  get trainPairCount(): number {
+    return this.train.length;
+  }
+
+  get evalPairCount(): number {
+    return this.evalPairs.length;
+  }
+
+  /** Whether `prepare` has work to do before the next step (a reference cache to build). */
+  get needsPreparation(): boolean {
+    return usesReferenceCache(this.settings) && needsReference(this.settings) && this.cache === null;
+  }
+
+  /**
+   * Tokenizes the split with the current length limits and validates the settings against
+   * it. The data order and reference cache restart only when the data or lengths changed.
+   */
+  setData(split: DataSplit): void {
+    const limits = `${this.settings.maxLength}/${this.settings.maxPromptLength}`;
+    if (split !== this.source || limits !== this.tokenizedWith) {
+      const train = tokenizeDataset(split.train, this.settings);
+      this.train = train.pairs;
+      this.evalPairs = tokenizeDataset(split.eval, this.settings).pairs;
+      this.droppedRows = train.dropped;
+      this.source = split;
+      this.tokenizedWith = limits;
+      this.order = [];
+      this.cursor = 0;
+      this.cache = null;
+    }
+    validateSettings(this.settings, this.config, this.train.length);
+  }
+
+  /**
+   * New settings between steps. The stage, the optimizer and the reference mode are fixed
+   * for a run (the caller starts a new run for those); call setData after.
+   */
+  updateSettings(settings: DpoSettings): void {
+    validateSettings(settings, this.config);
+    if (settings.maxLength !== this.settings.maxLength) {
+      this.mask.dispose();
+      this.mask = causalMask(settings.maxLength);
+    }
+    this.settings = settings;
+  }
+
+  /** Builds the reference log-prob cache when the settings call for one. */
+  async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
+    if (!this.needsPreparation || !this.reference) return;
+    const total = this.train.length + this.evalPairs.length;
+    const { batchSize, maxLength } = this.settings;
+    const train = await this.reference.precompute(this.train, batchSize, maxLength, this.mask, (done) => onProgress?.(done, total));
+    const evalCache = await this.reference.precompute(this.evalPairs, batchSize, maxLength, this.mask, (done) => onProgress?.(this.train.length + done, total));
+    this.cache = { train, eval: evalCache };
+  }
+
+  /** The next B training pairs in a seeded per-epoch shuffle. */
+  nextBatch(): IndexedBatch {
+    const indices: number[] = [];
+    while (indices.length < this.settings.batchSize) {
+      if (this.cursor >= this.order.length) {
+        this.order = this.dataRng.shuffled(this.train.map((_, i) => i));
+        this.cursor = 0;
+      }
+      indices.push(this.order[this.cursor++]);
+    }
+    return { indices, batch: this.collate(indices.map((i) => this.train[i])) };
+  }
+
+  private collate(pairs: TokenizedPair[]): DpoBatch {
+    return this.settings.stage === 'sft' ? collateSftBatch(pairs, this.settings.maxLength) : collateDpoBatch(pairs, this.settings.maxLength);
+  }
+
+  /** Loss and metrics of one batch; call inside a tidy. */
+  private forward({ indices, batch }: IndexedBatch, cache: ReferenceCache | undefined, scales?: TokenScales): StepForward {
+    const device = uploadBatch(batch);
+    if (this.settings.stage === 'sft') return sftForward(this.policy, this.config, device, this.mask, scales);
+    const referenceLogProbs = cache
+      ? cachedReferenceLogProbs(cache, indices)
+      : this.reference && needsReference(this.settings)
+        ? this.reference.logProbs(device, this.mask)
+        : tf.zeros([batch.rows]);
+    return dpoForward(this.policy, this.config, device, referenceLogProbs as tf.Tensor1D, this.mask, this.settings, scales);
+  }
+
+  /** Learning rate for the next optimizer step, after warm-up and decay. */
+  get learningRate(): number {
+    const { learningRate, scheduler, warmupSteps, steps } = this.settings;
+    return learningRate * learningRateMultiplier(scheduler, this.step, warmupSteps, steps);
+  }
+
+  /**
+   * One optimizer step over `gradientAccumulationSteps` micro-batches: losses, gradients
+   * and metrics are averaged exactly as one batch of B × M pairs would average them.
+   * @returns metric vector [METRIC_COUNT], owned by the caller
+   */
+  trainStep(batches: IndexedBatch[] = this.nextBatches()): { metrics: tf.Tensor1D; tokenCount: number } {
+    const micro = batches.length;
+    const learningRate = this.learningRate;
+    const scales = tokenScales(batches.map((b) => b.batch), this.settings.stage === 'sft');
+    const kept: tf.Tensor[] = [];
+    const metrics = tf.tidy(() => {
+      let gradSum: tf.NamedTensorMap | null = null;
+      let metricSum: tf.Tensor | null = null;
+      batches.forEach((batch, m) => {
+        const { value, grads } = tf.variableGrads(() => {
+          const out = this.forward(batch, this.cache?.train, scales[m]);
+          kept.push(tf.keep(out.metrics));
+          return out.loss;
+        });
+        value.dispose();
+        gradSum = gradSum ? Object.fromEntries(Object.entries(gradSum).map(([k, g]) => [k, tf.add(g, grads[k])])) : grads;
+        metricSum = metricSum ? tf.add(metricSum, kept[m]) : kept[m];
+      });
+      const grads = Object.fromEntries(Object.entries(this.policy).map(([name, v]) => [name, tf.div(gradSum![v.name], micro)]));
+      const gradNorm = this.optimizer.apply(grads, learningRate, this.settings.maxGradNorm);
+      return tf.concat([tf.div(metricSum!, micro), tf.reshape(gradNorm, [1]), tf.tensor1d([learningRate])]) as tf.Tensor1D;
+    });
+    tf.dispose(kept);
+    this.step++;
+    const { referenceSyncSteps, referenceSyncAlpha } = this.settings;
+    if (this.reference && referenceSyncSteps > 0 && this.step % referenceSyncSteps === 0) this.reference.syncFrom(this.policy, referenceSyncAlpha);
+    return { metrics, tokenCount: batches.reduce((sum, b) => sum + b.batch.tokenCount, 0) };
+  }
+
+  /** The micro-batches of the next optimizer step. */
+  nextBatches(): IndexedBatch[] {
+    return Array.from({ length: this.settings.gradientAccumulationSteps }, () => this.nextBatch());
+  }
+
+  /** Policy and reference log-probs of each row of a batch, read back (for inspection, not the loop). */
+  async inspectBatch(batch: IndexedBatch): Promise<{ policy: Float32Array; reference: Float32Array }> {
+    const [policy, reference] = tf.tidy(() => {
+      const device = uploadBatch(batch.batch);
+      const ref = this.cache
+        ? cachedReferenceLogProbs(this.cache.train, batch.indices)
+        : this.reference && needsReference(this.settings)
+          ? this.reference.logProbs(device, this.mask)
+          : tf.zeros([batch.batch.rows]);
+      return [batchLogProbs(this.policy, this.config, device, this.mask), ref];
+    });
+    const out = { policy: (await policy.data()) as Float32Array, reference: (await reference.data()) as Float32Array };
+    tf.dispose([policy, reference]);
+    return out;
+  }
+
+  /** Metrics of one batch without updating (the step-0 metrics); grad_norm included. */
+  evaluateBatch(batch: IndexedBatch): tf.Tensor1D {
+    return tf.tidy(() => {
+      let forwardMetrics: tf.Tensor1D | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const out = this.forward(batch, this.cache?.train);
+        forwardMetrics = tf.keep(out.metrics);
+        return out.loss;
+      });
+      value.dispose();
+      const norm = globalNorm(Object.values(grads));
+      const row = tf.concat([forwardMetrics!, tf.reshape(norm, [1]), tf.tensor1d([this.learningRate])]) as tf.Tensor1D;
+      forwardMetrics!.dispose();
+      return row;
+    });
+  }
+
+  /** Mean metrics over the held-out pairs ([9], `eval_` metrics), or null without them. */
+  async evaluate(): Promise<Float32Array | null> {
+    if (this.evalPairs.length === 0) return null;
+    const { batchSize } = this.settings;
+    const sum = tf.tidy(() => {
+      let total: tf.Tensor | null = null;
+      for (let start = 0; start < this.evalPairs.length; start += batchSize) {
+        const indices = this.evalPairs.slice(start, start + batchSize).map((_, i) => start + i);
+        const weighted = tf.mul(this.forward({ indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) }, this.cache?.eval).metrics, indices.length);
+        total = total ? tf.add(total, weighted) : weighted;
+      }
+      return tf.div(total!, this.evalPairs.length);
+    });
+    const values = (await sum.data()) as Float32Array;
+    sum.dispose();
+    return values;
+  }
+
+  /** Current policy weights, read back to the host. */
+  async hostWeights(): Promise<HostWeights> {
+    const out: HostWeights = new Map();
+    for (const [name, variable] of Object.entries(this.policy)) out.set(name, { shape: variable.shape.slice(), data: (await variable.data()) as Float32Array });
+    return out;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.reference?.dispose();
+    this.mask.dispose();
+    tf.dispose(Object.values(this.policy));
+  }
+}
+
+/** Completion tokens of the chosen and rejected halves (SFT batches are all chosen). */
+function completionTokens(batch: DpoBatch, sft: boolean): TokenScales {
+  const half = sft ? batch.rows : batch.rows / 2;
+  let chosen = 0;
+  let rejected = 0;
+  batch.completionMask.forEach((m, i) => (Math.floor(i / batch.length) < half ? (chosen += m) : (rejected += m)));
+  return { chosen, rejected };
+}
+
+/** Per-micro-batch scales so that token means over M micro-batches equal the big batch's. */
+function tokenScales(batches: DpoBatch[], sft: boolean): TokenScales[] {
+  const counts = batches.map((b) => completionTokens(b, sft));
+  const total = counts.reduce((a, c) => ({ chosen: a.chosen + c.chosen, rejected: a.rejected + c.rejected }), { chosen: 0, rejected: 0 });
+  const m = batches.length;
+  return counts.map((c) => ({ chosen: total.chosen > 0 ? (m * c.chosen) / total.chosen : 1, rejected: total.rejected > 0 ? (m * c.rejected) / total.rejected : 1 }));
+}
