@@ -44,8 +44,12 @@ describe('cli train', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpo-cli-'));
     const dump = join(dir, 'batches.jsonl');
     const args = ['train', '--data', DATA, '--out', dir, '--sft-steps', '4', '--steps', '2', '--lr', '0.01', '--loss', 'sigmoid,sft', '--loss-weights', '1,0.2'];
-    const { code } = await cli(...args, '--dump-batches', dump, '--eval-fraction', '0');
+    const { code } = await cli(...args, '--dump-batches', dump, '--eval-fraction', '0', '--sample-every', '2', '--max-new-tokens', '4', '--temperature', '0');
     expect(code).toBe(0);
+    const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(samples.map((r) => `${r.stage}${r.step}`)).toEqual(['sft2', 'sft2', 'sft2', 'sft4', 'sft4', 'sft4', 'dpo2', 'dpo2', 'dpo2']);
+    expect(samples[0].reference).toBeNull(); // SFT has no reference model
+    expect(typeof samples[6].reference).toBe('string');
     const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics.map((m) => `${m.stage}${m.step}`)).toEqual(['sft1', 'sft2', 'sft3', 'sft4', 'dpo1', 'dpo2']);
     expect(metrics[0]['rewards/margins']).toBeNull(); // DPO-only metrics are absent in SFT

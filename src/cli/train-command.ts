@@ -11,6 +11,7 @@ import { Trainer, type IndexedBatch } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { DeviceMetricsBuffer, metricRow, METRIC_COUNT, METRIC_NAMES } from '../core/train/metrics';
 import { validateSettings, type DpoSettings } from '../core/train/settings';
+import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
 import { buildRunBundle } from '../core/io/run-bundle';
 import { PARSE_OPTIONS, settingsFromFlags, sftStepsFrom, TRAIN_HELP, UsageError, type FlagValues } from './train-options';
 
@@ -58,6 +59,7 @@ interface StageResult {
   weights: HostWeights;
   history: { steps: number[]; values: number[]; stages: string[] };
   evalRows: Record<string, number>[];
+  sampleRows: (SampleRow & { stage: string; step: number })[];
   droppedRows: number;
 }
 
@@ -65,6 +67,8 @@ async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSe
   const trainer = new Trainer(config, initial, settings);
   const history = { steps: [] as number[], values: [] as number[], stages: [] as string[] };
   const evalRows: Record<string, number>[] = [];
+  const sampleRows: StageResult['sampleRows'] = [];
+  const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3).map((p) => p.prompt);
   try {
     trainer.setData(split);
     if (trainer.needsPreparation) io.stderr(`computing reference log-probs of ${trainer.trainPairCount + trainer.evalPairCount} pairs\n`);
@@ -100,9 +104,12 @@ async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSe
       history.stages.push(settings.stage);
       if (trainer.step % 10 === 0 || trainer.step === settings.steps) await record();
       if (settings.evalEvery > 0 && trainer.step % settings.evalEvery === 0) await evaluate();
+      if (settings.sampleEvery > 0 && trainer.step % settings.sampleEvery === 0) {
+        for (const row of await samplePolicyAndReference(trainer, prompts, settings, settings.seed, trainer.step)) sampleRows.push({ stage: settings.stage, step: trainer.step, ...row });
+      }
     }
     if (settings.steps > 0 && !(settings.evalEvery > 0 && settings.steps % settings.evalEvery === 0)) await evaluate();
-    return { weights: await trainer.hostWeights(), history, evalRows, droppedRows: trainer.droppedRows };
+    return { weights: await trainer.hostWeights(), history, evalRows, sampleRows, droppedRows: trainer.droppedRows };
   } finally {
     trainer.dispose();
   }
@@ -157,6 +164,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(values.out, name), bytes);
   const evalRows = stages.flatMap((s) => s.evalRows);
   if (evalRows.length > 0) writeFileSync(join(values.out, 'eval_metrics.jsonl'), evalRows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const sampleRows = stages.flatMap((s) => s.sampleRows);
+  if (sampleRows.length > 0) writeFileSync(join(values.out, 'samples.jsonl'), sampleRows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const final = metricRow(dpo.history.values, dpo.history.values.length - METRIC_COUNT);
   io.stdout(
     JSON.stringify({
@@ -168,7 +177,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       droppedRows: dpo.droppedRows,
       final,
       eval: dpo.evalRows.at(-1) ?? null,
-      files: [...Object.keys(files), ...(evalRows.length > 0 ? ['eval_metrics.jsonl'] : [])],
+      files: [...Object.keys(files), ...(evalRows.length > 0 ? ['eval_metrics.jsonl'] : []), ...(sampleRows.length > 0 ? ['samples.jsonl'] : [])],
     }) + '\n',
   );
   return 0;

@@ -24,6 +24,11 @@ export const NUMERIC_FLAGS: [flag: string, key: NumericKey, help: string][] = [
   ['warmup-steps', 'warmupSteps', 'linear warm-up steps (default 0)'],
   ['eval-fraction', 'evalFraction', 'held-out share of the data for eval_ metrics (default 0.05)'],
   ['eval-every', 'evalEvery', 'evaluate every N steps and at the end; 0 = at the end (default 25)'],
+  ['sample-every', 'sampleEvery', 'write policy and reference completions of 3 prompts to samples.jsonl every N steps; 0 = never'],
+  ['temperature', 'temperature', 'sampling temperature; 0 = greedy (default 1)'],
+  ['top-k', 'topK', 'sample among the k most likely tokens; 0 = off (default 0)'],
+  ['top-p', 'topP', 'nucleus sampling mass; 1 = off (default 1)'],
+  ['max-new-tokens', 'maxNewTokens', 'length of each sampled completion (default 32)'],
 ];
 
 const CHOICE_FLAGS: [flag: string, key: 'optimizer' | 'scheduler' | 'reference', choices: string[], help: string][] = [

@@ -73,9 +73,23 @@ export async function startApp(options: StartupOptions, spawn = TrainerClient.sp
   });
 }
 
-async function loadDatasetBytes(name: string, bytes: ArrayBuffer): Promise<void> {
-  const summary = await worker().call('loadDataset', { name, bytes }, [bytes]);
-  useStore.getState().setDataset(summary);
+async function loadDatasetBytes(name: string, bytes: ArrayBuffer, role: 'train' | 'eval' = 'train'): Promise<void> {
+  const summary = await worker().call('loadDataset', { name, bytes, role }, [bytes]);
+  if (role === 'eval') useStore.getState().setEvalDataset(summary);
+  else useStore.getState().setDataset(summary);
+}
+
+/** A separate held-out file: evaluation uses it instead of the seeded split. */
+export async function openEvalFile(file: File): Promise<void> {
+  useStore.getState().setError(null);
+  await guarded(async () => loadDatasetBytes(file.name, await file.arrayBuffer(), 'eval'));
+}
+
+export async function clearEvalFile(): Promise<void> {
+  await guarded(async () => {
+    await worker().call('clearEvalDataset', {});
+    useStore.getState().setEvalDataset(null);
+  });
 }
 
 /** A dropped or picked file: an exported zip or safetensors reloads weights; text is a dataset. */

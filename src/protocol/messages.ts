@@ -40,7 +40,9 @@ export interface DatasetSummary {
 
 export interface RequestTable {
   init: { params: { preset: PresetName; seed: number; backend?: BackendName }; result: { backend: BackendInfo; model: ModelInfo } };
-  loadDataset: { params: { name: string; bytes: ArrayBuffer }; result: DatasetSummary };
+  /** role "eval": a separate held-out file replacing the seeded split. */
+  loadDataset: { params: { name: string; bytes: ArrayBuffer; role: 'train' | 'eval' }; result: DatasetSummary };
+  clearEvalDataset: { params: Record<string, never>; result: { ok: true } };
   /** Trains until the run reaches `settings.steps`; resolves when it does or is stopped. */
   start: { params: { settings: DpoSettings }; result: { step: number; stopped: boolean } };
   stop: { params: Record<string, never>; result: { step: number } };
@@ -70,12 +72,8 @@ export type ErrorCode = 'bad-setting' | 'no-dataset' | 'bad-file' | 'busy' | 'pr
 
 export type TrainingStatus = 'idle' | 'reference' | 'compiling' | 'training' | 'stopping';
 
-/** Completions for one prompt, from the policy and (when there is one) the reference. */
-export interface SampleRow {
-  prompt: string;
-  policy: string;
-  reference: string | null;
-}
+export type { SampleRow } from '../core/train/samples';
+import type { SampleRow } from '../core/train/samples';
 
 export type WorkerEvent =
   | {

@@ -14,6 +14,8 @@ export interface SessionSlice {
   backend: BackendInfo | null;
   model: ModelInfo | null;
   dataset: DatasetSummary | null;
+  /** A separate held-out file, when one replaces the seeded split. */
+  evalDataset: DatasetSummary | null;
   step: number;
   targetStep: number;
   error: AppError | null;
@@ -28,6 +30,7 @@ export interface SessionSlice {
   setBackend(backend: BackendInfo): void;
   setModel(model: ModelInfo): void;
   setDataset(dataset: DatasetSummary): void;
+  setEvalDataset(dataset: DatasetSummary | null): void;
   setError(error: AppError | null): void;
   setSample(sample: SessionSlice['sample']): void;
 }
@@ -37,6 +40,7 @@ export const createSessionSlice: StateCreator<SessionSlice> = (set) => ({
   backend: null,
   model: null,
   dataset: null,
+  evalDataset: null,
   step: 0,
   targetStep: 0,
   error: null,
@@ -48,6 +52,7 @@ export const createSessionSlice: StateCreator<SessionSlice> = (set) => ({
   setBackend: (backend) => set({ backend }),
   setModel: (model) => set({ model, step: model.step }),
   setDataset: (dataset) => set({ dataset }),
+  setEvalDataset: (evalDataset) => set({ evalDataset }),
   setError: (error) => set({ error }),
   setSample: (sample) => set({ sample }),
 });

@@ -61,6 +61,18 @@ describe('worker handler', () => {
     expect((await call<{ step: number }>('start', { settings: { ...settings, steps: 1 } })).step).toBe(1);
   });
 
+  it('a separate held-out file replaces the split and is evaluated', async () => {
+    const { messages, call } = harness();
+    await call('init', { preset: 'tiny', seed: 1 });
+    await call('loadDataset', { name: 'd.jsonl', bytes: jsonl(rows), role: 'train' });
+    const held = await call<{ pairs: number }>('loadDataset', { name: 'held.jsonl', bytes: jsonl(rows.slice(0, 2)), role: 'eval' });
+    expect(held.pairs).toBe(2);
+    await call('start', { settings: { ...settings, steps: 2, evalEvery: 1 } });
+    const evals = messages.flatMap((m) => (m.kind === 'event' && m.event.type === 'evalMetrics' ? [m.event] : []));
+    expect(evals.map((e) => e.step)).toEqual([0, 1, 2]);
+    expect(evals[0].values[0]).toBeCloseTo(Math.LN2, 5); // policy = reference before the first step
+  });
+
   it('stops between steps when asked', async () => {
     const { call, handle } = harness();
     await call('init', { preset: 'tiny', seed: 1 });

@@ -36,6 +36,7 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend): 
       return { backend: info, model: session.resetModel({ preset, seed }) };
     },
     loadDataset: (p) => needSession().loadDataset(p),
+    clearEvalDataset: () => needSession().clearEvalDataset(),
     start: (p) => needSession().start(p),
     stop: () => needSession().stop(),
     resetModel: (p) => needSession().resetModel(p),

@@ -10,7 +10,8 @@ import { Trainer } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { SettingsError, validateSettings, type DpoSettings } from '../core/train/settings';
 import { buildRunBundle, loadModelFile, zipBundle } from '../core/io/run-bundle';
-import type { BackendInfo, DatasetSummary, ModelInfo, Params, Result, SampleRow, WorkerEvent } from '../protocol/messages';
+import type { BackendInfo, DatasetSummary, ModelInfo, Params, Result, WorkerEvent } from '../protocol/messages';
+import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
 import { CodedError } from './errors';
 import { runTrainingLoop } from './training-loop';
 
@@ -27,6 +28,8 @@ export class TrainingSession {
   private model!: ModelInfo;
   private trainer: Trainer | null = null;
   private pairs: PreferencePair[] = [];
+  /** A separate held-out file, when the user gave one. */
+  private evalPairs: PreferencePair[] | null = null;
   private split: { key: string; value: DataSplit } | null = null;
   private datasetName = '';
   private history: { steps: number[]; values: number[] } = { steps: [], values: [] };
@@ -49,7 +52,7 @@ export class TrainingSession {
     return this.model;
   }
 
-  loadDataset({ name, bytes }: Params<'loadDataset'>): DatasetSummary {
+  loadDataset({ name, bytes, role }: Params<'loadDataset'>): DatasetSummary {
     this.assertIdle();
     let text: string;
     try {
@@ -63,15 +66,29 @@ export class TrainingSession {
       const detail = first ? ` (line ${first.line}, ${first.field}: ${first.message})` : ' (the file is empty)';
       throw new CodedError('bad-file', `${name}: no usable preference pairs${detail}; the current dataset is kept`);
     }
-    this.pairs = parsed.pairs;
+    if (role === 'eval') this.evalPairs = parsed.pairs;
+    else {
+      this.pairs = parsed.pairs;
+      this.datasetName = name;
+    }
     this.split = null;
-    this.datasetName = name;
     return { name, rows: parsed.rows, pairs: parsed.pairs.length, problems: parsed.problems.slice(0, 100), preview: parsed.pairs.slice(0, 5) };
   }
 
+  clearEvalDataset(): Result<'clearEvalDataset'> {
+    this.assertIdle();
+    this.evalPairs = null;
+    this.split = null;
+    return { ok: true };
+  }
+
+  /** The held-out file when there is one, else a seeded split; the same object while unchanged. */
   private dataSplit(settings: DpoSettings): DataSplit {
     const key = `${settings.evalFraction}/${settings.seed}`;
-    if (this.split?.key !== key) this.split = { key, value: splitDataset(this.pairs, settings.evalFraction, settings.seed) };
+    if (this.split?.key !== key) {
+      const value = this.evalPairs ? { train: this.pairs, eval: this.evalPairs } : splitDataset(this.pairs, settings.evalFraction, settings.seed);
+      this.split = { key, value };
+    }
     return this.split.value;
   }
 
@@ -120,15 +137,10 @@ export class TrainingSession {
   }
 
   /** Policy and reference completions of the first few held-out (or training) prompts. */
-  private async sampleRows(trainer: Trainer, settings: DpoSettings, step: number): Promise<SampleRow[]> {
+  private sampleRows(trainer: Trainer, settings: DpoSettings, step: number): Promise<SampleRow[]> {
     const split = this.dataSplit(settings);
     const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3).map((p) => p.prompt);
-    const ids = prompts.map(encodeText);
-    const generate = async (weights: NamedWeights) =>
-      (await sampleCompletions(weights, this.config, ids, settings, new SeededRandom(settings.seed + step))).map(decodeIds);
-    const policy = await generate(trainer.policy);
-    const reference = trainer.reference ? await generate(trainer.reference.weights) : null;
-    return prompts.map((prompt, i) => ({ prompt, policy: policy[i], reference: reference ? reference[i] : null }));
+    return samplePolicyAndReference(trainer, prompts, settings, settings.seed, step);
   }
 
   async stop(): Promise<Result<'stop'>> {

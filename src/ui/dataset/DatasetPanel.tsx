@@ -1,6 +1,7 @@
 import { useState, type ChangeEvent } from 'react';
 import { openFile } from '../../client/app-actions';
 import { useStore } from '../../state/store';
+import { EvalFileInput } from './EvalFileInput';
 
 /** Drop or pick a JSONL file of {"prompt","chosen","rejected"} rows; shows what was read. */
 export function DatasetPanel() {
@@ -65,6 +66,7 @@ export function DatasetPanel() {
           </table>
         </div>
       )}
+      <EvalFileInput />
     </section>
   );
 }
