@@ -114,7 +114,9 @@ async function importModel(name: string, bytes: ArrayBuffer): Promise<void> {
 export async function train(): Promise<void> {
   const store = useStore.getState();
   store.setError(null);
-  await guarded(() => worker().call('start', { settings: store.settings }));
+  const result = await guarded(() => worker().call('start', { settings: store.settings }));
+  const model = useStore.getState().model;
+  if (result && model) store.setModel({ ...model, step: result.step });
 }
 
 export async function stop(): Promise<void> {

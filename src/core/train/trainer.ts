@@ -103,6 +103,11 @@ export class Trainer {
     this.settings = settings;
   }
 
+  /** The reference cache, when the current settings allow one (a TR-DPO reference moves). */
+  private get activeCache() {
+    return usesReferenceCache(this.settings) ? this.cache : null;
+  }
+
   /** Builds the reference log-prob cache when the settings call for one. */
   async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
     if (!this.needsPreparation || !this.reference) return;
@@ -163,7 +168,7 @@ export class Trainer {
       let metricSum: tf.Tensor | null = null;
       batches.forEach((batch, m) => {
         const { value, grads } = tf.variableGrads(() => {
-          const out = this.forward(batch, this.cache?.train, scales[m]);
+          const out = this.forward(batch, this.activeCache?.train, scales[m]);
           kept.push(tf.keep(out.metrics));
           return out.loss;
         });
@@ -191,8 +196,9 @@ export class Trainer {
   async inspectBatch(batch: IndexedBatch): Promise<{ policy: Float32Array; reference: Float32Array }> {
     const [policy, reference] = tf.tidy(() => {
       const device = uploadBatch(batch.batch);
-      const ref = this.cache
-        ? cachedReferenceLogProbs(this.cache.train, batch.indices)
+      const cache = this.activeCache;
+      const ref = cache
+        ? cachedReferenceLogProbs(cache.train, batch.indices)
         : this.reference && needsReference(this.settings)
           ? this.reference.logProbs(device, this.mask)
           : tf.zeros([batch.batch.rows]);
@@ -208,7 +214,7 @@ export class Trainer {
     return tf.tidy(() => {
       let forwardMetrics: tf.Tensor1D | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const out = this.forward(batch, this.cache?.train);
+        const out = this.forward(batch, this.activeCache?.train);
         forwardMetrics = tf.keep(out.metrics);
         return out.loss;
       });
@@ -228,7 +234,7 @@ export class Trainer {
       let total: tf.Tensor | null = null;
       for (let start = 0; start < this.evalPairs.length; start += batchSize) {
         const indices = this.evalPairs.slice(start, start + batchSize).map((_, i) => start + i);
-        const weighted = tf.mul(this.forward({ indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) }, this.cache?.eval).metrics, indices.length);
+        const weighted = tf.mul(this.forward({ indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) }, this.activeCache?.eval).metrics, indices.length);
         total = total ? tf.add(total, weighted) : weighted;
       }
       return tf.div(total!, this.evalPairs.length);

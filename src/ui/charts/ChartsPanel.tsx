@@ -1,19 +1,19 @@
 import { MetricChart } from './MetricChart';
 import type { ChartSeries } from './chart-data';
+import type { MetricName } from '../../core/train/metrics';
+
+const EVAL_COLOR = '#862e9c';
+
+/** A training curve with its held-out (eval_) twin. */
+const withEval = (metric: MetricName, color: string): ChartSeries[] => [
+  { metric, label: metric, color, source: 'train' },
+  { metric, label: `eval_${metric}`, color: EVAL_COLOR, source: 'eval' },
+];
 
 // Module constants: a stable identity keeps each chart from being rebuilt on render.
-const LOSS: ChartSeries[] = [
-  { metric: 'loss', label: 'loss', color: '#d9480f', source: 'train' },
-  { metric: 'loss', label: 'eval_loss', color: '#862e9c', source: 'eval' },
-];
-const MARGIN: ChartSeries[] = [
-  { metric: 'rewards/margins', label: 'rewards/margins', color: '#1971c2', source: 'train' },
-  { metric: 'rewards/margins', label: 'eval_rewards/margins', color: '#862e9c', source: 'eval' },
-];
-const ACCURACY: ChartSeries[] = [
-  { metric: 'rewards/accuracies', label: 'rewards/accuracies', color: '#2f9e44', source: 'train' },
-  { metric: 'rewards/accuracies', label: 'eval_rewards/accuracies', color: '#862e9c', source: 'eval' },
-];
+const LOSS = withEval('loss', '#d9480f');
+const MARGIN = withEval('rewards/margins', '#1971c2');
+const ACCURACY = withEval('rewards/accuracies', '#2f9e44');
 const REWARDS: ChartSeries[] = [
   { metric: 'rewards/chosen', label: 'rewards/chosen', color: '#2f9e44', source: 'train' },
   { metric: 'rewards/rejected', label: 'rewards/rejected', color: '#c2255c', source: 'train' },
