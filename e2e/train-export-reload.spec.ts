@@ -82,6 +82,6 @@ test('a file with no usable rows is refused with the line and field, and the loa
     mimeType: 'application/json',
     buffer: Buffer.from('{"prompt":"a","chosen":"b"}\nnot json\n'),
   });
-  await expect(page.getByTestId('error')).toContainText('line 1, rejected');
+  await expect(page.getByTestId('error')).toContainText('row 1, rejected');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -6,7 +6,8 @@ import { isPresetName, PRESETS, presetConfig, type GptConfig } from '../core/mod
 import { initGptWeights, type HostWeights } from '../core/model/gpt-weights';
 import { SeededRandom } from '../core/random';
 import { BYTE_VOCAB_SIZE, PAD_ID } from '../core/tokenizer/byte-tokenizer';
-import { parsePreferenceJsonl, type PreferencePair } from '../core/data/preference-pairs';
+import type { PreferencePair } from '../core/data/preference-pairs';
+import { readDatasetFile } from './read-dataset-file';
 import { Trainer, type IndexedBatch } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { DeviceMetricsBuffer, metricRow, METRIC_COUNT, METRIC_NAMES } from '../core/train/metrics';
@@ -22,17 +23,11 @@ export interface Io {
   stderr: (text: string) => void;
 }
 
-function readPairs(path: string, flag: string, io: Io): PreferencePair[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  const parsed = parsePreferenceJsonl(text);
-  for (const p of parsed.problems.slice(0, 10)) io.stderr(`${path}: skipped line ${p.line} (${p.field}): ${p.message}\n`);
-  if (parsed.pairs.length === 0) throw new UsageError(`${path}: no usable preference pairs`);
-  return parsed.pairs;
+async function readPairs(path: string, flag: string, io: Io): Promise<PreferencePair[]> {
+  const read = await readDatasetFile(path, flag);
+  for (const p of read.invalid.slice(0, 10)) io.stderr(`${path}: skipped row ${p.row} (${p.field}): ${p.message}\n`);
+  if (read.pairs.length === 0) throw new UsageError(`${path}: no usable preference pairs`);
+  return read.pairs;
 }
 
 /** One JSON line per pair a step trained on: what the model saw and the log-probs at the time. */
@@ -133,8 +128,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const settings = settingsFromFlags(values, presetName);
   const sftSteps = sftStepsFrom(values);
   const config = presetConfig(presetName, BYTE_VOCAB_SIZE);
-  const pairs = readPairs(values.data, 'data', io);
-  const split = typeof values['eval-data'] === 'string' ? { train: pairs, eval: readPairs(values['eval-data'], 'eval-data', io) } : splitDataset(pairs, settings.evalFraction, settings.seed);
+  const pairs = await readPairs(values.data, 'data', io);
+  const split = typeof values['eval-data'] === 'string' ? { train: pairs, eval: await readPairs(values['eval-data'], 'eval-data', io) } : splitDataset(pairs, settings.evalFraction, settings.seed);
   validateSettings(settings, config, split.train.length);
   const dumpPath = typeof values['dump-batches'] === 'string' ? values['dump-batches'] : undefined;
   if (dumpPath) writeFileSync(dumpPath, '');

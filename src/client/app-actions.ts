@@ -97,8 +97,8 @@ export async function openFile(file: File): Promise<void> {
   useStore.getState().setError(null);
   await guarded(async () => {
     const bytes = await file.arrayBuffer();
-    if (sniffFileKind(new Uint8Array(bytes)) === 'text') await loadDatasetBytes(file.name, bytes);
-    else await importModel(file.name, bytes);
+    if (sniffFileKind(new Uint8Array(bytes)) === 'model') await importModel(file.name, bytes);
+    else await loadDatasetBytes(file.name, bytes);
   });
 }
 

@@ -4,7 +4,8 @@
  */
 import type { DpoSettings } from '../core/train/settings';
 import type { PresetName } from '../core/model/config';
-import type { PreferencePair, RowProblem } from '../core/data/preference-pairs';
+import type { PreferencePair } from '../core/data/preference-pairs';
+import type { DatasetProblem } from '../core/data/read-dataset';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -32,9 +33,15 @@ export interface ModelInfo {
 
 export interface DatasetSummary {
   name: string;
+  /** e.g. "jsonl/standard", "parquet/conversational". */
+  format: string;
   rows: number;
   pairs: number;
-  problems: RowProblem[];
+  /** Rows skipped, by row number and field (the first 100). */
+  problems: DatasetProblem[];
+  invalidCount: number;
+  /** Rows kept but flagged (identical chosen and rejected). */
+  flaggedCount: number;
   preview: PreferencePair[];
 }
 

@@ -5,7 +5,9 @@ import { sampleCompletions } from '../core/model/sampling';
 import type { NamedWeights } from '../core/model/gpt';
 import { SeededRandom } from '../core/random';
 import { BYTE_VOCAB_SIZE, decodeIds, encodeText } from '../core/tokenizer/byte-tokenizer';
-import { parsePreferenceJsonl, type PreferencePair } from '../core/data/preference-pairs';
+import type { PreferencePair } from '../core/data/preference-pairs';
+import { readPreferenceDataset } from '../core/data/read-dataset';
+import { UnreadableFileError } from '../core/data/read-table';
 import { Trainer } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { SettingsError, validateSettings, type DpoSettings } from '../core/train/settings';
@@ -52,27 +54,36 @@ export class TrainingSession {
     return this.model;
   }
 
-  loadDataset({ name, bytes, role }: Params<'loadDataset'>): DatasetSummary {
+  async loadDataset({ name, bytes, role }: Params<'loadDataset'>): Promise<DatasetSummary> {
     this.assertIdle();
-    let text: string;
+    let read;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw new CodedError('bad-file', `${name}: not UTF-8 text; expected JSONL with prompt, chosen and rejected`);
+      read = await readPreferenceDataset(name, new Uint8Array(bytes));
+    } catch (error) {
+      if (error instanceof UnreadableFileError) throw new CodedError('bad-file', `${error.message}; the current dataset is kept`);
+      throw error;
     }
-    const parsed = parsePreferenceJsonl(text);
-    if (parsed.pairs.length === 0) {
-      const first = parsed.problems[0];
-      const detail = first ? ` (line ${first.line}, ${first.field}: ${first.message})` : ' (the file is empty)';
+    if (read.pairs.length === 0) {
+      const first = read.invalid[0];
+      const detail = first ? ` (row ${first.row}, ${first.field}: ${first.message})` : ' (the file is empty)';
       throw new CodedError('bad-file', `${name}: no usable preference pairs${detail}; the current dataset is kept`);
     }
-    if (role === 'eval') this.evalPairs = parsed.pairs;
+    if (role === 'eval') this.evalPairs = read.pairs;
     else {
-      this.pairs = parsed.pairs;
+      this.pairs = read.pairs;
       this.datasetName = name;
     }
     this.split = null;
-    return { name, rows: parsed.rows, pairs: parsed.pairs.length, problems: parsed.problems.slice(0, 100), preview: parsed.pairs.slice(0, 5) };
+    return {
+      name,
+      format: read.format,
+      rows: read.rows,
+      pairs: read.pairs.length,
+      problems: read.invalid.slice(0, 100),
+      invalidCount: read.invalid.length,
+      flaggedCount: read.flagged.length,
+      preview: read.pairs.slice(0, 5),
+    };
   }
 
   clearEvalDataset(): Result<'clearEvalDataset'> {

@@ -22,24 +22,25 @@ export function DatasetPanel() {
         onDrop={() => setOver(false)}
       >
         <span>
-          Drop a <code>.jsonl</code> file here or <u>choose one</u>
+          Drop a dataset here or <u>choose one</u>
         </span>
-        <small>one JSON object per line: prompt, chosen, rejected</small>
-        <input type="file" accept=".jsonl,.json,.txt,.zip,.safetensors" data-testid="dataset-input" onChange={onPick} className="visually-hidden" />
+        <small>JSONL, JSON, CSV/TSV or Parquet: prompt/chosen/rejected, HH-RLHF or chat messages</small>
+        <input type="file" accept=".jsonl,.json,.csv,.tsv,.parquet,.txt,.zip,.safetensors" data-testid="dataset-input" onChange={onPick} className="visually-hidden" />
       </label>
       {dataset && (
         <div className="dataset-summary" aria-live="polite">
           <p>
-            <strong data-testid="dataset-count">{dataset.pairs}</strong> pairs from <em>{dataset.name}</em>
-            {dataset.problems.length > 0 && <> · {dataset.rows - dataset.pairs} rows skipped</>}
+            <strong data-testid="dataset-count">{dataset.pairs}</strong> pairs from <em>{dataset.name}</em> <span data-testid="dataset-format">({dataset.format})</span>
+            {dataset.invalidCount > 0 && <> · {dataset.invalidCount} rows skipped</>}
+            {dataset.flaggedCount > 0 && <> · {dataset.flaggedCount} with identical chosen and rejected (kept)</>}
           </p>
           {dataset.problems.length > 0 && (
             <details className="problems" data-testid="dataset-problems">
               <summary>Rows that could not be used</summary>
               <ul>
                 {dataset.problems.map((p) => (
-                  <li key={`${p.line}-${p.field}`}>
-                    line {p.line}, <code>{p.field}</code>: {p.message}
+                  <li key={`${p.row}-${p.field}`}>
+                    row {p.row}, <code>{p.field}</code>: {p.message}
                   </li>
                 ))}
               </ul>

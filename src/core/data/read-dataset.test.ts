@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readPreferenceDataset } from './read-dataset';
+import { splitImplicitPrompt } from './normalize-row';
+
+const fixture = (name: string) => readPreferenceDataset(name, new Uint8Array(readFileSync(join('src/core/testing/datasets', name))));
+
+const STANDARD = [
+  { prompt: 'Capital of France?', chosen: ' Paris.', rejected: ' Rome.' },
+  { prompt: 'Say hi, "politely"', chosen: ' Hello, nice to meet you!\nHow are you?', rejected: ' hi' },
+  { prompt: '2+2', chosen: ' 4', rejected: ' 5' },
+];
+
+describe('readPreferenceDataset', () => {
+  it.each([
+    ['standard.jsonl', 'jsonl/standard'],
+    ['standard.json', 'json/standard'],
+    ['wrapped.json', 'json/standard'],
+    ['standard.csv', 'csv/standard'],
+    ['standard.tsv', 'tsv/standard'],
+    ['standard-snappy.parquet', 'parquet/standard'],
+    ['standard-gzip.parquet', 'parquet/standard'],
+  ])('%s reads the same three pairs (%s)', async (name, format) => {
+    const read = await fixture(name);
+    expect(read.format).toBe(format);
+    expect(read.rows).toBe(3);
+    expect(read.pairs).toEqual(STANDARD);
+    expect(read.invalid).toEqual([]);
+  });
+
+  it('HH-RLHF rows: the prompt is the shared conversation up to the last Assistant turn', async () => {
+    const read = await fixture('hh-implicit.jsonl');
+    expect(read.format).toBe('jsonl/implicit-prompt');
+    expect(read.pairs[0]).toEqual({ prompt: '\n\nHuman: What is 2+2?\n\nAssistant:', chosen: ' It is 4.', rejected: ' It is 5.' });
+    expect(read.pairs[1].prompt).toBe('\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Tell me a joke\n\nAssistant:');
+    expect(read.pairs[1].rejected).toBe(' No.');
+  });
+
+  it('UltraFeedback rows: shared user turn becomes the prompt, extra columns ignored', async () => {
+    const read = await fixture('ultrafeedback.jsonl');
+    expect(read.format).toBe('jsonl/conversational');
+    expect(read.pairs).toEqual([{ prompt: '\n\nHuman: Name a primary colour.\n\nAssistant:', chosen: ' Red.', rejected: ' Purple.' }]);
+  });
+
+  it('conversational rows with a separate prompt list', async () => {
+    const read = await fixture('conversational-prompt.jsonl');
+    expect(read.pairs).toEqual([{ prompt: '\n\nSystem: Be brief.\n\nHuman: Sky colour?\n\nAssistant:', chosen: ' Blue.', rejected: ' It depends on many things.' }]);
+  });
+
+  it('bad rows are listed by row and field; good rows kept; identical pairs flagged but kept', async () => {
+    const read = await fixture('mixed-bad.jsonl');
+    expect(read.rows).toBe(7);
+    expect(read.pairs).toHaveLength(3);
+    expect(read.invalid.map((p) => [p.row, p.field])).toEqual([
+      [2, 'rejected'],
+      [3, '(row)'],
+      [4, 'chosen'],
+      [6, 'chosen[0].content'],
+    ]);
+    expect(read.flagged).toEqual([{ row: 5, field: 'chosen', message: 'chosen and rejected are identical (no learning signal)' }]);
+  });
+
+  it('a CSV with an unbalanced quote keeps the good rows and names the bad one', async () => {
+    const read = await fixture('unbalanced.csv');
+    expect(read.pairs).toEqual([{ prompt: 'ok', chosen: 'fine', rejected: 'bad' }]);
+    expect(read.invalid).toHaveLength(1);
+    expect(read.invalid[0].row).toBe(2);
+  });
+
+  it.each([
+    ['not-a-dataset.json', /holds no list of rows/],
+    ['truncated.parquet', /not a readable Parquet file/],
+  ])('%s is refused with a clear message', async (name, message) => {
+    await expect(fixture(name)).rejects.toThrow(message);
+  });
+
+  it('invalid UTF-8 is refused, not garbled', async () => {
+    await expect(readPreferenceDataset('x.jsonl', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))).rejects.toThrow(/not UTF-8/);
+  });
+});
+
+describe('splitImplicitPrompt', () => {
+  it('falls back to an empty prompt when the texts share no turn boundary', () => {
+    expect(splitImplicitPrompt('Good answer', 'Good grief')).toEqual({ prompt: '', chosen: 'Good answer', rejected: 'Good grief' });
+  });
+});
