@@ -6,18 +6,12 @@ import { isPresetName, type PresetName } from '../core/model/config';
 import { sniffFileKind } from '../core/io/sniff-file';
 import type { BackendName, WorkerEvent } from '../protocol/messages';
 import { useStore } from '../state/store';
-import { TrainerClient, WorkerError } from './trainer-client';
+import { TrainerClient } from './trainer-client';
+import { guarded, setWorker, worker } from './connection';
+import { loadDatasetBytes, restoreOrLoadDemo } from './dataset-actions';
 
 export const APP_VERSION = '0.1.0';
-export const DEMO_DATASET_URL = 'demo/preferences.jsonl';
 export const SAMPLE_PROMPT = 'Review of Night Train:';
-
-let client: TrainerClient | null = null;
-
-function worker(): TrainerClient {
-  if (!client) throw new Error('the training worker has not started');
-  return client;
-}
 
 function routeEvent(event: WorkerEvent): void {
   const store = useStore.getState();
@@ -37,18 +31,6 @@ function routeEvent(event: WorkerEvent): void {
   }
 }
 
-/** Runs `task`, showing its failure in the error banner instead of losing it. */
-async function guarded<T>(task: () => Promise<T>): Promise<T | undefined> {
-  try {
-    const result = await task();
-    return result;
-  } catch (error) {
-    const e = error as Error;
-    useStore.getState().setError(error instanceof WorkerError ? { message: e.message, code: error.code, field: error.field } : { message: e.message, code: 'client' });
-    return undefined;
-  }
-}
-
 export interface StartupOptions {
   preset?: string | null;
   backend?: string | null;
@@ -58,7 +40,8 @@ export interface StartupOptions {
 export async function startApp(options: StartupOptions, spawn = TrainerClient.spawn): Promise<void> {
   const store = useStore.getState();
   if (options.preset && isPresetName(options.preset)) store.setPreset(options.preset);
-  client = spawn();
+  const client = spawn();
+  setWorker(client);
   client.onEvent(routeEvent);
   await guarded(async () => {
     const { preset, settings } = useStore.getState();
@@ -67,28 +50,7 @@ export async function startApp(options: StartupOptions, spawn = TrainerClient.sp
     store.setBackend(init.backend);
     store.setModel(init.model);
     store.setStatus('idle');
-    const response = await fetch(DEMO_DATASET_URL);
-    if (!response.ok) throw new Error(`the built-in demo dataset could not be read (${response.status})`);
-    await loadDatasetBytes('demo: movie reviews (built in)', await response.arrayBuffer());
-  });
-}
-
-async function loadDatasetBytes(name: string, bytes: ArrayBuffer, role: 'train' | 'eval' = 'train'): Promise<void> {
-  const summary = await worker().call('loadDataset', { name, bytes, role }, [bytes]);
-  if (role === 'eval') useStore.getState().setEvalDataset(summary);
-  else useStore.getState().setDataset(summary);
-}
-
-/** A separate held-out file: evaluation uses it instead of the seeded split. */
-export async function openEvalFile(file: File): Promise<void> {
-  useStore.getState().setError(null);
-  await guarded(async () => loadDatasetBytes(file.name, await file.arrayBuffer(), 'eval'));
-}
-
-export async function clearEvalFile(): Promise<void> {
-  await guarded(async () => {
-    await worker().call('clearEvalDataset', {});
-    useStore.getState().setEvalDataset(null);
+    await restoreOrLoadDemo();
   });
 }
 

@@ -5,6 +5,7 @@
 import type { DpoSettings } from '../core/train/settings';
 import type { PresetName } from '../core/model/config';
 import type { PreferencePair } from '../core/data/preference-pairs';
+import type { SamplingOptions } from '../core/model/sampling';
 import type { DatasetProblem } from '../core/data/read-dataset';
 
 export const PROTOCOL_VERSION = 1;
@@ -47,8 +48,12 @@ export interface DatasetSummary {
 
 export interface RequestTable {
   init: { params: { preset: PresetName; seed: number; backend?: BackendName }; result: { backend: BackendInfo; model: ModelInfo } };
-  /** role "eval": a separate held-out file replacing the seeded split. */
-  loadDataset: { params: { name: string; bytes: ArrayBuffer; role: 'train' | 'eval' }; result: DatasetSummary };
+  /** role "eval": a separate held-out file replacing the seeded split. Returns every kept pair, for the page to keep. */
+  loadDataset: { params: { name: string; bytes: ArrayBuffer; role: 'train' | 'eval' }; result: { summary: DatasetSummary; pairs: PreferencePair[] } };
+  /** Trains on these pairs from now on (a saved dataset, or one that grew by labelling). */
+  usePairs: { params: { name: string; pairs: PreferencePair[] }; result: { pairs: number } };
+  /** Two completions of one prompt by the current policy, to compare and label. */
+  sampleTwo: { params: { prompt: string; options: SamplingOptions; seed: number }; result: { completions: [string, string] } };
   clearEvalDataset: { params: Record<string, never>; result: { ok: true } };
   /** Trains until the run reaches `settings.steps`; resolves when it does or is stopped. */
   start: { params: { settings: DpoSettings }; result: { step: number; stopped: boolean } };

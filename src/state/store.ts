@@ -2,12 +2,14 @@ import { create } from 'zustand';
 import { createMetricsSlice, type MetricsSlice } from './metrics-slice';
 import { createSessionSlice, type SessionSlice } from './session-slice';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice';
+import { createLibrarySlice, type LibrarySlice } from './library-slice';
 
-export type AppState = MetricsSlice & SessionSlice & SettingsSlice;
+export type AppState = MetricsSlice & SessionSlice & SettingsSlice & LibrarySlice;
 
 /** The one store; components read it through narrow selectors. */
 export const useStore = create<AppState>()((...a) => ({
   ...createMetricsSlice(...a),
   ...createSessionSlice(...a),
   ...createSettingsSlice(...a),
+  ...createLibrarySlice(...a),
 }));

@@ -9,6 +9,7 @@ import { TrainingControls } from './training/TrainingControls';
 import { ChartsPanel } from './charts/ChartsPanel';
 import { ExportPanel } from './export/ExportPanel';
 import { SamplesPanel } from './samples/SamplesPanel';
+import { LabellingPanel } from './labelling/LabellingPanel';
 
 /** Layout only. Files dropped anywhere are handled, so a missed drop never navigates away. */
 export function App() {
@@ -27,6 +28,7 @@ export function App() {
       <main className="app-main">
         <aside className="sidebar">
           <DatasetPanel />
+          <LabellingPanel />
           <ModelPanel />
           <SettingsForm />
         </aside>

@@ -30,8 +30,9 @@ describe('worker handler', () => {
   it('trains, streams metric deltas, exports a zip that reloads', async () => {
     const { messages, call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
-    const summary = await call<{ pairs: number; problems: unknown[] }>('loadDataset', { name: 'd.jsonl', bytes: jsonl([...rows, { prompt: 'x' }]) });
+    const { summary, pairs } = await call<{ summary: { pairs: number; problems: unknown[] }; pairs: unknown[] }>('loadDataset', { name: 'd.jsonl', bytes: jsonl([...rows, { prompt: 'x' }]) });
     expect(summary.pairs).toBe(6);
+    expect(pairs).toHaveLength(6);
     expect(summary.problems).toHaveLength(1);
 
     const result = await call<{ step: number }>('start', { settings });
@@ -65,12 +66,26 @@ describe('worker handler', () => {
     const { messages, call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
     await call('loadDataset', { name: 'd.jsonl', bytes: jsonl(rows), role: 'train' });
-    const held = await call<{ pairs: number }>('loadDataset', { name: 'held.jsonl', bytes: jsonl(rows.slice(0, 2)), role: 'eval' });
-    expect(held.pairs).toBe(2);
+    const held = await call<{ summary: { pairs: number } }>('loadDataset', { name: 'held.jsonl', bytes: jsonl(rows.slice(0, 2)), role: 'eval' });
+    expect(held.summary.pairs).toBe(2);
     await call('start', { settings: { ...settings, steps: 2, evalEvery: 1 } });
     const evals = messages.flatMap((m) => (m.kind === 'event' && m.event.type === 'evalMetrics' ? [m.event] : []));
     expect(evals.map((e) => e.step)).toEqual([0, 1, 2]);
     expect(evals[0].values[0]).toBeCloseTo(Math.LN2, 5); // policy = reference before the first step
+  });
+
+  it('trains on pairs handed over by the page, and samples two completions to compare', async () => {
+    const { call } = harness();
+    await call('init', { preset: 'tiny', seed: 1 });
+    await expect(call('start', { settings })).rejects.toMatchObject({ code: 'no-dataset' });
+    expect(await call('usePairs', { name: 'labelled', pairs: rows.slice(0, 3) })).toEqual({ pairs: 3 });
+    expect((await call<{ step: number }>('start', { settings: { ...settings, steps: 1, evalFraction: 0 } })).step).toBe(1);
+    const options = { maxNewTokens: 5, temperature: 1, topK: 0, topP: 1 };
+    const { completions } = await call<{ completions: string[] }>('sampleTwo', { prompt: 'Q:', options, seed: 3 });
+    expect(completions).toHaveLength(2);
+    expect(completions[0]).not.toBe(completions[1]); // two draws, not one repeated
+    const again = await call<{ completions: string[] }>('sampleTwo', { prompt: 'Q:', options, seed: 3 });
+    expect(again.completions).toEqual(completions); // seeded
   });
 
   it('stops between steps when asked', async () => {

@@ -37,6 +37,8 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend): 
     },
     loadDataset: (p) => needSession().loadDataset(p),
     clearEvalDataset: () => needSession().clearEvalDataset(),
+    usePairs: (p) => needSession().usePairs(p),
+    sampleTwo: (p) => needSession().sampleTwo(p),
     start: (p) => needSession().start(p),
     stop: () => needSession().stop(),
     resetModel: (p) => needSession().resetModel(p),

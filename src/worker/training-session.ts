@@ -54,7 +54,7 @@ export class TrainingSession {
     return this.model;
   }
 
-  async loadDataset({ name, bytes, role }: Params<'loadDataset'>): Promise<DatasetSummary> {
+  async loadDataset({ name, bytes, role }: Params<'loadDataset'>): Promise<Result<'loadDataset'>> {
     this.assertIdle();
     let read;
     try {
@@ -74,7 +74,7 @@ export class TrainingSession {
       this.datasetName = name;
     }
     this.split = null;
-    return {
+    const summary: DatasetSummary = {
       name,
       format: read.format,
       rows: read.rows,
@@ -84,6 +84,26 @@ export class TrainingSession {
       flaggedCount: read.flagged.length,
       preview: read.pairs.slice(0, 5),
     };
+    return { summary, pairs: read.pairs };
+  }
+
+  usePairs({ name, pairs }: Params<'usePairs'>): Result<'usePairs'> {
+    this.assertIdle();
+    if (pairs.length === 0) throw new CodedError('bad-file', `${name}: the dataset has no pairs`);
+    this.pairs = pairs;
+    this.datasetName = name;
+    this.split = null;
+    return { pairs: pairs.length };
+  }
+
+  /** Two sampled completions by the current policy (different draws of one seeded generator). */
+  async sampleTwo({ prompt, options, seed }: Params<'sampleTwo'>): Promise<Result<'sampleTwo'>> {
+    this.assertIdle();
+    return this.withPolicyWeights(async (weights) => {
+      const ids = encodeText(prompt);
+      const [a, b] = await sampleCompletions(weights, this.config, [ids, ids], options, new SeededRandom(seed));
+      return { completions: [decodeIds(a), decodeIds(b)] as [string, string] };
+    });
   }
 
   clearEvalDataset(): Result<'clearEvalDataset'> {
@@ -197,18 +217,21 @@ export class TrainingSession {
 
   async sample({ prompt, maxNewTokens }: Params<'sample'>): Promise<Result<'sample'>> {
     this.assertIdle();
-    const owned: tf.Tensor[] = [];
-    let weights: NamedWeights;
-    if (this.trainer) weights = this.trainer.policy;
-    else {
-      weights = {};
-      for (const [name, { shape, data }] of this.weights) owned.push((weights[name] = tf.tensor(data, shape)));
-    }
-    try {
+    return this.withPolicyWeights(async (weights) => {
       const [ids] = await sampleCompletions(weights, this.config, [encodeText(prompt)], { maxNewTokens, temperature: 0, topK: 0, topP: 1 }, new SeededRandom(0));
       return { completion: decodeIds(ids) };
+    });
+  }
+
+  /** Runs `use` with the current policy: the run's variables, or the host weights uploaded for the call. */
+  private async withPolicyWeights<T>(use: (weights: NamedWeights) => Promise<T>): Promise<T> {
+    if (this.trainer) return use(this.trainer.policy);
+    const weights: NamedWeights = {};
+    for (const [name, { shape, data }] of this.weights) weights[name] = tf.tensor(data, shape);
+    try {
+      return await use(weights);
     } finally {
-      tf.dispose(owned);
+      tf.dispose(Object.values(weights));
     }
   }
 

@@ -2,6 +2,7 @@ import { useState, type ChangeEvent } from 'react';
 import { openFile } from '../../client/app-actions';
 import { useStore } from '../../state/store';
 import { EvalFileInput } from './EvalFileInput';
+import { DatasetLibrary } from './DatasetLibrary';
 
 /** Drop or pick a JSONL file of {"prompt","chosen","rejected"} rows; shows what was read. */
 export function DatasetPanel() {
@@ -68,6 +69,7 @@ export function DatasetPanel() {
         </div>
       )}
       <EvalFileInput />
+      <DatasetLibrary />
     </section>
   );
 }

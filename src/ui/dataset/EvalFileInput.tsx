@@ -1,5 +1,5 @@
 import type { ChangeEvent } from 'react';
-import { clearEvalFile, openEvalFile } from '../../client/app-actions';
+import { clearEvalFile, openEvalFile } from '../../client/dataset-actions';
 import { useStore } from '../../state/store';
 
 /** Optional separate held-out file; without one, a seeded share of the dataset is held out. */
