@@ -25,3 +25,25 @@ test('CSV, Parquet and chat-format files load; bad rows are listed and the rest 
   await expect(page.getByTestId('dataset-problems')).toContainText('row 6, chosen[0].content');
   await expect(page.getByTestId('error')).toHaveCount(0);
 });
+
+test('100k pairs: summary, fast search, edit and delete a row', async ({ page }) => {
+  await page.goto('/?preset=tiny&backend=cpu');
+  await expect(page.getByTestId('dataset-count')).toHaveText('400');
+  const rows = Array.from({ length: 100_000 }, (_, i) => JSON.stringify({ prompt: `Question ${i}:`, chosen: ` answer ${i}`, rejected: i % 1000 === 0 ? ` answer ${i}` : ` nope ${i}` }));
+  await page.getByTestId('dataset-input').setInputFiles({ name: 'big.jsonl', mimeType: 'application/json', buffer: Buffer.from(rows.join('\n')) });
+  await expect(page.getByTestId('dataset-count')).toHaveText('100000', { timeout: 60_000 });
+  await expect(page.getByTestId('dataset-stats')).toContainText('100 with identical chosen and rejected');
+  expect(await page.getByTestId('pair-row').count()).toBeLessThan(20); // virtualized
+
+  await page.getByTestId('pair-search').fill('Question 99999:');
+  await expect(page.getByTestId('pair-matches')).toHaveText('1 of 100000 pairs');
+  await page.getByRole('button', { name: 'Edit pair 100000' }).click();
+  await page.getByTestId('edit-chosen').fill(' a better answer');
+  await page.getByTestId('edit-save').click();
+  await expect(page.getByTestId('pair-row')).toContainText('a better answer');
+
+  await page.getByTestId('pair-search').fill('Question 5:');
+  await page.getByRole('button', { name: 'Delete pair 6' }).click();
+  await expect(page.getByTestId('dataset-count')).toHaveText('99999');
+  await expect(page.getByTestId('pair-matches')).toHaveText('0 of 99999 pairs');
+});

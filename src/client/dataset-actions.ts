@@ -4,6 +4,7 @@
  */
 import type { PreferencePair } from '../core/data/preference-pairs';
 import type { DatasetSummary } from '../protocol/messages';
+import type { DatasetStats } from '../core/data/dataset-stats';
 import { pairFromVerdict, type Verdict } from '../state/labelling';
 import { useStore } from '../state/store';
 import { guarded, worker } from './connection';
@@ -126,6 +127,30 @@ async function updateActivePairs(pairs: PreferencePair[]): Promise<void> {
   await persist(async () => {
     await db.saveDataset({ id, name, format, pairs, updatedAt: new Date().toISOString() });
     await db.setActiveDatasetId(id);
+  });
+}
+
+/** Length histograms and truncation at the given limits, computed in the worker. */
+export function describeActiveDataset(maxLength: number, maxPromptLength: number): Promise<DatasetStats> {
+  return worker().call('describeDataset', { maxLength, maxPromptLength });
+}
+
+/** Replaces pair `index` of the active dataset (edits make earlier verdicts un-undoable). */
+export async function editPair(index: number, pair: PreferencePair): Promise<void> {
+  await guarded(async () => {
+    const pairs = useStore.getState().activePairs.slice();
+    pairs[index] = pair;
+    await updateActivePairs(pairs);
+    useStore.getState().setVerdicts([]);
+  });
+}
+
+export async function deletePair(index: number): Promise<void> {
+  await guarded(async () => {
+    const pairs = useStore.getState().activePairs.filter((_, i) => i !== index);
+    if (pairs.length === 0) throw new Error('a dataset needs at least one pair; delete the dataset instead');
+    await updateActivePairs(pairs);
+    useStore.getState().setVerdicts([]);
   });
 }
 

@@ -6,6 +6,7 @@ import type { DpoSettings } from '../core/train/settings';
 import type { PresetName } from '../core/model/config';
 import type { PreferencePair } from '../core/data/preference-pairs';
 import type { SamplingOptions } from '../core/model/sampling';
+import type { DatasetStats } from '../core/data/dataset-stats';
 import type { DatasetProblem } from '../core/data/read-dataset';
 
 export const PROTOCOL_VERSION = 1;
@@ -52,6 +53,8 @@ export interface RequestTable {
   loadDataset: { params: { name: string; bytes: ArrayBuffer; role: 'train' | 'eval' }; result: { summary: DatasetSummary; pairs: PreferencePair[] } };
   /** Trains on these pairs from now on (a saved dataset, or one that grew by labelling). */
   usePairs: { params: { name: string; pairs: PreferencePair[] }; result: { pairs: number } };
+  /** Length histograms and what the given limits would cut, for the active training pairs. */
+  describeDataset: { params: { maxLength: number; maxPromptLength: number }; result: DatasetStats };
   /** Two completions of one prompt by the current policy, to compare and label. */
   sampleTwo: { params: { prompt: string; options: SamplingOptions; seed: number }; result: { completions: [string, string] } };
   clearEvalDataset: { params: Record<string, never>; result: { ok: true } };

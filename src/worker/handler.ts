@@ -38,6 +38,7 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend): 
     loadDataset: (p) => needSession().loadDataset(p),
     clearEvalDataset: () => needSession().clearEvalDataset(),
     usePairs: (p) => needSession().usePairs(p),
+    describeDataset: (p) => needSession().describeDataset(p),
     sampleTwo: (p) => needSession().sampleTwo(p),
     start: (p) => needSession().start(p),
     stop: () => needSession().stop(),

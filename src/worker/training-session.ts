@@ -7,6 +7,7 @@ import { SeededRandom } from '../core/random';
 import { BYTE_VOCAB_SIZE, decodeIds, encodeText } from '../core/tokenizer/byte-tokenizer';
 import type { PreferencePair } from '../core/data/preference-pairs';
 import { readPreferenceDataset } from '../core/data/read-dataset';
+import { datasetStats } from '../core/data/dataset-stats';
 import { UnreadableFileError } from '../core/data/read-table';
 import { Trainer } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
@@ -94,6 +95,10 @@ export class TrainingSession {
     this.datasetName = name;
     this.split = null;
     return { pairs: pairs.length };
+  }
+
+  describeDataset({ maxLength, maxPromptLength }: Params<'describeDataset'>): Result<'describeDataset'> {
+    return datasetStats(this.pairs, maxLength, maxPromptLength);
   }
 
   /** Two sampled completions by the current policy (different draws of one seeded generator). */

@@ -3,6 +3,8 @@ import { openFile } from '../../client/app-actions';
 import { useStore } from '../../state/store';
 import { EvalFileInput } from './EvalFileInput';
 import { DatasetLibrary } from './DatasetLibrary';
+import { DatasetStatsView } from './DatasetStatsView';
+import { PairTable } from './PairTable';
 
 /** Drop or pick a JSONL file of {"prompt","chosen","rejected"} rows; shows what was read. */
 export function DatasetPanel() {
@@ -47,27 +49,10 @@ export function DatasetPanel() {
               </ul>
             </details>
           )}
-          <table className="preview" data-testid="dataset-preview">
-            <caption className="visually-hidden">First rows</caption>
-            <thead>
-              <tr>
-                <th scope="col">prompt</th>
-                <th scope="col">chosen</th>
-                <th scope="col">rejected</th>
-              </tr>
-            </thead>
-            <tbody>
-              {dataset.preview.map((pair, i) => (
-                <tr key={i}>
-                  <td>{pair.prompt}</td>
-                  <td>{pair.chosen}</td>
-                  <td>{pair.rejected}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <PairTable />
         </div>
       )}
+      <DatasetStatsView />
       <EvalFileInput />
       <DatasetLibrary />
     </section>
