@@ -47,3 +47,30 @@ test('100k pairs: summary, fast search, edit and delete a row', async ({ page })
   await expect(page.getByTestId('dataset-count')).toHaveText('99999');
   await expect(page.getByTestId('pair-matches')).toHaveText('0 of 99999 pairs');
 });
+
+test('other column names: map them once, and the mapping is remembered for files of that shape', async ({ page }) => {
+  await page.goto('/?preset=tiny&backend=cpu');
+  await expect(page.getByTestId('dataset-count')).toHaveText('400');
+  await page.getByTestId('dataset-input').setInputFiles(`${DIR}/preference-column.csv`);
+  const dialog = page.getByTestId('mapping-dialog');
+  await expect(dialog).toBeVisible();
+  // Guessed from the names: two outputs and a preference column.
+  await expect(page.getByTestId('mapping-first')).toHaveValue('output_1');
+  await expect(page.getByTestId('mapping-preference')).toHaveValue('preference');
+  await page.getByTestId('mapping-apply').click();
+  await expect(page.getByTestId('dataset-count')).toHaveText('2');
+  await expect(page.getByTestId('dataset-format')).toHaveText('(csv/mapped)');
+  await page.getByTestId('dataset-problems').locator('summary').click();
+  await expect(page.getByTestId('dataset-problems')).toContainText('row 3, preference');
+
+  await page.getByTestId('dataset-input').setInputFiles(`${DIR}/stack-exchange.jsonl`);
+  await page.getByTestId('mapping-prompt').selectOption('question');
+  await page.getByTestId('mapping-apply').click();
+  await expect(page.getByTestId('dataset-count')).toHaveText('2');
+  await expect(page.getByTestId('dataset-preview')).toContainText('How do I exit vim?');
+
+  // Same shape again: no dialog.
+  await page.getByTestId('dataset-input').setInputFiles(`${DIR}/stack-exchange.jsonl`);
+  await expect(page.getByTestId('dataset-library')).toContainText('stack-exchange.jsonl (2 pairs)');
+  await expect(dialog).toHaveCount(0);
+});

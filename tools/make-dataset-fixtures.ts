@@ -74,6 +74,23 @@ write(
   jsonl([{ prompt: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Sky colour?' }], chosen: [{ role: 'assistant', content: 'Blue.' }], rejected: [{ role: 'assistant', content: 'It depends on many things.' }] }]),
 );
 
+// Other column names: StackExchange-style pairs, and two outputs with a preference column.
+write(
+  'stack-exchange.jsonl',
+  jsonl([
+    { qid: 1, question: 'How do I exit vim?', response_j: 'Type :q and press Enter.', response_k: 'You cannot.' },
+    { qid: 2, question: 'Sort a list in Python?', response_j: 'Use sorted(xs).', response_k: 'Write bubble sort.' },
+  ]),
+);
+write(
+  'preference-column.csv',
+  Papa.unparse([
+    { instruction: 'Greet me', output_1: 'Hello there!', output_2: 'Go away.', preference: 1 },
+    { instruction: 'Count to 3', output_1: '1 2 4', output_2: '1 2 3', preference: 2 },
+    { instruction: 'Tie?', output_1: 'a', output_2: 'b', preference: 0 },
+  ]),
+);
+
 // Malformed: each bad row names its row and field; the good rows are kept.
 write(
   'mixed-bad.jsonl',

@@ -8,7 +8,7 @@ import type { BackendName, WorkerEvent } from '../protocol/messages';
 import { useStore } from '../state/store';
 import { TrainerClient } from './trainer-client';
 import { guarded, setWorker, worker } from './connection';
-import { loadDatasetBytes, restoreOrLoadDemo } from './dataset-actions';
+import { loadDatasetSource, restoreOrLoadDemo } from './dataset-actions';
 
 export const APP_VERSION = '0.1.0';
 export const SAMPLE_PROMPT = 'Review of Night Train:';
@@ -60,7 +60,16 @@ export async function openFile(file: File): Promise<void> {
   await guarded(async () => {
     const bytes = await file.arrayBuffer();
     if (sniffFileKind(new Uint8Array(bytes)) === 'model') await importModel(file.name, bytes);
-    else await loadDatasetBytes(file.name, bytes);
+    else {
+      // The bytes already read serve the first parse; a re-read (after mapping columns) reads the file again.
+      let unread: ArrayBuffer | null = bytes;
+      const read = async () => {
+        const next = unread ?? (await file.arrayBuffer());
+        unread = null;
+        return next;
+      };
+      await loadDatasetSource({ name: file.name, role: 'train', read });
+    }
   });
 }
 

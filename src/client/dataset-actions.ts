@@ -5,6 +5,8 @@
 import type { PreferencePair } from '../core/data/preference-pairs';
 import type { DatasetSummary } from '../protocol/messages';
 import type { DatasetStats } from '../core/data/dataset-stats';
+import type { ColumnMapping } from '../core/data/normalize-row';
+import type { DatasetSource } from '../state/library-slice';
 import { pairFromVerdict, type Verdict } from '../state/labelling';
 import { useStore } from '../state/store';
 import { guarded, worker } from './connection';
@@ -58,14 +60,57 @@ export async function restoreOrLoadDemo(): Promise<void> {
   if (activeId && (await db.getDataset(activeId).catch(() => undefined))) return activateDataset(activeId);
   const response = await fetch(DEMO_DATASET_URL);
   if (!response.ok) throw new Error(`the built-in demo dataset could not be read (${response.status})`);
-  const { summary, pairs } = await worker().call('loadDataset', { name: DEMO_NAME, bytes: await response.arrayBuffer(), role: 'train' });
-  useStore.getState().setDataset(summary);
-  useStore.getState().setActive(null, pairs);
+  const result = await worker().call('loadDataset', { name: DEMO_NAME, bytes: await response.arrayBuffer(), role: 'train' });
+  if (result.kind !== 'loaded') throw new Error('the built-in demo dataset has unexpected columns');
+  useStore.getState().setDataset(result.summary);
+  useStore.getState().setActive(null, result.pairs);
+}
+
+const mappingKey = (columns: string[]) => `dpo-studio:mapping:${[...columns].sort().join('|')}`;
+
+function rememberedMapping(columns: string[]): ColumnMapping | undefined {
+  try {
+    const saved = localStorage.getItem(mappingKey(columns));
+    return saved ? (JSON.parse(saved) as ColumnMapping) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses a file in the worker. When its columns fit no known schema, a mapping remembered
+ * for files of the same shape is applied; otherwise the mapping dialog opens and null is
+ * returned (the dialog's choice reruns this with `mapping`).
+ */
+async function parseFile(source: DatasetSource, mapping?: ColumnMapping) {
+  const bytes = await source.read();
+  const result = await worker().call('loadDataset', { name: source.name, bytes, role: source.role, mapping }, [bytes]);
+  if (result.kind === 'loaded') return result;
+  const remembered = rememberedMapping(result.columns);
+  if (remembered) return parseFile(source, remembered);
+  useStore.getState().setPendingMapping({ source, columns: result.columns, sample: result.sample });
+  return null;
+}
+
+/** The mapping dialog's answer: remembered for files of this shape, then the file is read with it. */
+export async function applyMapping(mapping: ColumnMapping): Promise<void> {
+  const pending = useStore.getState().pendingMapping;
+  if (!pending) return;
+  useStore.getState().setPendingMapping(null);
+  try {
+    localStorage.setItem(mappingKey(pending.columns), JSON.stringify(mapping));
+  } catch {
+    // storage unavailable: the mapping still applies to this file
+  }
+  await guarded(() => (pending.source.role === 'eval' ? openEvalSource(pending.source, mapping) : loadDatasetSource(pending.source, mapping)));
 }
 
 /** A dropped or picked dataset file: parsed in the worker, saved in the browser, made active. */
-export async function loadDatasetBytes(name: string, bytes: ArrayBuffer): Promise<void> {
-  const { summary, pairs } = await worker().call('loadDataset', { name, bytes, role: 'train' }, [bytes]);
+export async function loadDatasetSource(source: DatasetSource, mapping?: ColumnMapping): Promise<void> {
+  const result = await parseFile(source, mapping);
+  if (!result) return;
+  const { summary, pairs } = result;
+  const name = source.name;
   const store = useStore.getState();
   const id = crypto.randomUUID();
   store.setDataset(summary);
@@ -80,10 +125,12 @@ export async function loadDatasetBytes(name: string, bytes: ArrayBuffer): Promis
 /** A separate held-out file: evaluation uses it instead of the seeded split. */
 export async function openEvalFile(file: File): Promise<void> {
   useStore.getState().setError(null);
-  await guarded(async () => {
-    const { summary } = await worker().call('loadDataset', { name: file.name, bytes: await file.arrayBuffer(), role: 'eval' });
-    useStore.getState().setEvalDataset(summary);
-  });
+  await guarded(() => openEvalSource({ name: file.name, role: 'eval', read: () => file.arrayBuffer() }));
+}
+
+async function openEvalSource(source: DatasetSource, mapping?: ColumnMapping): Promise<void> {
+  const result = await parseFile(source, mapping);
+  if (result) useStore.getState().setEvalDataset(result.summary);
 }
 
 export async function clearEvalFile(): Promise<void> {

@@ -7,6 +7,7 @@ import type { PresetName } from '../core/model/config';
 import type { PreferencePair } from '../core/data/preference-pairs';
 import type { SamplingOptions } from '../core/model/sampling';
 import type { DatasetStats } from '../core/data/dataset-stats';
+import type { ColumnMapping } from '../core/data/normalize-row';
 import type { DatasetProblem } from '../core/data/read-dataset';
 
 export const PROTOCOL_VERSION = 1;
@@ -50,7 +51,10 @@ export interface DatasetSummary {
 export interface RequestTable {
   init: { params: { preset: PresetName; seed: number; backend?: BackendName }; result: { backend: BackendInfo; model: ModelInfo } };
   /** role "eval": a separate held-out file replacing the seeded split. Returns every kept pair, for the page to keep. */
-  loadDataset: { params: { name: string; bytes: ArrayBuffer; role: 'train' | 'eval' }; result: { summary: DatasetSummary; pairs: PreferencePair[] } };
+  loadDataset: {
+    params: { name: string; bytes: ArrayBuffer; role: 'train' | 'eval'; mapping?: ColumnMapping };
+    result: { kind: 'loaded'; summary: DatasetSummary; pairs: PreferencePair[] } | { kind: 'needsMapping'; columns: string[]; sample: Record<string, string> };
+  };
   /** Trains on these pairs from now on (a saved dataset, or one that grew by labelling). */
   usePairs: { params: { name: string; pairs: PreferencePair[] }; result: { pairs: number } };
   /** Length histograms and what the given limits would cut, for the active training pairs. */

@@ -8,7 +8,23 @@ export interface LibraryEntry {
   count: number;
 }
 
+/** A file to (re)read: reading twice lets a column mapping be applied after the first look. */
+export interface DatasetSource {
+  name: string;
+  role: 'train' | 'eval';
+  read(): Promise<ArrayBuffer>;
+}
+
+export interface PendingMapping {
+  source: DatasetSource;
+  columns: string[];
+  sample: Record<string, string>;
+}
+
 export interface LibrarySlice {
+  /** A file whose columns the user is asked to map. */
+  pendingMapping: PendingMapping | null;
+  setPendingMapping(pending: PendingMapping | null): void;
   /** Datasets saved in the browser, newest first. */
   library: LibraryEntry[];
   /** The saved dataset training uses; null for the built-in demo (not saved until labelled). */
@@ -26,6 +42,8 @@ export interface LibrarySlice {
 }
 
 export const createLibrarySlice: StateCreator<LibrarySlice> = (set) => ({
+  pendingMapping: null,
+  setPendingMapping: (pendingMapping) => set({ pendingMapping }),
   library: [],
   activeDatasetId: null,
   activePairs: [],

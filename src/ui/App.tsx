@@ -10,6 +10,7 @@ import { ChartsPanel } from './charts/ChartsPanel';
 import { ExportPanel } from './export/ExportPanel';
 import { SamplesPanel } from './samples/SamplesPanel';
 import { LabellingPanel } from './labelling/LabellingPanel';
+import { MappingDialog } from './dataset/MappingDialog';
 
 /** Layout only. Files dropped anywhere are handled, so a missed drop never navigates away. */
 export function App() {
@@ -25,6 +26,7 @@ export function App() {
         <BackendBadge />
       </header>
       <ErrorBanner />
+      <MappingDialog />
       <main className="app-main">
         <aside className="sidebar">
           <DatasetPanel />

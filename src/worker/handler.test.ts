@@ -30,7 +30,8 @@ describe('worker handler', () => {
   it('trains, streams metric deltas, exports a zip that reloads', async () => {
     const { messages, call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
-    const { summary, pairs } = await call<{ summary: { pairs: number; problems: unknown[] }; pairs: unknown[] }>('loadDataset', { name: 'd.jsonl', bytes: jsonl([...rows, { prompt: 'x' }]) });
+    const { kind, summary, pairs } = await call<{ kind: string; summary: { pairs: number; problems: unknown[] }; pairs: unknown[] }>('loadDataset', { name: 'd.jsonl', bytes: jsonl([...rows, { prompt: 'x' }]) });
+    expect(kind).toBe('loaded');
     expect(summary.pairs).toBe(6);
     expect(pairs).toHaveLength(6);
     expect(summary.problems).toHaveLength(1);
@@ -58,8 +59,18 @@ describe('worker handler', () => {
     await call('init', { preset: 'tiny', seed: 1 });
     await call('loadDataset', { name: 'd.jsonl', bytes: jsonl(rows) });
     await expect(call('start', { settings: { ...settings, beta: 0 } })).rejects.toMatchObject({ code: 'bad-setting', field: 'beta' });
-    await expect(call('loadDataset', { name: 'bad.jsonl', bytes: jsonl([{ a: 1 }]) })).rejects.toMatchObject({ code: 'bad-file' });
+    await expect(call('loadDataset', { name: 'bad.jsonl', bytes: jsonl([{ chosen: 3, rejected: 'x' }]) })).rejects.toMatchObject({ code: 'bad-file' });
     expect((await call<{ step: number }>('start', { settings: { ...settings, steps: 1 } })).step).toBe(1);
+  });
+
+  it('a file with other column names asks for a mapping, then loads with it', async () => {
+    const { call } = harness();
+    await call('init', { preset: 'tiny', seed: 1 });
+    const other = jsonl([{ question: 'q', good: 'a', bad: 'b' }]);
+    expect(await call('loadDataset', { name: 'o.jsonl', bytes: other })).toEqual({ kind: 'needsMapping', columns: ['question', 'good', 'bad'], sample: { question: '"q"', good: '"a"', bad: '"b"' } });
+    const mapping = { kind: 'columns', prompt: 'question', chosen: 'good', rejected: 'bad' };
+    const loaded = await call<{ kind: string; pairs: unknown[] }>('loadDataset', { name: 'o.jsonl', bytes: jsonl([{ question: 'q', good: 'a', bad: 'b' }]), mapping });
+    expect(loaded.pairs).toEqual([{ prompt: 'q', chosen: 'a', rejected: 'b' }]);
   });
 
   it('a separate held-out file replaces the split and is evaluated', async () => {

@@ -55,15 +55,16 @@ export class TrainingSession {
     return this.model;
   }
 
-  async loadDataset({ name, bytes, role }: Params<'loadDataset'>): Promise<Result<'loadDataset'>> {
+  async loadDataset({ name, bytes, role, mapping }: Params<'loadDataset'>): Promise<Result<'loadDataset'>> {
     this.assertIdle();
     let read;
     try {
-      read = await readPreferenceDataset(name, new Uint8Array(bytes));
+      read = await readPreferenceDataset(name, new Uint8Array(bytes), mapping);
     } catch (error) {
       if (error instanceof UnreadableFileError) throw new CodedError('bad-file', `${error.message}; the current dataset is kept`);
       throw error;
     }
+    if (read.needsMapping) return { kind: 'needsMapping', columns: read.columns, sample: read.sample };
     if (read.pairs.length === 0) {
       const first = read.invalid[0];
       const detail = first ? ` (row ${first.row}, ${first.field}: ${first.message})` : ' (the file is empty)';
@@ -85,7 +86,7 @@ export class TrainingSession {
       flaggedCount: read.flagged.length,
       preview: read.pairs.slice(0, 5),
     };
-    return { summary, pairs: read.pairs };
+    return { kind: 'loaded', summary, pairs: read.pairs };
   }
 
   usePairs({ name, pairs }: Params<'usePairs'>): Result<'usePairs'> {

@@ -41,11 +41,45 @@ function conversational(row: Record<string, unknown>): NormalizedRow {
   return { schema: 'conversational', pair: { prompt: renderPrompt(prompt), chosen: renderCompletion(chosenTurns), rejected: renderCompletion(rejectedTurns) } };
 }
 
+/**
+ * How a file's own columns map onto prompt/chosen/rejected: directly, or as two responses
+ * plus a column saying which one is preferred.
+ */
+export type ColumnMapping =
+  | { kind: 'columns'; prompt: string | null; chosen: string; rejected: string }
+  | { kind: 'preference'; prompt: string | null; first: string; second: string; preference: string; firstWins: string; secondWins: string };
+
+interface Columns {
+  prompt: string;
+  chosen: string;
+  rejected: string;
+}
+
+/** A preference-column row as chosen/rejected, or the reason it cannot be. */
+function resolvePreference(raw: Record<string, unknown>, m: Extract<ColumnMapping, { kind: 'preference' }>): { row: Record<string, unknown>; columns: Columns } | { field: string; message: string } {
+  const verdict = String(raw[m.preference] ?? '').trim();
+  const firstBetter = verdict === m.firstWins.trim();
+  if (!firstBetter && verdict !== m.secondWins.trim()) {
+    return { field: m.preference, message: `"${verdict}" is neither "${m.firstWins}" (${m.first} better) nor "${m.secondWins}" (${m.second} better)` };
+  }
+  const [chosen, rejected] = firstBetter ? [m.first, m.second] : [m.second, m.first];
+  return { row: { prompt: m.prompt === null ? undefined : raw[m.prompt], chosen: raw[chosen], rejected: raw[rejected] }, columns: { prompt: m.prompt ?? 'prompt', chosen, rejected } };
+}
+
 /** One raw row (any schema) to a standard pair, or the field that makes it unusable. */
-export function normalizeRow(value: unknown, columns: { prompt: string; chosen: string; rejected: string } = DEFAULT_COLUMNS): NormalizedRow {
+export function normalizeRow(value: unknown, mapping?: ColumnMapping): NormalizedRow {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { field: '(row)', message: 'expected an object with chosen and rejected' };
   const raw = value as Record<string, unknown>;
-  const row: Record<string, unknown> = { prompt: raw[columns.prompt], chosen: raw[columns.chosen], rejected: raw[columns.rejected] };
+  let row: Record<string, unknown>;
+  let columns: Columns = DEFAULT_COLUMNS;
+  if (mapping?.kind === 'preference') {
+    const resolved = resolvePreference(raw, mapping);
+    if ('field' in resolved) return resolved;
+    ({ row, columns } = resolved);
+  } else {
+    if (mapping) columns = { prompt: mapping.prompt ?? 'prompt', chosen: mapping.chosen, rejected: mapping.rejected };
+    row = { prompt: mapping?.prompt === null ? undefined : raw[columns.prompt], chosen: raw[columns.chosen], rejected: raw[columns.rejected] };
+  }
   for (const field of ['chosen', 'rejected'] as const) {
     if (row[field] === undefined || row[field] === null) return { field: columns[field], message: `missing field "${columns[field]}"` };
   }
@@ -70,4 +104,4 @@ export function normalizeRow(value: unknown, columns: { prompt: string; chosen: 
   return { pair, schema };
 }
 
-const DEFAULT_COLUMNS = { prompt: 'prompt', chosen: 'chosen', rejected: 'rejected' };
+const DEFAULT_COLUMNS: Columns = { prompt: 'prompt', chosen: 'chosen', rejected: 'rejected' };

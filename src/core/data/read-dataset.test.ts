@@ -85,3 +85,35 @@ describe('splitImplicitPrompt', () => {
     expect(splitImplicitPrompt('Good answer', 'Good grief')).toEqual({ prompt: '', chosen: 'Good answer', rejected: 'Good grief' });
   });
 });
+
+describe('column mapping', () => {
+  const read = (name: string, mapping?: Parameters<typeof readPreferenceDataset>[2]) =>
+    readPreferenceDataset(name, new Uint8Array(readFileSync(join('src/core/testing/datasets', name))), mapping);
+
+  it('asks for a mapping when no known schema fits, listing the columns', async () => {
+    const result = await read('stack-exchange.jsonl');
+    expect(result.needsMapping).toBe(true);
+    expect(result.columns).toEqual(['qid', 'question', 'response_j', 'response_k']);
+    expect(result.pairs).toHaveLength(0);
+  });
+
+  it('maps question/response_j/response_k to prompt/chosen/rejected', async () => {
+    const result = await read('stack-exchange.jsonl', { kind: 'columns', prompt: 'question', chosen: 'response_j', rejected: 'response_k' });
+    expect(result.format).toBe('jsonl/mapped');
+    expect(result.pairs[0]).toEqual({ prompt: 'How do I exit vim?', chosen: 'Type :q and press Enter.', rejected: 'You cannot.' });
+  });
+
+  it('two outputs and a preference column; an unknown preference value names the row and column', async () => {
+    const result = await read('preference-column.csv', { kind: 'preference', prompt: 'instruction', first: 'output_1', second: 'output_2', preference: 'preference', firstWins: '1', secondWins: '2' });
+    expect(result.pairs).toEqual([
+      { prompt: 'Greet me', chosen: 'Hello there!', rejected: 'Go away.' },
+      { prompt: 'Count to 3', chosen: '1 2 3', rejected: '1 2 4' },
+    ]);
+    expect(result.invalid).toEqual([{ row: 3, field: 'preference', message: '"0" is neither "1" (output_1 better) nor "2" (output_2 better)' }]);
+  });
+
+  it('a mapped column that is missing is named', async () => {
+    const result = await read('stack-exchange.jsonl', { kind: 'columns', prompt: null, chosen: 'response_j', rejected: 'answer' });
+    expect(result.invalid[0]).toMatchObject({ row: 1, field: 'answer', message: 'missing field "answer"' });
+  });
+});
