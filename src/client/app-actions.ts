@@ -22,6 +22,8 @@ function routeEvent(event: WorkerEvent): void {
       return store.appendEval(event.step, event.values);
     case 'samples':
       return store.setSamples({ step: event.step, rows: event.rows });
+    case 'loadProgress':
+      return store.setLoading({ name: event.name, done: event.done, total: event.total });
     case 'runStarted': // a new stage or optimizer: its curves start afresh
       store.clearMetrics();
       store.setSamples(null);
@@ -58,18 +60,10 @@ export async function startApp(options: StartupOptions, spawn = TrainerClient.sp
 export async function openFile(file: File): Promise<void> {
   useStore.getState().setError(null);
   await guarded(async () => {
-    const bytes = await file.arrayBuffer();
-    if (sniffFileKind(new Uint8Array(bytes)) === 'model') await importModel(file.name, bytes);
-    else {
-      // The bytes already read serve the first parse; a re-read (after mapping columns) reads the file again.
-      let unread: ArrayBuffer | null = bytes;
-      const read = async () => {
-        const next = unread ?? (await file.arrayBuffer());
-        unread = null;
-        return next;
-      };
-      await loadDatasetSource({ name: file.name, role: 'train', read });
-    }
+    // Only the first bytes are read here: a dataset is streamed by the worker, never whole on the page.
+    const head = new Uint8Array(await file.slice(0, 64 * 1024).arrayBuffer());
+    if (sniffFileKind(head, file.size) === 'model') await importModel(file.name, await file.arrayBuffer());
+    else await loadDatasetSource({ name: file.name, role: 'train', file });
   });
 }
 

@@ -60,7 +60,7 @@ export async function restoreOrLoadDemo(): Promise<void> {
   if (activeId && (await db.getDataset(activeId).catch(() => undefined))) return activateDataset(activeId);
   const response = await fetch(DEMO_DATASET_URL);
   if (!response.ok) throw new Error(`the built-in demo dataset could not be read (${response.status})`);
-  const result = await worker().call('loadDataset', { name: DEMO_NAME, bytes: await response.arrayBuffer(), role: 'train' });
+  const result = await worker().call('loadDataset', { name: DEMO_NAME, file: await response.blob(), role: 'train' });
   if (result.kind !== 'loaded') throw new Error('the built-in demo dataset has unexpected columns');
   useStore.getState().setDataset(result.summary);
   useStore.getState().setActive(null, result.pairs);
@@ -83,8 +83,13 @@ function rememberedMapping(columns: string[]): ColumnMapping | undefined {
  * returned (the dialog's choice reruns this with `mapping`).
  */
 async function parseFile(source: DatasetSource, mapping?: ColumnMapping) {
-  const bytes = await source.read();
-  const result = await worker().call('loadDataset', { name: source.name, bytes, role: source.role, mapping }, [bytes]);
+  useStore.getState().setLoading({ name: source.name, done: 0, total: source.file.size });
+  let result;
+  try {
+    result = await worker().call('loadDataset', { name: source.name, file: source.file, role: source.role, mapping });
+  } finally {
+    useStore.getState().setLoading(null);
+  }
   if (result.kind === 'loaded') return result;
   const remembered = rememberedMapping(result.columns);
   if (remembered) return parseFile(source, remembered);
@@ -125,7 +130,7 @@ export async function loadDatasetSource(source: DatasetSource, mapping?: ColumnM
 /** A separate held-out file: evaluation uses it instead of the seeded split. */
 export async function openEvalFile(file: File): Promise<void> {
   useStore.getState().setError(null);
-  await guarded(() => openEvalSource({ name: file.name, role: 'eval', read: () => file.arrayBuffer() }));
+  await guarded(() => openEvalSource({ name: file.name, role: 'eval', file }));
 }
 
 async function openEvalSource(source: DatasetSource, mapping?: ColumnMapping): Promise<void> {

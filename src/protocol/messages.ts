@@ -52,7 +52,8 @@ export interface RequestTable {
   init: { params: { preset: PresetName; seed: number; backend?: BackendName }; result: { backend: BackendInfo; model: ModelInfo } };
   /** role "eval": a separate held-out file replacing the seeded split. Returns every kept pair, for the page to keep. */
   loadDataset: {
-    params: { name: string; bytes: ArrayBuffer; role: 'train' | 'eval'; mapping?: ColumnMapping };
+    /** A File/Blob travels as a handle (no copy) and is streamed in the worker; bytes are for tests and tools. */
+    params: { name: string; file: Blob | ArrayBuffer; role: 'train' | 'eval'; mapping?: ColumnMapping };
     result: { kind: 'loaded'; summary: DatasetSummary; pairs: PreferencePair[] } | { kind: 'needsMapping'; columns: string[]; sample: Record<string, string> };
   };
   /** Trains on these pairs from now on (a saved dataset, or one that grew by labelling). */
@@ -106,6 +107,8 @@ export type WorkerEvent =
     }
   | { type: 'evalMetrics'; step: number; /** [9]: the first nine METRIC_NAMES, logged with an eval_ prefix. */ values: Float32Array }
   | { type: 'samples'; step: number; rows: SampleRow[] }
+  /** Bytes of a dataset file read so far. */
+  | { type: 'loadProgress'; name: string; done: number; total: number }
   /** A new run (a new stage, optimizer, reference mode or seed) starts from the current weights. */
   | { type: 'runStarted'; stage: 'sft' | 'dpo' }
   | { type: 'status'; status: TrainingStatus; step: number; targetStep: number; stage: 'sft' | 'dpo'; progress?: { done: number; total: number } };

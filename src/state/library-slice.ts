@@ -8,11 +8,11 @@ export interface LibraryEntry {
   count: number;
 }
 
-/** A file to (re)read: reading twice lets a column mapping be applied after the first look. */
+/** A file to read in the worker (a File is a handle: reading it again after mapping columns costs no copy). */
 export interface DatasetSource {
   name: string;
   role: 'train' | 'eval';
-  read(): Promise<ArrayBuffer>;
+  file: Blob;
 }
 
 export interface PendingMapping {
@@ -24,6 +24,9 @@ export interface PendingMapping {
 export interface LibrarySlice {
   /** A file whose columns the user is asked to map. */
   pendingMapping: PendingMapping | null;
+  /** Reading progress of a dataset file, while one loads. */
+  loading: { name: string; done: number; total: number } | null;
+  setLoading(loading: LibrarySlice['loading']): void;
   setPendingMapping(pending: PendingMapping | null): void;
   /** Datasets saved in the browser, newest first. */
   library: LibraryEntry[];
@@ -43,6 +46,8 @@ export interface LibrarySlice {
 
 export const createLibrarySlice: StateCreator<LibrarySlice> = (set) => ({
   pendingMapping: null,
+  loading: null,
+  setLoading: (loading) => set({ loading }),
   setPendingMapping: (pendingMapping) => set({ pendingMapping }),
   library: [],
   activeDatasetId: null,

@@ -30,7 +30,7 @@ describe('worker handler', () => {
   it('trains, streams metric deltas, exports a zip that reloads', async () => {
     const { messages, call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
-    const { kind, summary, pairs } = await call<{ kind: string; summary: { pairs: number; problems: unknown[] }; pairs: unknown[] }>('loadDataset', { name: 'd.jsonl', bytes: jsonl([...rows, { prompt: 'x' }]) });
+    const { kind, summary, pairs } = await call<{ kind: string; summary: { pairs: number; problems: unknown[] }; pairs: unknown[] }>('loadDataset', { name: 'd.jsonl', file: jsonl([...rows, { prompt: 'x' }]) });
     expect(kind).toBe('loaded');
     expect(summary.pairs).toBe(6);
     expect(pairs).toHaveLength(6);
@@ -57,27 +57,37 @@ describe('worker handler', () => {
   it('refuses bad settings with code and field, and keeps the dataset after a bad file', async () => {
     const { call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
-    await call('loadDataset', { name: 'd.jsonl', bytes: jsonl(rows) });
+    await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
     await expect(call('start', { settings: { ...settings, beta: 0 } })).rejects.toMatchObject({ code: 'bad-setting', field: 'beta' });
-    await expect(call('loadDataset', { name: 'bad.jsonl', bytes: jsonl([{ chosen: 3, rejected: 'x' }]) })).rejects.toMatchObject({ code: 'bad-file' });
+    await expect(call('loadDataset', { name: 'bad.jsonl', file: jsonl([{ chosen: 3, rejected: 'x' }]) })).rejects.toMatchObject({ code: 'bad-file' });
     expect((await call<{ step: number }>('start', { settings: { ...settings, steps: 1 } })).step).toBe(1);
+  });
+
+  it('streams a dataset given as a Blob, reporting progress', async () => {
+    const { messages, call } = harness();
+    await call('init', { preset: 'tiny', seed: 1 });
+    const file = new Blob([jsonl(rows)]);
+    const { summary } = await call<{ summary: { pairs: number } }>('loadDataset', { name: 'd.jsonl', file, role: 'train' });
+    expect(summary.pairs).toBe(6);
+    const progress = messages.flatMap((m) => (m.kind === 'event' && m.event.type === 'loadProgress' ? [m.event] : []));
+    expect(progress.at(-1)).toMatchObject({ name: 'd.jsonl', done: file.size, total: file.size });
   });
 
   it('a file with other column names asks for a mapping, then loads with it', async () => {
     const { call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
     const other = jsonl([{ question: 'q', good: 'a', bad: 'b' }]);
-    expect(await call('loadDataset', { name: 'o.jsonl', bytes: other })).toEqual({ kind: 'needsMapping', columns: ['question', 'good', 'bad'], sample: { question: '"q"', good: '"a"', bad: '"b"' } });
+    expect(await call('loadDataset', { name: 'o.jsonl', file: other })).toEqual({ kind: 'needsMapping', columns: ['question', 'good', 'bad'], sample: { question: '"q"', good: '"a"', bad: '"b"' } });
     const mapping = { kind: 'columns', prompt: 'question', chosen: 'good', rejected: 'bad' };
-    const loaded = await call<{ kind: string; pairs: unknown[] }>('loadDataset', { name: 'o.jsonl', bytes: jsonl([{ question: 'q', good: 'a', bad: 'b' }]), mapping });
+    const loaded = await call<{ kind: string; pairs: unknown[] }>('loadDataset', { name: 'o.jsonl', file: jsonl([{ question: 'q', good: 'a', bad: 'b' }]), mapping });
     expect(loaded.pairs).toEqual([{ prompt: 'q', chosen: 'a', rejected: 'b' }]);
   });
 
   it('a separate held-out file replaces the split and is evaluated', async () => {
     const { messages, call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
-    await call('loadDataset', { name: 'd.jsonl', bytes: jsonl(rows), role: 'train' });
-    const held = await call<{ summary: { pairs: number } }>('loadDataset', { name: 'held.jsonl', bytes: jsonl(rows.slice(0, 2)), role: 'eval' });
+    await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows), role: 'train' });
+    const held = await call<{ summary: { pairs: number } }>('loadDataset', { name: 'held.jsonl', file: jsonl(rows.slice(0, 2)), role: 'eval' });
     expect(held.summary.pairs).toBe(2);
     await call('start', { settings: { ...settings, steps: 2, evalEvery: 1 } });
     const evals = messages.flatMap((m) => (m.kind === 'event' && m.event.type === 'evalMetrics' ? [m.event] : []));
@@ -102,7 +112,7 @@ describe('worker handler', () => {
   it('stops between steps when asked', async () => {
     const { call, handle } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
-    await call('loadDataset', { name: 'd.jsonl', bytes: jsonl(rows) });
+    await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
     const running = call<{ step: number; stopped: boolean }>('start', { settings: { ...settings, steps: 1000 } });
     await new Promise((r) => setTimeout(r, 300));
     await handle({ v: PROTOCOL_VERSION, id: 999, type: 'stop', params: {} });

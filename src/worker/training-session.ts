@@ -6,7 +6,7 @@ import type { NamedWeights } from '../core/model/gpt';
 import { SeededRandom } from '../core/random';
 import { BYTE_VOCAB_SIZE, decodeIds, encodeText } from '../core/tokenizer/byte-tokenizer';
 import type { PreferencePair } from '../core/data/preference-pairs';
-import { readPreferenceDataset } from '../core/data/read-dataset';
+import { readPreferenceDataset, type ChunkedSource } from '../core/data/read-dataset';
 import { datasetStats } from '../core/data/dataset-stats';
 import { UnreadableFileError } from '../core/data/read-table';
 import { Trainer } from '../core/train/trainer';
@@ -55,11 +55,11 @@ export class TrainingSession {
     return this.model;
   }
 
-  async loadDataset({ name, bytes, role, mapping }: Params<'loadDataset'>): Promise<Result<'loadDataset'>> {
+  async loadDataset({ name, file, role, mapping }: Params<'loadDataset'>): Promise<Result<'loadDataset'>> {
     this.assertIdle();
     let read;
     try {
-      read = await readPreferenceDataset(name, new Uint8Array(bytes), mapping);
+      read = await readPreferenceDataset(name, await datasetInput(file), mapping, progressReporter(name, file, this.emit));
     } catch (error) {
       if (error instanceof UnreadableFileError) throw new CodedError('bad-file', `${error.message}; the current dataset is kept`);
       throw error;
@@ -259,4 +259,34 @@ export class TrainingSession {
 
 function sameShape(a: GptConfig, b: GptConfig): boolean {
   return a.nEmbd === b.nEmbd && a.nLayer === b.nLayer && a.nHead === b.nHead && a.nPositions === b.nPositions && a.vocabSize === b.vocabSize;
+}
+
+/** A Blob becomes a chunked source (streamed, never whole in memory); bytes stay bytes. */
+async function datasetInput(file: Blob | ArrayBuffer): Promise<Uint8Array | ChunkedSource> {
+  if (file instanceof ArrayBuffer) return new Uint8Array(file);
+  const head = new Uint8Array(await file.slice(0, 64 * 1024).arrayBuffer());
+  return {
+    size: file.size,
+    head,
+    async *chunks() {
+      const reader = file.stream().getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    },
+  };
+}
+
+/** Progress events at most every 100 ms. */
+function progressReporter(name: string, file: Blob | ArrayBuffer, emit: (event: WorkerEvent) => void): (bytes: number) => void {
+  const total = file instanceof ArrayBuffer ? file.byteLength : file.size;
+  let last = 0;
+  return (done) => {
+    const now = performance.now();
+    if (now - last < 100 && done < total) return;
+    last = now;
+    emit({ type: 'loadProgress', name, done, total });
+  };
 }

@@ -117,3 +117,35 @@ describe('column mapping', () => {
     expect(result.invalid[0]).toMatchObject({ row: 1, field: 'answer', message: 'missing field "answer"' });
   });
 });
+
+describe('streamed JSONL', () => {
+  const text = ['{"prompt":"é1","chosen":"ä","rejected":"ö"}', 'oops', '', '{"prompt":"日本","chosen":"🤖 yes","rejected":"no"}\r', '{"prompt":"p","chosen":"c","rejected":"r"}'].join('\n');
+  const bytes = new TextEncoder().encode(text);
+
+  it('gives the same result whatever the chunk size, even splitting characters and lines', async () => {
+    const whole = await readPreferenceDataset('a.jsonl', bytes);
+    for (const size of [1, 2, 3, 7, 64]) {
+      let progress = 0;
+      const source = {
+        size: bytes.length,
+        head: bytes.subarray(0, 16),
+        async *chunks() {
+          for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+        },
+      };
+      const streamed = await readPreferenceDataset('a.jsonl', source, undefined, (n) => (progress = n));
+      expect(streamed.pairs).toEqual(whole.pairs);
+      expect(streamed.invalid).toEqual(whole.invalid);
+      expect(streamed.rows).toBe(4);
+      expect(progress).toBe(bytes.length);
+    }
+    expect(whole.pairs.map((p) => p.prompt)).toEqual(['é1', '日本', 'p']);
+    expect(whole.invalid.map((p) => p.row)).toEqual([2]);
+  });
+
+  it('refuses invalid UTF-8 in a stream', async () => {
+    const bad = new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]);
+    const source = { size: bad.length, head: bad, chunks: async function* () { yield bad; } };
+    await expect(readPreferenceDataset('b.jsonl', source)).rejects.toThrow(/not UTF-8/);
+  });
+});

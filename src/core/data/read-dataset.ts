@@ -1,6 +1,6 @@
 import { normalizeRow, type ColumnMapping, type RowSchema } from './normalize-row';
 import type { PreferencePair } from './preference-pairs';
-import { readTable, type FileType } from './read-table';
+import { detectFileType, readTable, UnreadableFileError, type FileType } from './read-table';
 
 export interface DatasetProblem {
   row: number;
@@ -26,33 +26,125 @@ export interface ReadDataset {
   needsMapping: boolean;
 }
 
+/** A file read in chunks (a browser File's stream, a Node read stream), so it is never whole in memory. */
+export interface ChunkedSource {
+  size: number;
+  /** The first bytes, to recognise the file type. */
+  head: Uint8Array;
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** Collects normalized pairs row by row, so raw rows are dropped as soon as they are read. */
+class PairCollector {
+  readonly pairs: PreferencePair[] = [];
+  readonly invalid: DatasetProblem[] = [];
+  readonly flagged: DatasetProblem[] = [];
+  private readonly schemas = new Map<RowSchema, number>();
+  private first: unknown;
+  rows = 0;
+
+  constructor(private readonly mapping?: ColumnMapping) {}
+
+  add(row: number, value: unknown): void {
+    this.rows++;
+    if (this.first === undefined) this.first = value;
+    const result = normalizeRow(value, this.mapping);
+    if ('field' in result) {
+      this.invalid.push({ row, ...result });
+      return;
+    }
+    this.pairs.push(result.pair);
+    this.schemas.set(result.schema, (this.schemas.get(result.schema) ?? 0) + 1);
+    if (result.pair.chosen === result.pair.rejected) this.flagged.push({ row, field: 'chosen', message: 'chosen and rejected are identical (no learning signal)' });
+  }
+
+  problem(row: number, field: string, message: string): void {
+    this.rows++;
+    this.invalid.push({ row, field, message });
+  }
+
+  result(type: FileType): ReadDataset {
+    this.invalid.sort((a, b) => a.row - b.row);
+    const schema = [...this.schemas.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
+    const first = this.first;
+    const columns = typeof first === 'object' && first !== null && !Array.isArray(first) ? Object.keys(first) : [];
+    const needsMapping = !this.mapping && this.pairs.length === 0 && columns.length > 0 && !columns.includes('chosen');
+    const format = this.mapping ? `${type}/mapped` : `${type}/${schema}`;
+    const sample = Object.fromEntries(columns.map((c) => [c, JSON.stringify((first as Record<string, unknown>)[c] ?? null).slice(0, 80)]));
+    return { format, fileType: type, rows: this.rows, pairs: this.pairs, invalid: this.invalid, flagged: this.flagged, columns, sample, needsMapping };
+  }
+}
+
+/** JSONL from chunks: lines are decoded and parsed as they arrive (UTF-8 split across chunks included). */
+async function streamJsonl(name: string, source: ChunkedSource, collector: PairCollector, onProgress?: (bytes: number) => void): Promise<void> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let carry = '';
+  let line = 0;
+  let bytes = 0;
+  const take = (text: string) => {
+    line++;
+    if (text.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      collector.problem(line, '(row)', `not valid JSON: ${(error as Error).message}`);
+      return;
+    }
+    collector.add(line, value);
+  };
+  try {
+    for await (const chunk of source.chunks()) {
+      bytes += chunk.byteLength;
+      const lines = (carry + decoder.decode(chunk, { stream: true })).split('\n');
+      carry = lines.pop() ?? '';
+      for (const text of lines) take(text.endsWith('\r') ? text.slice(0, -1) : text);
+      onProgress?.(bytes);
+    }
+    carry += decoder.decode();
+  } catch (error) {
+    if (error instanceof TypeError) throw new UnreadableFileError(`${name}: not UTF-8 text (is it a dataset?)`);
+    throw error;
+  }
+  if (carry !== '') take(carry);
+}
+
+async function collect(source: ChunkedSource): Promise<Uint8Array> {
+  const out = new Uint8Array(source.size);
+  let offset = 0;
+  for await (const chunk of source.chunks()) {
+    out.set(chunk.subarray(0, Math.max(0, out.length - offset)), offset);
+    offset += chunk.byteLength;
+  }
+  return out.subarray(0, Math.min(offset, out.length));
+}
+
 /**
  * Any supported file (JSONL, JSON, CSV/TSV, Parquet) in any supported schema (standard,
  * implicit prompt, conversational) to standard pairs. Never all-or-nothing: bad rows are
- * listed with their row number and field, and the good rows are kept.
+ * listed with their row number and field, and the good rows are kept. JSONL given as a
+ * ChunkedSource is streamed: only the kept pairs stay in memory. Other types are read whole.
  */
-export async function readPreferenceDataset(name: string, bytes: Uint8Array, mapping?: ColumnMapping): Promise<ReadDataset> {
-  const table = await readTable(name, bytes);
-  const pairs: PreferencePair[] = [];
-  const invalid: DatasetProblem[] = [...table.problems];
-  const flagged: DatasetProblem[] = [];
-  const schemas = new Map<RowSchema, number>();
-  for (const { row, value } of table.rows) {
-    const result = normalizeRow(value, mapping);
-    if ('field' in result) {
-      invalid.push({ row, ...result });
-      continue;
-    }
-    pairs.push(result.pair);
-    schemas.set(result.schema, (schemas.get(result.schema) ?? 0) + 1);
-    if (result.pair.chosen === result.pair.rejected) flagged.push({ row, field: 'chosen', message: 'chosen and rejected are identical (no learning signal)' });
+export async function readPreferenceDataset(
+  name: string,
+  input: Uint8Array | ChunkedSource,
+  mapping?: ColumnMapping,
+  onProgress?: (bytes: number) => void,
+): Promise<ReadDataset> {
+  const collector = new PairCollector(mapping);
+  const chunked = !(input instanceof Uint8Array);
+  const type = detectFileType(name, chunked ? input.head : input);
+  if (chunked && type === 'jsonl') {
+    await streamJsonl(name, input, collector, onProgress);
+    return collector.result(type);
   }
-  invalid.sort((a, b) => a.row - b.row);
-  const schema = [...schemas.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
-  const first = table.rows[0]?.value;
-  const columns = typeof first === 'object' && first !== null && !Array.isArray(first) ? Object.keys(first) : [];
-  const needsMapping = !mapping && pairs.length === 0 && columns.length > 0 && !columns.includes('chosen');
-  const format = mapping ? `${table.type}/mapped` : `${table.type}/${schema}`;
-  const sample = Object.fromEntries(columns.map((c) => [c, JSON.stringify((first as Record<string, unknown>)[c] ?? null).slice(0, 80)]));
-  return { format, fileType: table.type, rows: table.rows.length + table.problems.length, pairs, invalid, flagged, columns, sample, needsMapping };
+  const bytes = chunked ? await collect(input) : input;
+  onProgress?.(bytes.byteLength);
+  const table = await readTable(name, bytes);
+  const rows = [...table.rows.map((r) => ({ ...r, problem: undefined })), ...table.problems.map((p) => ({ row: p.row, value: undefined, problem: p }))].sort((a, b) => a.row - b.row);
+  for (const r of rows) {
+    if (r.problem) collector.problem(r.row, r.problem.field, r.problem.message);
+    else collector.add(r.row, r.value);
+  }
+  return collector.result(table.type);
 }

@@ -5,11 +5,15 @@
  */
 export type FileKind = 'model' | 'data';
 
-export function sniffFileKind(bytes: Uint8Array): FileKind {
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'model';
-  if (bytes.length >= 9) {
-    const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-    if (headerLength > 1n && headerLength <= BigInt(bytes.length - 8) && bytes[8] === 0x7b /* { */) return 'model';
+/**
+ * @param head the file's first bytes (64 KiB is plenty)
+ * @param size the whole file's size, when `head` is only its start
+ */
+export function sniffFileKind(head: Uint8Array, size = head.length): FileKind {
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'model';
+  if (head.length >= 9) {
+    const headerLength = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+    if (headerLength > 1n && headerLength <= BigInt(size - 8) && head[8] === 0x7b /* { */) return 'model';
   }
   return 'data';
 }

@@ -9,6 +9,7 @@ import { PairTable } from './PairTable';
 /** Drop or pick a JSONL file of {"prompt","chosen","rejected"} rows; shows what was read. */
 export function DatasetPanel() {
   const dataset = useStore((s) => s.dataset);
+  const loading = useStore((s) => s.loading);
   const [over, setOver] = useState(false);
   const onPick = (event: ChangeEvent<HTMLInputElement>) => {
     for (const file of Array.from(event.target.files ?? [])) void openFile(file);
@@ -30,6 +31,12 @@ export function DatasetPanel() {
         <small>JSONL, JSON, CSV/TSV or Parquet: prompt/chosen/rejected, HH-RLHF or chat messages</small>
         <input type="file" accept=".jsonl,.json,.csv,.tsv,.parquet,.txt,.zip,.safetensors" data-testid="dataset-input" onChange={onPick} className="visually-hidden" />
       </label>
+      {loading && (
+        <p data-testid="dataset-progress">
+          Reading {loading.name}… <progress max={loading.total || 1} value={loading.done} aria-label={`Reading ${loading.name}`} />{' '}
+          {loading.total > 0 ? Math.floor((100 * loading.done) / loading.total) : 0}%
+        </p>
+      )}
       {dataset && (
         <div className="dataset-summary" aria-live="polite">
           <p>
