@@ -35,6 +35,8 @@ export interface ModelInfo {
 }
 
 export interface DatasetSummary {
+  /** The saved dataset's id; null for the built-in demo (saved once it is labelled). */
+  id: string | null;
   name: string;
   /** e.g. "jsonl/standard", "parquet/conversational". */
   format: string;
@@ -46,23 +48,49 @@ export interface DatasetSummary {
   /** Rows kept but flagged (identical chosen and rejected). */
   flaggedCount: number;
   preview: PreferencePair[];
+  /** Changes with every edit, so views of the rows know to refresh. */
+  version: number;
+  /** Set when the dataset could not be saved in the browser (it is then kept in memory only). */
+  notice?: string;
+}
+
+export interface LibraryEntry {
+  id: string;
+  name: string;
+  format: string;
+  count: number;
+}
+
+export interface DatasetState {
+  summary: DatasetSummary | null;
+  library: LibraryEntry[];
 }
 
 export interface RequestTable {
   init: { params: { preset: PresetName; seed: number; backend?: BackendName }; result: { backend: BackendInfo; model: ModelInfo } };
-  /** role "eval": a separate held-out file replacing the seeded split. Returns every kept pair, for the page to keep. */
+  /** role "eval": a separate held-out file replacing the seeded split. The rows stay in the worker. */
   loadDataset: {
     /** A File/Blob travels as a handle (no copy) and is streamed in the worker; bytes are for tests and tools. */
-    params: { name: string; file: Blob | ArrayBuffer; role: 'train' | 'eval'; mapping?: ColumnMapping };
-    result: { kind: 'loaded'; summary: DatasetSummary; pairs: PreferencePair[] } | { kind: 'needsMapping'; columns: string[]; sample: Record<string, string> };
+    params: { name: string; file: Blob | ArrayBuffer; role: 'train' | 'eval'; mapping?: ColumnMapping; persist?: boolean };
+    result: ({ kind: 'loaded' } & DatasetState) | { kind: 'needsMapping'; columns: string[]; sample: Record<string, string> };
   };
-  /** Trains on these pairs from now on (a saved dataset, or one that grew by labelling). */
-  usePairs: { params: { name: string; pairs: PreferencePair[] }; result: { pairs: number } };
+  clearEvalDataset: { params: Record<string, never>; result: { ok: true } };
+  /** The dataset active before a reload, if still saved (summary null: none). */
+  restoreDataset: { params: Record<string, never>; result: DatasetState };
+  activateDataset: { params: { id: string }; result: DatasetState };
+  deleteDataset: { params: { id: string }; result: DatasetState };
+  /** A window of the active dataset's rows that match `query`. */
+  queryPairs: { params: { query: string; offset: number; limit: number }; result: { matches: number; rows: { index: number; pair: PreferencePair }[] } };
+  editPair: { params: { index: number; pair: PreferencePair }; result: DatasetState };
+  deletePair: { params: { index: number }; result: DatasetState };
+  /** A labelled pair joins the active dataset. */
+  addPair: { params: { pair: PreferencePair }; result: DatasetState };
+  removeLastPair: { params: Record<string, never>; result: DatasetState };
+  exportDataset: { params: Record<string, never>; result: { fileName: string; jsonl: ArrayBuffer } };
   /** Length histograms and what the given limits would cut, for the active training pairs. */
   describeDataset: { params: { maxLength: number; maxPromptLength: number }; result: DatasetStats };
   /** Two completions of one prompt by the current policy, to compare and label. */
   sampleTwo: { params: { prompt: string; options: SamplingOptions; seed: number }; result: { completions: [string, string] } };
-  clearEvalDataset: { params: Record<string, never>; result: { ok: true } };
   /** Trains until the run reaches `settings.steps`; resolves when it does or is stopped. */
   start: { params: { settings: DpoSettings }; result: { step: number; stopped: boolean } };
   stop: { params: Record<string, never>; result: { step: number } };

@@ -30,11 +30,14 @@ describe('worker handler', () => {
   it('trains, streams metric deltas, exports a zip that reloads', async () => {
     const { messages, call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
-    const { kind, summary, pairs } = await call<{ kind: string; summary: { pairs: number; problems: unknown[] }; pairs: unknown[] }>('loadDataset', { name: 'd.jsonl', file: jsonl([...rows, { prompt: 'x' }]) });
+    const { kind, summary, library } = await call<{ kind: string; summary: { pairs: number; problems: unknown[] }; library: unknown[] }>('loadDataset', {
+      name: 'd.jsonl',
+      file: jsonl([...rows, { prompt: 'x' }]),
+    });
     expect(kind).toBe('loaded');
     expect(summary.pairs).toBe(6);
-    expect(pairs).toHaveLength(6);
     expect(summary.problems).toHaveLength(1);
+    expect(library).toEqual([expect.objectContaining({ name: 'd.jsonl', count: 6 })]); // saved
 
     const result = await call<{ step: number }>('start', { settings });
     expect(result.step).toBe(3);
@@ -79,8 +82,9 @@ describe('worker handler', () => {
     const other = jsonl([{ question: 'q', good: 'a', bad: 'b' }]);
     expect(await call('loadDataset', { name: 'o.jsonl', file: other })).toEqual({ kind: 'needsMapping', columns: ['question', 'good', 'bad'], sample: { question: '"q"', good: '"a"', bad: '"b"' } });
     const mapping = { kind: 'columns', prompt: 'question', chosen: 'good', rejected: 'bad' };
-    const loaded = await call<{ kind: string; pairs: unknown[] }>('loadDataset', { name: 'o.jsonl', file: jsonl([{ question: 'q', good: 'a', bad: 'b' }]), mapping });
-    expect(loaded.pairs).toEqual([{ prompt: 'q', chosen: 'a', rejected: 'b' }]);
+    await call('loadDataset', { name: 'o.jsonl', file: jsonl([{ question: 'q', good: 'a', bad: 'b' }]), mapping });
+    const { rows: shown } = await call<{ rows: { pair: unknown }[] }>('queryPairs', { query: '', offset: 0, limit: 10 });
+    expect(shown.map((r) => r.pair)).toEqual([{ prompt: 'q', chosen: 'a', rejected: 'b' }]);
   });
 
   it('a separate held-out file replaces the split and is evaluated', async () => {
@@ -95,11 +99,17 @@ describe('worker handler', () => {
     expect(evals[0].values[0]).toBeCloseTo(Math.LN2, 5); // policy = reference before the first step
   });
 
-  it('trains on pairs handed over by the page, and samples two completions to compare', async () => {
+  it('trains on pairs labelled one by one, and samples two completions to compare', async () => {
     const { call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
     await expect(call('start', { settings })).rejects.toMatchObject({ code: 'no-dataset' });
-    expect(await call('usePairs', { name: 'labelled', pairs: rows.slice(0, 3) })).toEqual({ pairs: 3 });
+    await expect(call('addPair', { pair: rows[0] })).rejects.toThrow(/no dataset is loaded/);
+    await call('loadDataset', { name: 'seed.jsonl', file: jsonl(rows.slice(4, 5)), role: 'train' });
+    for (const pair of rows.slice(0, 3)) await call('addPair', { pair });
+    await expect(call('deletePair', { index: 0 })).resolves.toMatchObject({ summary: { pairs: 3 } });
+    await call('addPair', { pair: rows[3] });
+    const found = await call<{ matches: number; rows: { index: number }[] }>('queryPairs', { query: 'GOOD 3', offset: 0, limit: 5 });
+    expect([found.matches, found.rows[0].index]).toEqual([1, 3]);
     expect((await call<{ step: number }>('start', { settings: { ...settings, steps: 1, evalFraction: 0 } })).step).toBe(1);
     const options = { maxNewTokens: 5, temperature: 1, topK: 0, topP: 1 };
     const { completions } = await call<{ completions: string[] }>('sampleTwo', { prompt: 'Q:', options, seed: 3 });

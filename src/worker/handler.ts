@@ -2,6 +2,13 @@ import { PROTOCOL_VERSION, type Params, type Request, type RequestName, type Res
 import { selectBackend } from './backend';
 import { CodedError, toWireError } from './errors';
 import { TrainingSession } from './training-session';
+import { DatasetRequests } from './dataset-requests';
+import { IndexedDbStorage, MemoryStorage, type DatasetStorage } from './dataset-storage';
+
+/** IndexedDB where the runtime has it (browser workers), memory elsewhere (Node tests). */
+function defaultStorage(): DatasetStorage {
+  return typeof indexedDB === 'undefined' ? new MemoryStorage() : new IndexedDbStorage();
+}
 
 /** What the handler needs of a worker scope; tests pass a fake. */
 export interface WorkerPort {
@@ -22,23 +29,37 @@ function transferablesOf(value: unknown): Transferable[] {
  * Maps typed requests onto a TrainingSession. `init` must come first: it picks the backend.
  * Requests are answered in any order (stop is answered while start is still running).
  */
-export function createHandler(port: WorkerPort, chooseBackend = selectBackend): (request: Request) => Promise<void> {
+export function createHandler(port: WorkerPort, chooseBackend = selectBackend, makeStorage: () => DatasetStorage = defaultStorage): (request: Request) => Promise<void> {
   let session: TrainingSession | null = null;
+  let datasets: DatasetRequests | null = null;
   const emit = (event: WorkerEvent) => port.postMessage({ v: PROTOCOL_VERSION, kind: 'event', event }, transferablesOf(event));
   const needSession = () => {
     if (!session) throw new CodedError('protocol', 'the worker was not initialised');
     return session;
   };
+  const needData = () => {
+    if (!datasets) throw new CodedError('protocol', 'the worker was not initialised');
+    return datasets;
+  };
   const handlers: Handlers = {
     init: async ({ preset, seed, backend }) => {
       const info = await chooseBackend(backend);
-      session = new TrainingSession(info, emit);
+      datasets = new DatasetRequests(makeStorage(), emit, () => session?.assertIdle());
+      session = new TrainingSession(info, emit, datasets);
       return { backend: info, model: session.resetModel({ preset, seed }) };
     },
-    loadDataset: (p) => needSession().loadDataset(p),
-    clearEvalDataset: () => needSession().clearEvalDataset(),
-    usePairs: (p) => needSession().usePairs(p),
-    describeDataset: (p) => needSession().describeDataset(p),
+    loadDataset: (p) => needData().loadDataset(p),
+    clearEvalDataset: () => needData().clearEvalDataset(),
+    restoreDataset: () => needData().restoreDataset(),
+    activateDataset: (p) => needData().activateDataset(p),
+    deleteDataset: (p) => needData().deleteDataset(p),
+    queryPairs: (p) => needData().queryPairs(p),
+    editPair: (p) => needData().editPair(p),
+    deletePair: (p) => needData().deletePair(p),
+    addPair: (p) => needData().addPair(p),
+    removeLastPair: () => needData().removeLastPair(),
+    exportDataset: () => needData().exportDataset(),
+    describeDataset: (p) => needData().describeDataset(p),
     sampleTwo: (p) => needSession().sampleTwo(p),
     start: (p) => needSession().start(p),
     stop: () => needSession().stop(),

@@ -5,15 +5,12 @@ import { sampleCompletions } from '../core/model/sampling';
 import type { NamedWeights } from '../core/model/gpt';
 import { SeededRandom } from '../core/random';
 import { BYTE_VOCAB_SIZE, decodeIds, encodeText } from '../core/tokenizer/byte-tokenizer';
-import type { PreferencePair } from '../core/data/preference-pairs';
-import { readPreferenceDataset, type ChunkedSource } from '../core/data/read-dataset';
-import { datasetStats } from '../core/data/dataset-stats';
-import { UnreadableFileError } from '../core/data/read-table';
 import { Trainer } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { SettingsError, validateSettings, type DpoSettings } from '../core/train/settings';
 import { buildRunBundle, loadModelFile, zipBundle } from '../core/io/run-bundle';
-import type { BackendInfo, DatasetSummary, ModelInfo, Params, Result, WorkerEvent } from '../protocol/messages';
+import type { BackendInfo, ModelInfo, Params, Result, WorkerEvent } from '../protocol/messages';
+import type { TrainingData } from './dataset-requests';
 import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
 import { CodedError } from './errors';
 import { runTrainingLoop } from './training-loop';
@@ -30,11 +27,7 @@ export class TrainingSession {
   private weights!: HostWeights;
   private model!: ModelInfo;
   private trainer: Trainer | null = null;
-  private pairs: PreferencePair[] = [];
-  /** A separate held-out file, when the user gave one. */
-  private evalPairs: PreferencePair[] | null = null;
   private split: { key: string; value: DataSplit } | null = null;
-  private datasetName = '';
   private history: { steps: number[]; values: number[] } = { steps: [], values: [] };
   private stages: { stage: string; steps: number }[] = [];
   private running: Promise<unknown> | null = null;
@@ -43,7 +36,12 @@ export class TrainingSession {
   constructor(
     private readonly backend: BackendInfo,
     private readonly emit: (event: WorkerEvent) => void,
+    private readonly data: TrainingData,
   ) {}
+
+  get isRunning(): boolean {
+    return this.running !== null;
+  }
 
   resetModel({ preset, seed }: Params<'resetModel'>): ModelInfo {
     this.assertIdle();
@@ -53,53 +51,6 @@ export class TrainingSession {
     this.stages = [];
     this.model = this.describe(preset, `initialised (seed ${seed})`, 0);
     return this.model;
-  }
-
-  async loadDataset({ name, file, role, mapping }: Params<'loadDataset'>): Promise<Result<'loadDataset'>> {
-    this.assertIdle();
-    let read;
-    try {
-      read = await readPreferenceDataset(name, await datasetInput(file), mapping, progressReporter(name, file, this.emit));
-    } catch (error) {
-      if (error instanceof UnreadableFileError) throw new CodedError('bad-file', `${error.message}; the current dataset is kept`);
-      throw error;
-    }
-    if (read.needsMapping) return { kind: 'needsMapping', columns: read.columns, sample: read.sample };
-    if (read.pairs.length === 0) {
-      const first = read.invalid[0];
-      const detail = first ? ` (row ${first.row}, ${first.field}: ${first.message})` : ' (the file is empty)';
-      throw new CodedError('bad-file', `${name}: no usable preference pairs${detail}; the current dataset is kept`);
-    }
-    if (role === 'eval') this.evalPairs = read.pairs;
-    else {
-      this.pairs = read.pairs;
-      this.datasetName = name;
-    }
-    this.split = null;
-    const summary: DatasetSummary = {
-      name,
-      format: read.format,
-      rows: read.rows,
-      pairs: read.pairs.length,
-      problems: read.invalid.slice(0, 100),
-      invalidCount: read.invalid.length,
-      flaggedCount: read.flagged.length,
-      preview: read.pairs.slice(0, 5),
-    };
-    return { kind: 'loaded', summary, pairs: read.pairs };
-  }
-
-  usePairs({ name, pairs }: Params<'usePairs'>): Result<'usePairs'> {
-    this.assertIdle();
-    if (pairs.length === 0) throw new CodedError('bad-file', `${name}: the dataset has no pairs`);
-    this.pairs = pairs;
-    this.datasetName = name;
-    this.split = null;
-    return { pairs: pairs.length };
-  }
-
-  describeDataset({ maxLength, maxPromptLength }: Params<'describeDataset'>): Result<'describeDataset'> {
-    return datasetStats(this.pairs, maxLength, maxPromptLength);
   }
 
   /** Two sampled completions by the current policy (different draws of one seeded generator). */
@@ -112,18 +63,12 @@ export class TrainingSession {
     });
   }
 
-  clearEvalDataset(): Result<'clearEvalDataset'> {
-    this.assertIdle();
-    this.evalPairs = null;
-    this.split = null;
-    return { ok: true };
-  }
-
   /** The held-out file when there is one, else a seeded split; the same object while unchanged. */
   private dataSplit(settings: DpoSettings): DataSplit {
-    const key = `${settings.evalFraction}/${settings.seed}`;
+    const key = `${this.data.version}/${settings.evalFraction}/${settings.seed}`;
     if (this.split?.key !== key) {
-      const value = this.evalPairs ? { train: this.pairs, eval: this.evalPairs } : splitDataset(this.pairs, settings.evalFraction, settings.seed);
+      const { pairs, evalPairs } = this.data;
+      const value = evalPairs ? { train: pairs, eval: evalPairs } : splitDataset(pairs, settings.evalFraction, settings.seed);
       this.split = { key, value };
     }
     return this.split.value;
@@ -147,7 +92,7 @@ export class TrainingSession {
 
   async start({ settings }: Params<'start'>): Promise<Result<'start'>> {
     this.assertIdle();
-    if (this.pairs.length === 0) throw new CodedError('no-dataset', 'load a dataset before training');
+    if (this.data.pairs.length === 0) throw new CodedError('no-dataset', 'load a dataset before training');
     validateSettings(settings, this.config);
     const trainer = await this.trainerFor(settings);
     trainer.setData(this.dataSplit(settings));
@@ -197,7 +142,7 @@ export class TrainingSession {
       backend: this.backend.backend,
       step,
       settings: { ...settings, stages: this.stages },
-      dataset: { name: this.datasetName, pairs: this.pairs.length },
+      dataset: { name: this.data.name, pairs: this.data.pairs.length },
       createdAt: new Date().toISOString(),
     });
     const zip = zipBundle(files);
@@ -246,7 +191,7 @@ export class TrainingSession {
     return { preset, parameters: countParameters(c), nLayer: c.nLayer, nEmbd: c.nEmbd, nPositions: c.nPositions, source, step };
   }
 
-  private assertIdle(): void {
+  assertIdle(): void {
     if (this.running) throw new CodedError('busy', 'training is running; stop it first');
   }
 
@@ -259,34 +204,4 @@ export class TrainingSession {
 
 function sameShape(a: GptConfig, b: GptConfig): boolean {
   return a.nEmbd === b.nEmbd && a.nLayer === b.nLayer && a.nHead === b.nHead && a.nPositions === b.nPositions && a.vocabSize === b.vocabSize;
-}
-
-/** A Blob becomes a chunked source (streamed, never whole in memory); bytes stay bytes. */
-async function datasetInput(file: Blob | ArrayBuffer): Promise<Uint8Array | ChunkedSource> {
-  if (file instanceof ArrayBuffer) return new Uint8Array(file);
-  const head = new Uint8Array(await file.slice(0, 64 * 1024).arrayBuffer());
-  return {
-    size: file.size,
-    head,
-    async *chunks() {
-      const reader = file.stream().getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    },
-  };
-}
-
-/** Progress events at most every 100 ms. */
-function progressReporter(name: string, file: Blob | ArrayBuffer, emit: (event: WorkerEvent) => void): (bytes: number) => void {
-  const total = file instanceof ArrayBuffer ? file.byteLength : file.size;
-  let last = 0;
-  return (done) => {
-    const now = performance.now();
-    if (now - last < 100 && done < total) return;
-    last = now;
-    emit({ type: 'loadProgress', name, done, total });
-  };
 }

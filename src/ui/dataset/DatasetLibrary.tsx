@@ -4,7 +4,7 @@ import { useStore } from '../../state/store';
 /** Datasets saved in this browser: switch, delete, export the active one as JSONL. */
 export function DatasetLibrary() {
   const library = useStore((s) => s.library);
-  const activeId = useStore((s) => s.activeDatasetId);
+  const activeId = useStore((s) => s.dataset?.id);
   const idle = useStore((s) => s.status === 'idle');
   return (
     <div className="library" data-testid="dataset-library">
@@ -27,7 +27,7 @@ export function DatasetLibrary() {
           ))}
         </ul>
       )}
-      <button type="button" onClick={exportActiveDataset} data-testid="dataset-export">
+      <button type="button" onClick={() => void exportActiveDataset()} data-testid="dataset-export">
         Export active dataset as JSONL
       </button>
     </div>

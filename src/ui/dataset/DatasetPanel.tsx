@@ -44,6 +44,7 @@ export function DatasetPanel() {
             {dataset.invalidCount > 0 && <> · {dataset.invalidCount} rows skipped</>}
             {dataset.flaggedCount > 0 && <> · {dataset.flaggedCount} with identical chosen and rejected (kept)</>}
           </p>
+          {dataset.notice && <p className="notice" role="status">{dataset.notice}</p>}
           {dataset.problems.length > 0 && (
             <details className="problems" data-testid="dataset-problems">
               <summary>Rows that could not be used</summary>

@@ -21,18 +21,18 @@ function Bars({ label, histogram }: { label: string; histogram: Histogram }) {
 
 /** Token-length histograms and what the current length limits will cut. */
 export function DatasetStatsView() {
-  const activePairs = useStore((s) => s.activePairs);
+  const version = useStore((s) => s.dataset?.version);
   const maxLength = useStore((s) => s.settings.maxLength);
   const maxPromptLength = useStore((s) => s.settings.maxPromptLength);
   const [stats, setStats] = useState<DatasetStats | null>(null);
   useEffect(() => {
-    if (activePairs.length === 0 || !(maxLength > 0) || !(maxPromptLength >= 0)) return;
+    if (version === undefined || !(maxLength > 0) || !(maxPromptLength >= 0)) return;
     let current = true;
     describeActiveDataset(maxLength, maxPromptLength).then((s) => current && setStats(s), () => undefined);
     return () => {
       current = false;
     };
-  }, [activePairs, maxLength, maxPromptLength]);
+  }, [version, maxLength, maxPromptLength]);
   if (!stats) return null;
   return (
     <div className="dataset-stats" data-testid="dataset-stats">

@@ -13,7 +13,7 @@ export function LabellingPanel() {
   const comparison = useStore((s) => s.comparison);
   const verdicts = useStore((s) => s.verdicts);
   const idle = useStore((s) => s.status === 'idle');
-  const firstPrompt = useStore((s) => s.activePairs[0]?.prompt ?? '');
+  const firstPrompt = useStore((s) => s.dataset?.preview[0]?.prompt ?? '');
   const [prompt, setPrompt] = useState('');
   const [busy, setBusy] = useState(false);
   const promptText = prompt || firstPrompt;
