@@ -74,3 +74,13 @@ test('other column names: map them once, and the mapping is remembered for files
   await expect(page.getByTestId('dataset-library')).toContainText('stack-exchange.jsonl (2 pairs)');
   await expect(dialog).toHaveCount(0);
 });
+
+test('pasted JSONL text loads like a file', async ({ page }) => {
+  await page.goto('/?preset=tiny&backend=cpu');
+  await expect(page.getByTestId('dataset-count')).toHaveText('400');
+  await page.locator('.paste-box summary').click();
+  await page.getByTestId('paste-input').fill('{"prompt":"p1","chosen":"good","rejected":"bad"}\n{"prompt":"p2","chosen":"yes","rejected":"no"}\n');
+  await page.getByTestId('paste-load').click();
+  await expect(page.getByTestId('dataset-count')).toHaveText('2');
+  await expect(page.getByTestId('dataset-library')).toContainText('pasted.jsonl (2 pairs)');
+});

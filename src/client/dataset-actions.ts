@@ -118,17 +118,35 @@ export async function removeDataset(id: string): Promise<void> {
   });
 }
 
+function download(fileName: string, data: ArrayBuffer, type: string): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
+  const link = Object.assign(document.createElement('a'), { href: url, download: fileName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** The active dataset as standard JSONL (built in the worker), which TRL loads as it is. */
 export async function exportActiveDataset(): Promise<void> {
   await guarded(async () => {
     const { fileName, jsonl } = await worker().call('exportDataset', {});
-    const url = URL.createObjectURL(new Blob([jsonl], { type: 'application/jsonl' }));
-    const link = Object.assign(document.createElement('a'), { href: url, download: fileName });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    download(fileName, jsonl, 'application/jsonl');
   });
+}
+
+/** The skipped and flagged rows of the last file, to fix at the source. */
+export async function downloadProblems(): Promise<void> {
+  await guarded(async () => {
+    const { fileName, jsonl } = await worker().call('exportProblems', {});
+    download(fileName, jsonl, 'application/jsonl');
+  });
+}
+
+/** Pasted JSONL text, read like a dropped file. */
+export async function loadPastedText(text: string): Promise<void> {
+  useStore.getState().setError(null);
+  await guarded(() => loadDatasetSource({ name: 'pasted.jsonl', role: 'train', file: new Blob([text], { type: 'application/jsonl' }) }));
 }
 
 export function queryPairs(query: string, offset: number, limit: number) {
@@ -175,12 +193,28 @@ export async function undoLabel(): Promise<void> {
   });
 }
 
-/** Samples the next comparison: two completions of `prompt` by the current policy. */
+let upcoming: { prompt: string; completions: Promise<[string, string]> } | null = null;
+let draws = 0;
+
+function drawTwo(prompt: string): Promise<[string, string]> {
+  const { settings } = useStore.getState();
+  const options = { maxNewTokens: settings.maxNewTokens, temperature: Math.max(settings.temperature, 0.7), topK: settings.topK, topP: settings.topP };
+  return worker()
+    .call('sampleTwo', { prompt, options, seed: settings.seed + draws++ })
+    .then((r) => r.completions);
+}
+
+/**
+ * Shows the next comparison for `prompt`. The one after it is sampled while the user reads
+ * this one, so after a verdict the next comparison is usually ready at once.
+ */
 export async function nextComparison(prompt: string): Promise<void> {
   await guarded(async () => {
-    const { settings, verdicts } = useStore.getState();
-    const options = { maxNewTokens: settings.maxNewTokens, temperature: Math.max(settings.temperature, 0.7), topK: settings.topK, topP: settings.topP };
-    const { completions } = await worker().call('sampleTwo', { prompt, options, seed: settings.seed + verdicts.length });
-    useStore.getState().setComparison({ prompt, first: completions[0], second: completions[1] });
+    const pending = upcoming?.prompt === prompt ? upcoming.completions : drawTwo(prompt);
+    upcoming = null;
+    const [first, second] = await pending;
+    useStore.getState().setComparison({ prompt, first, second });
+    upcoming = { prompt, completions: drawTwo(prompt) };
+    upcoming.completions.catch(() => (upcoming = null));
   });
 }

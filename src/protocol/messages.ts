@@ -87,6 +87,8 @@ export interface RequestTable {
   addPair: { params: { pair: PreferencePair }; result: DatasetState };
   removeLastPair: { params: Record<string, never>; result: DatasetState };
   exportDataset: { params: Record<string, never>; result: { fileName: string; jsonl: ArrayBuffer } };
+  /** Every skipped (and flagged) row of the last file read, one JSON line each. */
+  exportProblems: { params: Record<string, never>; result: { fileName: string; jsonl: ArrayBuffer } };
   /** Length histograms and what the given limits would cut, for the active training pairs. */
   describeDataset: { params: { maxLength: number; maxPromptLength: number }; result: DatasetStats };
   /** Two completions of one prompt by the current policy, to compare and label. */

@@ -119,6 +119,11 @@ export class DatasetRequests implements TrainingData {
     return { fileName: `${base}.jsonl`, jsonl: bytes.buffer as ArrayBuffer };
   }
 
+  exportProblems(): Result<'exportProblems'> {
+    const base = (this.service.name || 'dataset').replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '-');
+    return { fileName: `${base}-problems.jsonl`, jsonl: this.service.problemsJsonl().buffer as ArrayBuffer };
+  }
+
   describeDataset({ maxLength, maxPromptLength }: Params<'describeDataset'>): Result<'describeDataset'> {
     return datasetStats(this.service.pairs, maxLength, maxPromptLength);
   }

@@ -117,6 +117,13 @@ export class DatasetService {
     return new TextEncoder().encode(this.pairs.map((p) => JSON.stringify({ prompt: p.prompt, chosen: p.chosen, rejected: p.rejected })).join('\n') + '\n');
   }
 
+  /** The last file's skipped rows (and flagged ones), as JSONL: {row, field, message, kind}. */
+  problemsJsonl(): Uint8Array {
+    const read = this.lastRead;
+    const lines = read ? [...read.invalid.map((p) => ({ ...p, kind: 'skipped' })), ...read.flagged.map((p) => ({ ...p, kind: 'flagged' }))] : [];
+    return new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));
+  }
+
   summary(): DatasetSummary | null {
     if (!this.meta) return null;
     const read = this.lastRead;

@@ -59,6 +59,7 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend, m
     addPair: (p) => needData().addPair(p),
     removeLastPair: () => needData().removeLastPair(),
     exportDataset: () => needData().exportDataset(),
+    exportProblems: () => needData().exportProblems(),
     describeDataset: (p) => needData().describeDataset(p),
     sampleTwo: (p) => needSession().sampleTwo(p),
     start: (p) => needSession().start(p),

@@ -5,6 +5,8 @@ import { EvalFileInput } from './EvalFileInput';
 import { DatasetLibrary } from './DatasetLibrary';
 import { DatasetStatsView } from './DatasetStatsView';
 import { PairTable } from './PairTable';
+import { PasteBox } from './PasteBox';
+import { downloadProblems } from '../../client/dataset-actions';
 
 /** Drop or pick a JSONL file of {"prompt","chosen","rejected"} rows; shows what was read. */
 export function DatasetPanel() {
@@ -31,6 +33,7 @@ export function DatasetPanel() {
         <small>JSONL, JSON, CSV/TSV or Parquet: prompt/chosen/rejected, HH-RLHF or chat messages</small>
         <input type="file" accept=".jsonl,.json,.csv,.tsv,.parquet,.txt,.zip,.safetensors" data-testid="dataset-input" onChange={onPick} className="visually-hidden" />
       </label>
+      <PasteBox />
       {loading && (
         <p data-testid="dataset-progress">
           Reading {loading.name}… <progress max={loading.total || 1} value={loading.done} aria-label={`Reading ${loading.name}`} />{' '}
@@ -48,6 +51,9 @@ export function DatasetPanel() {
           {dataset.problems.length > 0 && (
             <details className="problems" data-testid="dataset-problems">
               <summary>Rows that could not be used</summary>
+              <button type="button" onClick={() => void downloadProblems()} data-testid="problems-download">
+                Download the full list
+              </button>
               <ul>
                 {dataset.problems.map((p) => (
                   <li key={`${p.row}-${p.field}`}>
