@@ -9,7 +9,9 @@ export interface Histogram {
 export interface DatasetStats {
   pairs: number;
   histograms: { prompt: Histogram; chosen: Histogram; rejected: Histogram };
-  /** Pairs whose prompt is cut to max prompt length. */
+  /** Pairs whose prompt alone fills max length: dropped at training time (as TRL drops them). */
+  promptsDropped: number;
+  /** Kept pairs whose prompt is cut to max prompt length. */
   promptsTruncated: number;
   /** Pairs with a completion cut to fit max length. */
   completionsTruncated: number;
@@ -40,6 +42,7 @@ export function datasetStats(pairs: readonly PreferencePair[], maxLength: number
   const promptLengths: number[] = [];
   const chosenLengths: number[] = [];
   const rejectedLengths: number[] = [];
+  let promptsDropped = 0;
   let promptsTruncated = 0;
   let completionsTruncated = 0;
   let duplicates = 0;
@@ -52,9 +55,12 @@ export function datasetStats(pairs: readonly PreferencePair[], maxLength: number
     promptLengths.push(prompt);
     chosenLengths.push(chosen);
     rejectedLengths.push(rejected);
-    const keptPrompt = Math.min(prompt, maxPromptLength);
-    if (prompt > maxPromptLength) promptsTruncated++;
-    if (keptPrompt + Math.max(chosen, rejected) > maxLength) completionsTruncated++;
+    if (prompt >= maxLength) promptsDropped++;
+    else {
+      const keptPrompt = Math.min(prompt, maxPromptLength);
+      if (prompt > maxPromptLength) promptsTruncated++;
+      if (keptPrompt + Math.max(chosen, rejected) > maxLength) completionsTruncated++;
+    }
     const key = JSON.stringify([p.prompt, p.chosen, p.rejected]);
     if (seen.has(key)) duplicates++;
     else seen.add(key);
@@ -63,6 +69,7 @@ export function datasetStats(pairs: readonly PreferencePair[], maxLength: number
   return {
     pairs: pairs.length,
     histograms: { prompt: histogram(promptLengths), chosen: histogram(chosenLengths), rejected: histogram(rejectedLengths) },
+    promptsDropped,
     promptsTruncated,
     completionsTruncated,
     duplicates,

@@ -14,15 +14,15 @@ export interface TruncationLimits {
 }
 
 /**
- * Tokenizes and truncates as the DPO spec says: keep the *last* maxPromptLength prompt
- * tokens, then cut each completion so prompt + completion ≤ maxLength. Returns null when
- * the prompt alone leaves no room for a completion token (the caller counts those rows).
+ * Tokenizes and truncates as the DPO spec says: a row whose prompt alone fills maxLength is
+ * dropped (null; the caller counts it); otherwise keep the *last* maxPromptLength prompt
+ * tokens, then cut each completion so prompt + completion ≤ maxLength.
  */
 export function tokenizePair(pair: PreferencePair, limits: TruncationLimits): TokenizedPair | null {
   const promptIds = encodeText(pair.prompt);
+  if (promptIds.length >= limits.maxLength) return null;
   const prompt = promptIds.slice(Math.max(0, promptIds.length - limits.maxPromptLength));
   const room = limits.maxLength - prompt.length;
-  if (room < 1) return null;
   const completion = (text: string) => [...encodeText(text), EOS_ID].slice(0, room);
   return { prompt, chosen: completion(pair.chosen), rejected: completion(pair.rejected) };
 }

@@ -42,7 +42,8 @@ export function DatasetStatsView() {
         <Bars label="rejected" histogram={stats.histograms.rejected} />
       </div>
       <p>
-        At max length {maxLength}: <span data-testid="stats-truncated">{stats.completionsTruncated}</span> pairs have a completion cut,{' '}
+        At max length {maxLength}: <span data-testid="stats-dropped">{stats.promptsDropped}</span> pairs whose prompt alone fills it are dropped,{' '}
+        <span data-testid="stats-truncated">{stats.completionsTruncated}</span> have a completion cut,{' '}
         {stats.promptsTruncated} prompts are cut to {maxPromptLength} tokens · <span data-testid="stats-duplicates">{stats.duplicates}</span> duplicates ·{' '}
         {stats.identical} with identical chosen and rejected
       </p>
