@@ -14,5 +14,6 @@ await page.getByTestId('train-start').click();
 await page.waitForFunction(() => document.querySelector('[data-testid=step-count]')?.textContent === '40', null, { timeout: 600_000 });
 await page.getByTestId('model-sample').click();
 await page.getByTestId('sample-text').waitFor();
+await page.evaluate(() => window.scrollTo(0, 0));
 await page.screenshot({ path: 'docs/screenshot.png' });
 await browser.close();

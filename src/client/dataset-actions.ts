@@ -28,7 +28,13 @@ export async function restoreOrLoadDemo(): Promise<void> {
   useStore.getState().setLibrary(restored.library);
   const response = await fetch(DEMO_DATASET_URL);
   if (!response.ok) throw new Error(`the built-in demo dataset could not be read (${response.status})`);
-  const result = await worker().call('loadDataset', { name: DEMO_NAME, file: await response.blob(), role: 'train', persist: false });
+  const file = await response.blob();
+  let result;
+  try {
+    result = await worker().call('loadDataset', { name: DEMO_NAME, file, role: 'train', persist: false });
+  } finally {
+    useStore.getState().setLoading(null); // progress events of this read may have set it
+  }
   if (result.kind !== 'loaded') throw new Error('the built-in demo dataset has unexpected columns');
   show(result);
 }
