@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from './main';
+import { runCaptured } from './run-captured';
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = runCaptured;
 
 const DIR = 'src/core/testing/datasets';
 

@@ -56,6 +56,11 @@ export async function startApp(options: StartupOptions, spawn = TrainerClient.sp
   });
 }
 
+/** Several dropped or picked files, one after another: each becomes the active dataset (or model) in turn. */
+export async function openFiles(files: File[]): Promise<void> {
+  for (const file of files) await openFile(file);
+}
+
 /** A dropped or picked file: an exported zip or safetensors reloads weights; text is a dataset. */
 export async function openFile(file: File): Promise<void> {
   useStore.getState().setError(null);

@@ -1,5 +1,5 @@
 import type { DragEvent } from 'react';
-import { openFile } from '../client/app-actions';
+import { openFiles } from '../client/app-actions';
 import { BackendBadge } from './BackendBadge';
 import { ErrorBanner } from './ErrorBanner';
 import { DatasetPanel } from './dataset/DatasetPanel';
@@ -16,7 +16,7 @@ import { MappingDialog } from './dataset/MappingDialog';
 export function App() {
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
-    for (const file of Array.from(event.dataTransfer.files)) void openFile(file);
+    void openFiles(Array.from(event.dataTransfer.files));
   };
   return (
     <div className="app" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>

@@ -1,5 +1,5 @@
 import { useState, type ChangeEvent } from 'react';
-import { openFile } from '../../client/app-actions';
+import { openFiles } from '../../client/app-actions';
 import { useStore } from '../../state/store';
 import { EvalFileInput } from './EvalFileInput';
 import { DatasetLibrary } from './DatasetLibrary';
@@ -14,7 +14,7 @@ export function DatasetPanel() {
   const loading = useStore((s) => s.loading);
   const [over, setOver] = useState(false);
   const onPick = (event: ChangeEvent<HTMLInputElement>) => {
-    for (const file of Array.from(event.target.files ?? [])) void openFile(file);
+    void openFiles(Array.from(event.target.files ?? []));
     event.target.value = '';
   };
   return (
