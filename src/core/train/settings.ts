@@ -81,7 +81,7 @@ export const DEFAULT_SETTINGS: DpoSettings = {
   maxGradNorm: 1,
   evalFraction: 0.05,
   evalEvery: 25,
-  sampleEvery: 0,
+  sampleEvery: 50,
   temperature: 1,
   topK: 0,
   topP: 1,
