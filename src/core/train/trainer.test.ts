@@ -139,6 +139,12 @@ describe('Trainer', () => {
     trainer.dispose();
   });
 
+  it('refuses a max length shorter than every prompt, naming the setting', () => {
+    const trainer = new Trainer(MICRO_CONFIG, initGptWeights(MICRO_CONFIG, new SeededRandom(1)), { ...MICRO_SETTINGS, maxLength: 4, maxPromptLength: 2 });
+    expect(() => trainer.setData(allTrain)).toThrow(/^maxLength: every prompt alone fills 4 tokens/);
+    trainer.dispose();
+  });
+
   it('refuses a batch larger than the dataset, naming the setting', () => {
     const trainer = new Trainer(MICRO_CONFIG, initGptWeights(MICRO_CONFIG, new SeededRandom(1)), { ...MICRO_SETTINGS, batchSize: 9 });
     expect(() => trainer.setData(allTrain)).toThrow(/batchSize: 9 pairs per batch, but the dataset has only 4/);

@@ -9,7 +9,7 @@ import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer } from './optimizers';
 import { batchLogProbs, dpoForward, sftForward, uploadBatch, type StepForward, type TokenScales } from './dpo-step';
 import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './reference-model';
 import { learningRateMultiplier } from './schedule';
-import { needsReference, usesReferenceCache, validateSettings, type DpoSettings } from './settings';
+import { needsReference, SettingsError, usesReferenceCache, validateSettings, type DpoSettings } from './settings';
 
 export interface IndexedBatch {
   indices: number[];
@@ -86,6 +86,9 @@ export class Trainer {
       this.order = [];
       this.cursor = 0;
       this.cache = null;
+    }
+    if (this.train.length === 0 && this.droppedRows > 0) {
+      throw new SettingsError('maxLength', `maxLength: every prompt alone fills ${this.settings.maxLength} tokens, so no pair is left to train on; raise max length`);
     }
     validateSettings(this.settings, this.config, this.train.length);
   }
