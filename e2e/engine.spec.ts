@@ -81,3 +81,15 @@ test('an impossible setting is refused before training, naming and marking the f
   await expect(page.getByTestId('settings-beta')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByTestId('step-count')).toHaveText('0');
 });
+
+test('a run whose loss becomes NaN stops as diverged and says what to change', async ({ page }) => {
+  await openTiny(page, 'cpu');
+  await page.getByTestId('settings-learning-rate').fill('1e30');
+  await page.getByTestId('settings-max-grad-norm').fill('0');
+  await page.getByTestId('settings-steps').fill('500');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('error')).toContainText('training diverged at step 2: loss became NaN', { timeout: 60_000 });
+  await expect(page.getByTestId('error')).toContainText('Lower the learning rate');
+  await expect(page.getByTestId('status')).toHaveText('Ready');
+  expect(Number(await page.getByTestId('step-count').textContent())).toBeLessThan(500);
+});

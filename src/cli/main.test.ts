@@ -61,6 +61,17 @@ describe('cli train', () => {
     expect(first.chosen.input_ids.at(-1)).toBe(256);
   });
 
+  it('a diverging run stops, exits 3 with one line, and run.json says where', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpo-cli-'));
+    const { code, stdout, stderr } = await cli('train', '--data', DATA, '--out', dir, '--steps', '30', '--lr', '1e30', '--max-grad-norm', '0', '--eval-fraction', '0');
+    expect(code).toBe(3);
+    expect(JSON.parse(stdout).status).toBe('diverged');
+    expect(stderr.trim().split('\n').at(-1)).toMatch(/^error: training diverged at step 2: loss became NaN\. Lower the learning rate/);
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toMatchObject({ status: 'diverged', diverged: { step: 2, metric: 'loss' } });
+    // It stopped at the first metrics read-back after step 2, not at step 30.
+    expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10);
+  });
+
   it('exits 2 with one line naming the problem', async () => {
     const missing = await cli('train', '--data', 'no-such-file.jsonl', '--out', '/tmp/x');
     expect(missing.code).toBe(2);

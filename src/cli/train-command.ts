@@ -13,6 +13,7 @@ import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { DeviceMetricsBuffer, metricRow, METRIC_COUNT, METRIC_NAMES } from '../core/train/metrics';
 import { validateSettings, type DpoSettings } from '../core/train/settings';
 import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
+import { divergenceMessage, findDivergence, type Divergence } from '../core/train/divergence';
 import { buildRunBundle } from '../core/io/run-bundle';
 import { PARSE_OPTIONS, settingsFromFlags, sftStepsFrom, TRAIN_HELP, UsageError, type FlagValues } from './train-options';
 
@@ -56,6 +57,7 @@ interface StageResult {
   evalRows: Record<string, number>[];
   sampleRows: (SampleRow & { stage: string; step: number })[];
   droppedRows: number;
+  diverged: Divergence | null;
 }
 
 async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSettings, split: DataSplit, io: Io, dumpPath?: string): Promise<StageResult> {
@@ -64,6 +66,7 @@ async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSe
   const evalRows: Record<string, number>[] = [];
   const sampleRows: StageResult['sampleRows'] = [];
   const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3).map((p) => p.prompt);
+  let diverged: Divergence | null = null;
   try {
     trainer.setData(split);
     if (trainer.needsPreparation) io.stderr(`computing reference log-probs of ${trainer.trainPairCount + trainer.evalPairCount} pairs\n`);
@@ -73,6 +76,7 @@ async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSe
     const record = async () => {
       const values = await buffer.flush();
       for (const v of values) history.values.push(v);
+      diverged ??= findDivergence(history.steps.slice(-values.length / METRIC_COUNT), values);
       const last = metricRow(values, values.length - METRIC_COUNT);
       const step = history.steps.at(-1) ?? 0;
       const rate = trainer.step / Math.max((Date.now() - started) / 1000, 1e-3);
@@ -98,13 +102,15 @@ async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSe
       history.steps.push(trainer.step);
       history.stages.push(settings.stage);
       if (trainer.step % 10 === 0 || trainer.step === settings.steps) await record();
+      if (diverged) break;
       if (settings.evalEvery > 0 && trainer.step % settings.evalEvery === 0) await evaluate();
       if (settings.sampleEvery > 0 && trainer.step % settings.sampleEvery === 0) {
         for (const row of await samplePolicyAndReference(trainer, prompts, settings, settings.seed, trainer.step)) sampleRows.push({ stage: settings.stage, step: trainer.step, ...row });
       }
     }
+    if (diverged) return { weights: await trainer.hostWeights(), history, evalRows, sampleRows, droppedRows: trainer.droppedRows, diverged };
     if (settings.steps > 0 && !(settings.evalEvery > 0 && settings.steps % settings.evalEvery === 0)) await evaluate();
-    return { weights: await trainer.hostWeights(), history, evalRows, sampleRows, droppedRows: trainer.droppedRows };
+    return { weights: await trainer.hostWeights(), history, evalRows, sampleRows, droppedRows: trainer.droppedRows, diverged };
   } finally {
     trainer.dispose();
   }
@@ -141,8 +147,10 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     stages.push(sft);
     weights = sft.weights; // the SFT model is the DPO stage's starting point and reference
   }
-  const dpo = await runStage(config, weights, settings, split, io, dumpPath);
-  stages.push(dpo);
+  // A diverged SFT stage ends the run there; otherwise DPO follows.
+  const dpo = stages[0]?.diverged ? stages[0] : await runStage(config, weights, settings, split, io, dumpPath);
+  if (dpo !== stages[0]) stages.push(dpo);
+  const diverged = stages.find((s) => s.diverged)?.diverged ?? null;
 
   const history = { steps: stages.flatMap((s) => s.history.steps), values: stages.flatMap((s) => s.history.values), stages: stages.flatMap((s) => s.history.stages) };
   const files = buildRunBundle(config, dpo.weights, sftSteps > 0 ? history : { steps: history.steps, values: history.values }, {
@@ -150,8 +158,10 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     version: APP_VERSION,
     preset: presetName,
     backend: tf.getBackend(),
-    step: settings.steps,
+    step: diverged ? diverged.step : settings.steps,
     settings: { ...settings, sftSteps },
+    status: diverged ? 'diverged' : 'completed',
+    ...(diverged ? { diverged: { step: diverged.step, metric: diverged.metric } } : {}),
     dataset: { name: values.data, pairs: pairs.length },
     createdAt: new Date().toISOString(),
   });
@@ -173,7 +183,10 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       final,
       eval: dpo.evalRows.at(-1) ?? null,
       files: [...Object.keys(files), ...(evalRows.length > 0 ? ['eval_metrics.jsonl'] : []), ...(sampleRows.length > 0 ? ['samples.jsonl'] : [])],
+      status: diverged ? 'diverged' : 'completed',
     }) + '\n',
   );
-  return 0;
+  if (!diverged) return 0;
+  io.stderr(`error: ${divergenceMessage(diverged, settings.learningRate, settings.beta)}\n`);
+  return 3;
 }

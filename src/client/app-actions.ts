@@ -87,6 +87,7 @@ export async function train(): Promise<void> {
   const result = await guarded(() => worker().call('start', { settings: store.settings }));
   const model = useStore.getState().model;
   if (result && model) store.setModel({ ...model, step: result.step });
+  if (result?.diverged) store.setError({ message: result.diverged.message, code: 'diverged' });
 }
 
 export async function stop(): Promise<void> {

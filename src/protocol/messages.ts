@@ -94,7 +94,7 @@ export interface RequestTable {
   /** Two completions of one prompt by the current policy, to compare and label. */
   sampleTwo: { params: { prompt: string; options: SamplingOptions; seed: number }; result: { completions: [string, string] } };
   /** Trains until the run reaches `settings.steps`; resolves when it does or is stopped. */
-  start: { params: { settings: DpoSettings }; result: { step: number; stopped: boolean } };
+  start: { params: { settings: DpoSettings }; result: { step: number; stopped: boolean; diverged?: { step: number; metric: string; value: number; message: string } } };
   stop: { params: Record<string, never>; result: { step: number } };
   resetModel: { params: { preset: PresetName; seed: number }; result: ModelInfo };
   exportWeights: { params: { settings: DpoSettings; appVersion: string }; result: { fileName: string; zip: ArrayBuffer } };
@@ -118,7 +118,7 @@ export interface WireError {
   field?: string;
 }
 
-export type ErrorCode = 'bad-setting' | 'no-dataset' | 'bad-file' | 'busy' | 'protocol' | 'internal';
+export type ErrorCode = 'bad-setting' | 'no-dataset' | 'bad-file' | 'busy' | 'protocol' | 'internal' | 'diverged';
 
 export type TrainingStatus = 'idle' | 'reference' | 'compiling' | 'training' | 'stopping';
 

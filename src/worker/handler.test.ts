@@ -119,6 +119,20 @@ describe('worker handler', () => {
     expect(again.completions).toEqual(completions); // seeded
   });
 
+  it('a run whose loss becomes NaN stops as diverged, saying what to change', async () => {
+    const { call } = harness();
+    await call('init', { preset: 'tiny', seed: 1 });
+    await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
+    const result = await call<{ step: number; diverged: { step: number; metric: string; message: string } }>('start', {
+      settings: { ...settings, steps: 200, learningRate: 1e30, maxGradNorm: 0, evalFraction: 0 },
+    });
+    expect(result.diverged).toMatchObject({ step: 2, metric: 'loss' });
+    expect(result.diverged.message).toMatch(/Lower the learning rate \(now 1e\+30\)/);
+    expect(result.step).toBeLessThan(200);
+    const exported = await call<{ zip: ArrayBuffer }>('exportWeights', { settings, appVersion: 'test' });
+    expect(loadModelFile('x', new Uint8Array(exported.zip)).run).toMatchObject({ status: 'diverged', diverged: { step: 2 } });
+  });
+
   it('stops between steps when asked', async () => {
     const { call, handle } = harness();
     await call('init', { preset: 'tiny', seed: 1 });

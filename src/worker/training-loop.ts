@@ -1,6 +1,7 @@
 import type { Trainer } from '../core/train/trainer';
 import { DeviceMetricsBuffer } from '../core/train/metrics';
 import type { DpoSettings } from '../core/train/settings';
+import { findDivergence, type Divergence } from '../core/train/divergence';
 import type { SampleRow, WorkerEvent } from '../protocol/messages';
 
 /** At most ~7 metric messages a second, and never more than this many steps unread. */
@@ -8,6 +9,10 @@ const FLUSH_INTERVAL_MS = 150;
 const MAX_PENDING_STEPS = 32;
 
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export interface LoopOutcome {
+  diverged: Divergence | null;
+}
 
 export interface LoopHooks {
   emit(event: WorkerEvent): void;
@@ -21,7 +26,8 @@ export interface LoopHooks {
  * Steps the trainer up to `settings.steps`, streaming metric deltas, eval metrics and
  * samples. Yields to the event loop between steps so a stop request is handled there.
  */
-export async function runTrainingLoop(trainer: Trainer, settings: DpoSettings, hooks: LoopHooks): Promise<void> {
+export async function runTrainingLoop(trainer: Trainer, settings: DpoSettings, hooks: LoopHooks): Promise<LoopOutcome> {
+  let diverged: Divergence | null = null;
   const targetStep = settings.steps;
   const stage = settings.stage;
   const status = (s: 'reference' | 'compiling' | 'training' | 'idle', progress?: { done: number; total: number }) =>
@@ -36,6 +42,7 @@ export async function runTrainingLoop(trainer: Trainer, settings: DpoSettings, h
     const now = performance.now();
     const seconds = Math.max((now - lastFlush) / 1000, 1e-6);
     hooks.record(pendingSteps, values);
+    diverged ??= findDivergence(pendingSteps, values);
     hooks.emit({ type: 'metrics', steps: Int32Array.from(pendingSteps), values, stepsPerSecond: pendingSteps.length / seconds, tokensPerSecond: tokens / seconds });
     pendingSteps.length = 0;
     tokens = 0;
@@ -54,7 +61,7 @@ export async function runTrainingLoop(trainer: Trainer, settings: DpoSettings, h
     // The first step compiles every shader on WebGPU and can take a while: say so.
     status(trainer.step === 0 ? 'compiling' : 'training');
     if (trainer.step === 0 && settings.evalEvery > 0) await evaluate();
-    while (trainer.step < targetStep && !hooks.stopRequested()) {
+    while (trainer.step < targetStep && !hooks.stopRequested() && !diverged) {
       const { metrics, tokenCount } = trainer.trainStep();
       buffer.push(metrics);
       pendingSteps.push(trainer.step);
@@ -65,14 +72,16 @@ export async function runTrainingLoop(trainer: Trainer, settings: DpoSettings, h
         if (!flushed) status('training');
         flushed = true;
       }
+      if (diverged) break;
       if (due(settings.evalEvery)) await evaluate();
       if (due(settings.sampleEvery)) await samples();
       await nextTask();
     }
     if (buffer.size > 0) await flush();
-    if (trainer.step === targetStep && !(settings.evalEvery > 0 && trainer.step % settings.evalEvery === 0)) await evaluate();
+    if (!diverged && trainer.step === targetStep && !(settings.evalEvery > 0 && trainer.step % settings.evalEvery === 0)) await evaluate();
   } finally {
     buffer.dispose();
     status('idle');
   }
+  return { diverged };
 }

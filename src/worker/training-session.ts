@@ -8,12 +8,13 @@ import { BYTE_VOCAB_SIZE, decodeIds, encodeText } from '../core/tokenizer/byte-t
 import { Trainer } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { SettingsError, validateSettings, type DpoSettings } from '../core/train/settings';
-import { buildRunBundle, loadModelFile, zipBundle } from '../core/io/run-bundle';
+import { buildRunBundle, loadModelFile, zipBundle, type RunInfo } from '../core/io/run-bundle';
 import type { BackendInfo, ModelInfo, Params, Result, WorkerEvent } from '../protocol/messages';
 import type { TrainingData } from './dataset-requests';
 import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
 import { CodedError } from './errors';
-import { runTrainingLoop } from './training-loop';
+import { runTrainingLoop, type LoopOutcome } from './training-loop';
+import { divergenceMessage } from '../core/train/divergence';
 
 /** Settings a running Trainer cannot change: a change starts a new run from the current weights. */
 const RUN_DEFINING: (keyof DpoSettings)[] = ['stage', 'optimizer', 'reference', 'seed'];
@@ -30,7 +31,9 @@ export class TrainingSession {
   private split: { key: string; value: DataSplit } | null = null;
   private history: { steps: number[]; values: number[] } = { steps: [], values: [] };
   private stages: { stage: string; steps: number }[] = [];
-  private running: Promise<unknown> | null = null;
+  private running: Promise<LoopOutcome> | null = null;
+  /** How the last run ended, for run.json. */
+  private status: Pick<RunInfo, 'status' | 'diverged'> = { status: 'not started' };
   private stopRequested = false;
 
   constructor(
@@ -108,14 +111,18 @@ export class TrainingSession {
       sample: (step) => this.sampleRows(trainer, settings, step),
     });
     this.running = run;
+    let outcome;
     try {
-      await run;
+      outcome = await run;
     } finally {
       this.running = null;
       this.model = { ...this.model, step: trainer.step };
       this.stages[this.stages.length - 1].steps = trainer.step;
     }
-    return { step: trainer.step, stopped: this.stopRequested };
+    const d = outcome.diverged;
+    this.status = d ? { status: 'diverged', diverged: { step: d.step, metric: d.metric } } : { status: this.stopRequested ? 'stopped' : 'completed' };
+    if (!d) return { step: trainer.step, stopped: this.stopRequested };
+    return { step: trainer.step, stopped: true, diverged: { ...d, message: divergenceMessage(d, settings.learningRate, settings.beta) } };
   }
 
   /** Policy and reference completions of the first few held-out (or training) prompts. */
@@ -142,6 +149,7 @@ export class TrainingSession {
       backend: this.backend.backend,
       step,
       settings: { ...settings, stages: this.stages },
+      ...this.status,
       dataset: { name: this.data.name, pairs: this.data.pairs.length },
       createdAt: new Date().toISOString(),
     });

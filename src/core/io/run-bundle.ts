@@ -15,6 +15,9 @@ export interface RunInfo {
   settings: Record<string, unknown>;
   dataset: { name: string; pairs: number };
   createdAt: string;
+  /** How the run ended: completed, stopped, diverged (with where), or not started. */
+  status?: string;
+  diverged?: { step: number; metric: string };
 }
 
 export interface MetricsHistory {
