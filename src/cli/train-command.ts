@@ -17,7 +17,7 @@ import { divergenceMessage, findDivergence, type Divergence } from '../core/trai
 import { buildRunBundle } from '../core/io/run-bundle';
 import { PARSE_OPTIONS, settingsFromFlags, sftStepsFrom, TRAIN_HELP, UsageError, type FlagValues } from './train-options';
 
-export const APP_VERSION = '0.1.0';
+import { APP_VERSION } from '../core/version';
 
 export interface Io {
   stdout: (text: string) => void;

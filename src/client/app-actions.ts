@@ -10,7 +10,7 @@ import { TrainerClient } from './trainer-client';
 import { guarded, setWorker, worker } from './connection';
 import { loadDatasetSource, restoreOrLoadDemo } from './dataset-actions';
 
-export const APP_VERSION = '0.1.0';
+import { APP_VERSION } from '../core/version';
 export const SAMPLE_PROMPT = 'Review of Night Train:';
 
 function routeEvent(event: WorkerEvent): void {
