@@ -3,7 +3,7 @@ import { datasetStats } from '../core/data/dataset-stats';
 import type { ChunkedSource } from '../core/data/read-dataset';
 import { UnreadableFileError } from '../core/data/read-table';
 import type { DatasetState, Params, Result, WorkerEvent } from '../protocol/messages';
-import { DatasetService } from './dataset-service';
+import { DatasetService, describeRead } from './dataset-service';
 import type { DatasetStorage } from './dataset-storage';
 import { CodedError } from './errors';
 
@@ -63,7 +63,7 @@ export class DatasetRequests implements TrainingData {
     if (role === 'eval') {
       this.evalPairs = read.pairs;
       this.evalVersion++;
-      return { kind: 'loaded', summary: { ...this.service.summary()!, name, pairs: read.pairs.length, rows: read.rows }, library: await this.service.library() };
+      return { kind: 'loaded', summary: describeRead(name, read), library: await this.service.library() };
     }
     return { kind: 'loaded', ...(await this.state(await this.service.adopt(name, read, persist !== false))) };
   }

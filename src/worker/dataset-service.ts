@@ -6,6 +6,22 @@ import type { DatasetMeta, DatasetStorage } from './dataset-storage';
 
 export const DEMO_NAME = 'demo: movie reviews (built in)';
 
+/** The summary of a file just read (a held-out file, which is not saved or edited). */
+export function describeRead(name: string, read: ReadDataset): DatasetSummary {
+  return {
+    id: null,
+    name,
+    format: read.format,
+    rows: read.rows,
+    pairs: read.pairs.length,
+    problems: read.invalid.slice(0, 100),
+    invalidCount: read.invalid.length,
+    flaggedCount: read.flagged.length,
+    preview: read.pairs.slice(0, 5),
+    version: 0,
+  };
+}
+
 /**
  * The active training dataset and the saved ones. It lives in the worker so that a large
  * file is parsed, searched, edited and saved without its rows ever crossing to the page:

@@ -4,6 +4,7 @@ import type { HostWeights } from '../model/gpt-weights';
 import { METRIC_NAMES, metricRow } from '../train/metrics';
 import { byteTokenizerConfigJson, byteTokenizerJson } from '../tokenizer/byte-tokenizer';
 import { gpt2ConfigJson, readGpt2Safetensors, writeGpt2Safetensors } from './hf-gpt2';
+import { isZip } from './sniff-file';
 
 /** What `run.json` records: enough to reproduce the run. */
 export interface RunInfo {
@@ -60,10 +61,6 @@ export interface LoadedModel {
   config: GptConfig;
   weights: HostWeights;
   run?: RunInfo;
-}
-
-function isZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
 /** Reloads an exported zip, or a bare model.safetensors (its config travels in its metadata). */

@@ -9,8 +9,13 @@ export type FileKind = 'model' | 'data';
  * @param head the file's first bytes (64 KiB is plenty)
  * @param size the whole file's size, when `head` is only its start
  */
+/** A zip's local-file-header signature, "PK\x03\x04". */
+export function isZip(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
 export function sniffFileKind(head: Uint8Array, size = head.length): FileKind {
-  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'model';
+  if (isZip(head)) return 'model';
   if (head.length >= 9) {
     const headerLength = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
     if (headerLength > 1n && headerLength <= BigInt(size - 8) && head[8] === 0x7b /* { */) return 'model';

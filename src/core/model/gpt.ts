@@ -15,13 +15,13 @@ function geluTanh(x: tf.Tensor): tf.Tensor {
 }
 
 /** LayerNorm over the last axis. x: [..., d] */
-function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
 }
 
 /** x: [N, d] @ w: [d, k] + b: [k] — GPT-2's Conv1D. */
-function conv1d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+export function conv1d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
 }
 
@@ -50,7 +50,8 @@ function attention(h: tf.Tensor2D, w: NamedWeights, p: string, c: GptConfig, bat
   return conv1d(merged as tf.Tensor2D, w[`${p}attn.c_proj.weight`], w[`${p}attn.c_proj.bias`]);
 }
 
-function mlp(h: tf.Tensor2D, w: NamedWeights, p: string) {
+/** GPT-2's MLP block: c_fc, gelu_new, c_proj. h: [N, d] */
+export function mlp(h: tf.Tensor2D, w: NamedWeights, p: string) {
   const hidden = geluTanh(conv1d(h, w[`${p}mlp.c_fc.weight`], w[`${p}mlp.c_fc.bias`]));
   return conv1d(hidden as tf.Tensor2D, w[`${p}mlp.c_proj.weight`], w[`${p}mlp.c_proj.bias`]);
 }

@@ -1,13 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from './config';
-import type { NamedWeights } from './gpt';
-
-const GELU_C = Math.sqrt(2 / Math.PI);
-
-function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
-}
+import { conv1d, layerNorm, mlp, type NamedWeights } from './gpt';
 
 /**
  * Incremental GPT-2 decoding with a key/value cache, one position per call for N rows at
@@ -48,7 +41,7 @@ export class KvCacheDecoder {
     const w = this.weights;
     const { logits, keys, values } = tf.tidy(() => {
       const ids = tf.tensor1d(tokens, 'int32');
-      let h = tf.add(tf.gather(w['wte.weight'], ids), tf.slice(w['wpe.weight'], [t, 0], [1, c.nEmbd])) as tf.Tensor2D; // [N, d]
+      let h: tf.Tensor2D = tf.add(tf.gather(w['wte.weight'], ids), tf.slice(w['wpe.weight'], [t, 0], [1, c.nEmbd])) as tf.Tensor2D; // [N, d]
       const at = tf.reshape(tf.oneHot([t], c.nPositions, 1, 0, 'float32'), [1, 1, c.nPositions, 1]);
       const future = tf.reshape(tf.tensor1d(Float32Array.from({ length: c.nPositions }, (_, k) => (k > t ? -1e9 : 0))), [1, 1, 1, c.nPositions]);
       const newKeys: tf.Tensor4D[] = [];
@@ -56,7 +49,7 @@ export class KvCacheDecoder {
       for (let i = 0; i < c.nLayer; i++) {
         const p = `h.${i}.`;
         const a = layerNorm(h, w[`${p}ln_1.weight`], w[`${p}ln_1.bias`], c.layerNormEpsilon) as tf.Tensor2D;
-        const qkv = tf.add(tf.matMul(a, w[`${p}attn.c_attn.weight`] as tf.Tensor2D), w[`${p}attn.c_attn.bias`]);
+        const qkv = conv1d(a, w[`${p}attn.c_attn.weight`], w[`${p}attn.c_attn.bias`]);
         const [q, k, v] = tf.split(qkv, 3, 1).map((x) => tf.reshape(x, [this.rows, c.nHead, 1, this.headDim]));
         const keysI = tf.add(tf.mul(this.keys[i], tf.sub(1, at)), tf.mul(k, at)) as tf.Tensor4D;
         const valuesI = tf.add(tf.mul(this.values[i], tf.sub(1, at)), tf.mul(v, at)) as tf.Tensor4D;
@@ -64,11 +57,9 @@ export class KvCacheDecoder {
         newValues.push(valuesI);
         const scores = tf.add(tf.mul(tf.matMul(q, keysI, false, true), 1 / Math.sqrt(this.headDim)), future); // [N, H, 1, T]
         const context = tf.reshape(tf.matMul(tf.softmax(scores), valuesI), [this.rows, c.nEmbd]) as tf.Tensor2D;
-        h = tf.add(h, tf.add(tf.matMul(context, w[`${p}attn.c_proj.weight`] as tf.Tensor2D), w[`${p}attn.c_proj.bias`]));
+        h = tf.add(h, conv1d(context, w[`${p}attn.c_proj.weight`], w[`${p}attn.c_proj.bias`]));
         const m = layerNorm(h, w[`${p}ln_2.weight`], w[`${p}ln_2.bias`], c.layerNormEpsilon) as tf.Tensor2D;
-        const fc = tf.add(tf.matMul(m, w[`${p}mlp.c_fc.weight`] as tf.Tensor2D), w[`${p}mlp.c_fc.bias`]);
-        const gelu = tf.mul(tf.mul(0.5, fc), tf.add(1, tf.tanh(tf.mul(tf.add(fc, tf.mul(0.044715, tf.pow(fc, 3))), GELU_C))));
-        h = tf.add(h, tf.add(tf.matMul(gelu as tf.Tensor2D, w[`${p}mlp.c_proj.weight`] as tf.Tensor2D), w[`${p}mlp.c_proj.bias`]));
+        h = tf.add(h, mlp(m, w, p));
       }
       const final = layerNorm(h, w['ln_f.weight'], w['ln_f.bias'], c.layerNormEpsilon) as tf.Tensor2D;
       return { logits: tf.matMul(final, w['wte.weight'] as tf.Tensor2D, false, true), keys: newKeys, values: newValues };

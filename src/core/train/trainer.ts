@@ -6,7 +6,7 @@ import { collateDpoBatch, collateSftBatch, tokenizeDataset, type DpoBatch, type 
 import type { DataSplit } from './data-split';
 import { SeededRandom } from '../random';
 import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer } from './optimizers';
-import { batchLogProbs, dpoForward, sftForward, uploadBatch, type StepForward, type TokenScales } from './dpo-step';
+import { batchLogProbs, dpoForward, sftForward, uploadBatch, type DeviceBatch, type StepForward, type TokenScales } from './dpo-step';
 import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './reference-model';
 import { learningRateMultiplier } from './schedule';
 import { needsReference, SettingsError, usesReferenceCache, validateSettings, type DpoSettings } from './settings';
@@ -138,16 +138,34 @@ export class Trainer {
     return this.settings.stage === 'sft' ? collateSftBatch(pairs, this.settings.maxLength) : collateDpoBatch(pairs, this.settings.maxLength);
   }
 
+  /** Reference log-probs of a batch's rows: cached, computed, or zeros (reference-free); [rows]. */
+  private referenceLogProbs({ indices, batch }: IndexedBatch, device: DeviceBatch, cache: ReferenceCache | undefined): tf.Tensor1D {
+    if (cache) return cachedReferenceLogProbs(cache, indices);
+    if (this.reference && needsReference(this.settings)) return this.reference.logProbs(device, this.mask);
+    return tf.zeros([batch.rows]) as tf.Tensor1D;
+  }
+
   /** Loss and metrics of one batch; call inside a tidy. */
-  private forward({ indices, batch }: IndexedBatch, cache: ReferenceCache | undefined, scales?: TokenScales): StepForward {
-    const device = uploadBatch(batch);
+  private forward(batch: IndexedBatch, cache: ReferenceCache | undefined, scales?: TokenScales): StepForward {
+    const device = uploadBatch(batch.batch);
     if (this.settings.stage === 'sft') return sftForward(this.policy, this.config, device, this.mask, scales);
-    const referenceLogProbs = cache
-      ? cachedReferenceLogProbs(cache, indices)
-      : this.reference && needsReference(this.settings)
-        ? this.reference.logProbs(device, this.mask)
-        : tf.zeros([batch.rows]);
-    return dpoForward(this.policy, this.config, device, referenceLogProbs as tf.Tensor1D, this.mask, this.settings, scales);
+    return dpoForward(this.policy, this.config, device, this.referenceLogProbs(batch, device, cache), this.mask, this.settings, scales);
+  }
+
+  /**
+   * Loss gradients keyed by parameter name, and the forward's metrics. Call inside a tidy;
+   * the metrics tensor is kept past it (it comes from inside variableGrads' own scope), so
+   * the caller disposes it.
+   */
+  private lossGradients(batch: IndexedBatch, scales?: TokenScales): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D } {
+    let metrics: tf.Tensor1D | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = this.forward(batch, this.activeCache?.train, scales);
+      metrics = tf.keep(out.metrics);
+      return out.loss;
+    });
+    value.dispose();
+    return { grads: Object.fromEntries(Object.entries(this.policy).map(([name, v]) => [name, grads[v.name]])), metrics: metrics! };
   }
 
   /** Learning rate for the next optimizer step, after warm-up and decay. */
@@ -170,16 +188,12 @@ export class Trainer {
       let gradSum: tf.NamedTensorMap | null = null;
       let metricSum: tf.Tensor | null = null;
       batches.forEach((batch, m) => {
-        const { value, grads } = tf.variableGrads(() => {
-          const out = this.forward(batch, this.activeCache?.train, scales[m]);
-          kept.push(tf.keep(out.metrics));
-          return out.loss;
-        });
-        value.dispose();
+        const { grads, metrics: microMetrics } = this.lossGradients(batch, scales[m]);
+        kept.push(microMetrics);
         gradSum = gradSum ? Object.fromEntries(Object.entries(gradSum).map(([k, g]) => [k, tf.add(g, grads[k])])) : grads;
-        metricSum = metricSum ? tf.add(metricSum, kept[m]) : kept[m];
+        metricSum = metricSum ? tf.add(metricSum, microMetrics) : microMetrics;
       });
-      const grads = Object.fromEntries(Object.entries(this.policy).map(([name, v]) => [name, tf.div(gradSum![v.name], micro)]));
+      const grads = Object.fromEntries(Object.entries(gradSum!).map(([name, g]) => [name, tf.div(g, micro)]));
       const gradNorm = this.optimizer.apply(grads, learningRate, this.settings.maxGradNorm);
       return tf.concat([tf.div(metricSum!, micro), tf.reshape(gradNorm, [1]), tf.tensor1d([learningRate])]) as tf.Tensor1D;
     });
@@ -199,13 +213,7 @@ export class Trainer {
   async inspectBatch(batch: IndexedBatch): Promise<{ policy: Float32Array; reference: Float32Array }> {
     const [policy, reference] = tf.tidy(() => {
       const device = uploadBatch(batch.batch);
-      const cache = this.activeCache;
-      const ref = cache
-        ? cachedReferenceLogProbs(cache.train, batch.indices)
-        : this.reference && needsReference(this.settings)
-          ? this.reference.logProbs(device, this.mask)
-          : tf.zeros([batch.batch.rows]);
-      return [batchLogProbs(this.policy, this.config, device, this.mask), ref];
+      return [batchLogProbs(this.policy, this.config, device, this.mask), this.referenceLogProbs(batch, device, this.activeCache?.train)];
     });
     const out = { policy: (await policy.data()) as Float32Array, reference: (await reference.data()) as Float32Array };
     tf.dispose([policy, reference]);
@@ -214,19 +222,14 @@ export class Trainer {
 
   /** Metrics of one batch without updating (the step-0 metrics); grad_norm included. */
   evaluateBatch(batch: IndexedBatch): tf.Tensor1D {
-    return tf.tidy(() => {
-      let forwardMetrics: tf.Tensor1D | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const out = this.forward(batch, this.activeCache?.train);
-        forwardMetrics = tf.keep(out.metrics);
-        return out.loss;
-      });
-      value.dispose();
-      const norm = globalNorm(Object.values(grads));
-      const row = tf.concat([forwardMetrics!, tf.reshape(norm, [1]), tf.tensor1d([this.learningRate])]) as tf.Tensor1D;
-      forwardMetrics!.dispose();
-      return row;
+    let kept: tf.Tensor1D | undefined;
+    const row = tf.tidy(() => {
+      const { grads, metrics } = this.lossGradients(batch);
+      kept = metrics;
+      return tf.concat([metrics, tf.reshape(globalNorm(Object.values(grads)), [1]), tf.tensor1d([this.learningRate])]) as tf.Tensor1D;
     });
+    kept?.dispose();
+    return row;
   }
 
   /** Mean metrics over the held-out pairs ([9], `eval_` metrics), or null without them. */
