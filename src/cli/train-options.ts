@@ -40,7 +40,7 @@ const CHOICE_FLAGS: [flag: string, key: 'optimizer' | 'scheduler' | 'reference',
 export const TRAIN_HELP = [
   'usage: npm run -s cli -- train --data <file.jsonl> --out <dir> [options]',
   '',
-  "Trains the built-in GPT-2-architecture model on the cpu backend and writes the same bundle as the app's",
+  "Trains the built-in GPT-2-architecture model on the wasm backend (--backend cpu for the reference one) and writes the same bundle as the app's",
   'export: model.safetensors, config.json, tokenizer.json, tokenizer_config.json, metrics.jsonl, run.json.',
   'stdout gets one JSON summary; progress goes to stderr. With --sft-steps, an SFT stage runs first and the',
   'DPO stage uses its result as the reference (the paper’s pipeline).',

@@ -13,7 +13,9 @@ export function sequenceLogProbs(logits: tf.Tensor3D, labels: tf.Tensor2D, compl
   return tf.tidy(() => {
     const vocab = logits.shape[2];
     const logProbs = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, vocab, 1, 0, 'float32')), -1); // [N, T]
+    // oneHot in int32 then cast: TF.js 4.22's wasm OneHot writes int bits into a float32
+    // output (1 reads as 1.4e-45), which silently zeroed every log-prob on wasm.
+    const picked = tf.sum(tf.mul(logProbs, tf.cast(tf.oneHot(labels, vocab), 'float32')), -1); // [N, T]
     return tf.sum(tf.mul(picked, completionMask), -1) as tf.Tensor1D;
   });
 }

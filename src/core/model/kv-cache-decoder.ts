@@ -42,7 +42,8 @@ export class KvCacheDecoder {
     const { logits, keys, values } = tf.tidy(() => {
       const ids = tf.tensor1d(tokens, 'int32');
       let h: tf.Tensor2D = tf.add(tf.gather(w['wte.weight'], ids), tf.slice(w['wpe.weight'], [t, 0], [1, c.nEmbd])) as tf.Tensor2D; // [N, d]
-      const at = tf.reshape(tf.oneHot([t], c.nPositions, 1, 0, 'float32'), [1, 1, c.nPositions, 1]);
+      // int32 oneHot then cast: wasm's float32 OneHot is wrong (see sequenceLogProbs).
+      const at = tf.reshape(tf.cast(tf.oneHot([t], c.nPositions), 'float32'), [1, 1, c.nPositions, 1]);
       const future = tf.reshape(tf.tensor1d(Float32Array.from({ length: c.nPositions }, (_, k) => (k > t ? -1e9 : 0))), [1, 1, 1, c.nPositions]);
       const newKeys: tf.Tensor4D[] = [];
       const newValues: tf.Tensor4D[] = [];

@@ -38,9 +38,10 @@ export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Se
  * Completes several prompts at once with the KV cache. Rows are fed position by position:
  * a row still inside its prompt feeds its next prompt token, the others their last
  * sample. One logits read-back per position.
- * @returns generated ids per prompt, without EOS
+ * @param keepEos end a completion that stopped with its EOS (to score the stop, too)
+ * @returns generated ids per prompt, without EOS unless keepEos
  */
-export async function sampleCompletions(weights: NamedWeights, config: GptConfig, prompts: number[][], o: SamplingOptions, rng: SeededRandom): Promise<number[][]> {
+export async function sampleCompletions(weights: NamedWeights, config: GptConfig, prompts: number[][], o: SamplingOptions, rng: SeededRandom, keepEos = false): Promise<number[][]> {
   const rows = prompts.map((p) => (p.length > 0 ? p.slice(-(config.nPositions - 1)) : [EOS_ID]));
   const generated: number[][] = rows.map(() => []);
   const done = rows.map(() => false);
@@ -56,8 +57,10 @@ export async function sampleCompletions(weights: NamedWeights, config: GptConfig
       rows.forEach((r, i) => {
         if (done[i] || t < r.length - 1) return;
         const token = pickToken(values.subarray(i * vocab, (i + 1) * vocab), o, rng);
-        if (token === EOS_ID || generated[i].length >= o.maxNewTokens) done[i] = true;
-        else generated[i].push(token);
+        if (token === EOS_ID || generated[i].length >= o.maxNewTokens) {
+          done[i] = true;
+          if (token === EOS_ID && keepEos) generated[i].push(token);
+        } else generated[i].push(token);
       });
       if (done.every(Boolean)) break;
     }

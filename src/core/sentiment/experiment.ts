@@ -1,0 +1,209 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { GptConfig } from '../model/config';
+import { initGptWeights, type HostWeights } from '../model/gpt-weights';
+import type { NamedWeights } from '../model/gpt';
+import { SeededRandom } from '../random';
+import { Trainer } from '../train/trainer';
+import { DeviceMetricsBuffer, METRIC_COUNT } from '../train/metrics';
+import { findDivergence, type Divergence } from '../train/divergence';
+import { DEFAULT_SETTINGS, type DpoSettings } from '../train/settings';
+import type { Review } from './corpus';
+import { SENTIMENT_MAX_PROMPT, SENTIMENT_SFT_SETTINGS } from './demo-model';
+import { samplePreferencePairs, type LabelledPair } from './pairs';
+import { evaluatePolicy, type ScoredSample } from './scoring';
+
+export interface SentimentSettings {
+  /** One DPO run per β, one after another, all from the SFT model on the same pairs. */
+  betas: number[];
+  steps: number;
+  /** Evaluate (reward, KL, held-out accuracy) every N steps and at the end. */
+  evalEvery: number;
+  seed: number;
+  learningRate: number;
+  batchSize: number;
+  /** Training prompts sampled twice each to make pairs (ties are dropped). */
+  pairPrompts: number;
+  /** Held-out prompts sampled twice each to make ground-truth-labelled held-out pairs. */
+  heldOutPairPrompts: number;
+  /** Held-out prompts sampled at each evaluation, `samplesPerPrompt` times each. */
+  evalPrompts: number;
+  samplesPerPrompt: number;
+}
+
+export const DEFAULT_SENTIMENT_SETTINGS: SentimentSettings = {
+  betas: [0.1],
+  steps: 200,
+  evalEvery: 25,
+  seed: 1,
+  learningRate: 1e-3,
+  batchSize: 16,
+  pairPrompts: 512,
+  heldOutPairPrompts: 64,
+  evalPrompts: 32,
+  samplesPerPrompt: 2,
+};
+
+export interface FrontierPoint {
+  step: number;
+  reward: number;
+  kl: number;
+  /** Held-out pairs whose implicit reward orders them as the ground truth does (TRL's eval_rewards/accuracies). */
+  accuracy: number;
+}
+
+export interface SentimentRun {
+  beta: number;
+  points: FrontierPoint[];
+  diverged: Divergence | null;
+}
+
+export interface SentimentHooks {
+  onPairsProgress?: (done: number, total: number) => void;
+  /** Each run's metric rows as read back (steps × METRIC_COUNT values, first step given). */
+  onMetrics?: (beta: number, firstStep: number, values: Float32Array) => void;
+  onPoint?: (beta: number, point: FrontierPoint, samples: ScoredSample[]) => void;
+  /** Checked between steps; a stop ends the sweep after the current step. */
+  shouldStop?: () => boolean;
+}
+
+export interface SentimentResult {
+  sft: { reward: number; samples: ScoredSample[] };
+  pairs: { count: number; ties: number; heldOut: number; chosenReward: number; rejectedReward: number };
+  runs: SentimentRun[];
+  stopped: boolean;
+}
+
+/** Metric read-backs happen this often (and at every evaluation), which is also when a stop is seen. */
+const FLUSH_EVERY = 10;
+
+/** Device tensors for host weights (the caller disposes them). */
+function upload(weights: HostWeights): NamedWeights {
+  return tf.tidy(() => Object.fromEntries([...weights].map(([name, { shape, data }]) => [name, tf.keep(tf.tensor(data, shape))])));
+}
+
+function dpoSettings(s: SentimentSettings, beta: number, config: GptConfig): DpoSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    stage: 'dpo',
+    beta,
+    learningRate: s.learningRate,
+    batchSize: s.batchSize,
+    maxLength: config.nPositions,
+    maxPromptLength: SENTIMENT_MAX_PROMPT,
+    steps: s.steps,
+    seed: s.seed,
+    evalFraction: 0,
+    evalEvery: 0,
+    sampleEvery: 0,
+  };
+}
+
+/** `count` prompts drawn with replacement from `from`, seeded. */
+function drawPrompts(from: readonly string[], count: number, seed: number): string[] {
+  const rng = new SeededRandom(seed);
+  return Array.from({ length: count }, () => from[rng.int(from.length)]);
+}
+
+/** Trains until `until` steps, reading metrics back every FLUSH_EVERY steps and at `until`. */
+async function stepUntil(trainer: Trainer, until: number, onValues: (firstStep: number, values: Float32Array) => boolean, shouldStop?: () => boolean): Promise<boolean> {
+  const buffer = new DeviceMetricsBuffer();
+  let first = trainer.step + 1;
+  try {
+    while (trainer.step < until) {
+      buffer.push(trainer.trainStep().metrics);
+      if (trainer.step % FLUSH_EVERY === 0 || trainer.step === until) {
+        if (!onValues(first, await buffer.flush())) return false;
+        first = trainer.step + 1;
+        if (shouldStop?.()) return false;
+      }
+    }
+    return true;
+  } finally {
+    buffer.dispose();
+  }
+}
+
+/**
+ * Stages 2-3 of the demo: pairs from the SFT model labelled by the ground-truth reward,
+ * then one DPO run per β against the SFT model, evaluated on held-out prompts.
+ */
+export async function runSentimentExperiment(config: GptConfig, sft: HostWeights, prompts: { train: string[]; heldOut: string[] }, s: SentimentSettings, hooks: SentimentHooks = {}): Promise<SentimentResult> {
+  const sftDevice = upload(sft);
+  try {
+    const evalPrompts = drawPrompts(prompts.heldOut, s.evalPrompts, s.seed + 1);
+    const sftEval = await evaluatePolicy(sftDevice, null, config, evalPrompts, s.samplesPerPrompt, s.seed);
+    const total = s.pairPrompts + s.heldOutPairPrompts;
+    const train = await samplePreferencePairs(sftDevice, config, drawPrompts(prompts.train, s.pairPrompts, s.seed + 2), s.seed + 3, (done) => hooks.onPairsProgress?.(done, total));
+    const heldOut = await samplePreferencePairs(sftDevice, config, drawPrompts(prompts.heldOut, s.heldOutPairPrompts, s.seed + 4), s.seed + 5, (done) => hooks.onPairsProgress?.(s.pairPrompts + done, total));
+    const mean = (pairs: LabelledPair[], key: 'chosenReward' | 'rejectedReward') => pairs.reduce((a, p) => a + p[key], 0) / Math.max(pairs.length, 1);
+    const result: SentimentResult = {
+      sft: { reward: sftEval.reward, samples: sftEval.samples },
+      pairs: { count: train.pairs.length, ties: train.ties, heldOut: heldOut.pairs.length, chosenReward: mean(train.pairs, 'chosenReward'), rejectedReward: mean(train.pairs, 'rejectedReward') },
+      runs: [],
+      stopped: false,
+    };
+    for (const beta of s.betas) {
+      if (hooks.shouldStop?.()) break;
+      const run = await runOneBeta(config, sft, train.pairs, heldOut.pairs, evalPrompts, s, beta, sftEval.reward, hooks);
+      result.runs.push(run);
+      if (hooks.shouldStop?.()) break;
+    }
+    result.stopped = hooks.shouldStop?.() ?? false;
+    return result;
+  } finally {
+    tf.dispose(Object.values(sftDevice));
+  }
+}
+
+async function runOneBeta(config: GptConfig, sft: HostWeights, train: LabelledPair[], heldOut: LabelledPair[], evalPrompts: string[], s: SentimentSettings, beta: number, sftReward: number, hooks: SentimentHooks): Promise<SentimentRun> {
+  const trainer = new Trainer(config, sft, dpoSettings(s, beta, config));
+  const run: SentimentRun = { beta, points: [], diverged: null };
+  try {
+    trainer.setData({ train, eval: heldOut });
+    await trainer.prepare();
+    const accuracy = async () => (await trainer.evaluate())?.[4] ?? NaN;
+    const start: FrontierPoint = { step: 0, reward: sftReward, kl: 0, accuracy: await accuracy() };
+    run.points.push(start);
+    hooks.onPoint?.(beta, start, []);
+    const evalEvery = s.evalEvery > 0 ? s.evalEvery : s.steps;
+    while (trainer.step < s.steps) {
+      const until = Math.min(s.steps, (Math.floor(trainer.step / evalEvery) + 1) * evalEvery);
+      const finished = await stepUntil(
+        trainer,
+        until,
+        (first, values) => {
+          hooks.onMetrics?.(beta, first, values);
+          run.diverged ??= findDivergence(Array.from({ length: values.length / METRIC_COUNT }, (_, i) => first + i), values);
+          return run.diverged === null;
+        },
+        hooks.shouldStop,
+      );
+      if (run.diverged) break;
+      const evaluation = await evaluatePolicy(trainer.policy, trainer.reference!.weights, config, evalPrompts, s.samplesPerPrompt, s.seed);
+      const point = { step: trainer.step, reward: evaluation.reward, kl: evaluation.kl, accuracy: await accuracy() };
+      run.points.push(point);
+      hooks.onPoint?.(beta, point, evaluation.samples);
+      if (!finished) break;
+    }
+    return run;
+  } finally {
+    trainer.dispose();
+  }
+}
+
+export interface SftHooks {
+  onMetrics?: (firstStep: number, values: Float32Array) => void;
+  shouldStop?: () => boolean;
+}
+
+/** Stage 1: the model learns the review corpus from a seeded random start. */
+export async function trainSentimentSft(config: GptConfig, reviews: readonly Review[], settings: DpoSettings = SENTIMENT_SFT_SETTINGS, hooks: SftHooks = {}): Promise<{ weights: HostWeights; step: number }> {
+  const trainer = new Trainer(config, initGptWeights(config, new SeededRandom(settings.seed)), settings);
+  try {
+    trainer.setData({ train: reviews.map((r) => ({ prompt: r.prompt, chosen: r.completion, rejected: r.completion })), eval: [] });
+    await stepUntil(trainer, settings.steps, (first, values) => (hooks.onMetrics?.(first, values), true), hooks.shouldStop);
+    return { weights: await trainer.hostWeights(), step: trainer.step };
+  } finally {
+    trainer.dispose();
+  }
+}
