@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 const DIR = 'src/core/testing/datasets';
 
 test('CSV, Parquet and chat-format files load; bad rows are listed and the rest kept', async ({ page }) => {
-  await page.goto('/?preset=tiny&backend=cpu');
+  await page.goto('/?preset=tiny&backend=cpu&view=studio');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
 
   await page.getByTestId('dataset-input').setInputFiles(`${DIR}/standard.csv`);
@@ -27,7 +27,7 @@ test('CSV, Parquet and chat-format files load; bad rows are listed and the rest 
 });
 
 test('100k pairs: summary, fast search, edit and delete a row', async ({ page }) => {
-  await page.goto('/?preset=tiny&backend=cpu');
+  await page.goto('/?preset=tiny&backend=cpu&view=studio');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
   const rows = Array.from({ length: 100_000 }, (_, i) => JSON.stringify({ prompt: `Question ${i}:`, chosen: ` answer ${i}`, rejected: i % 1000 === 0 ? ` answer ${i}` : ` nope ${i}` }));
   await page.getByTestId('dataset-input').setInputFiles({ name: 'big.jsonl', mimeType: 'application/json', buffer: Buffer.from(rows.join('\n')) });
@@ -49,7 +49,7 @@ test('100k pairs: summary, fast search, edit and delete a row', async ({ page })
 });
 
 test('other column names: map them once, and the mapping is remembered for files of that shape', async ({ page }) => {
-  await page.goto('/?preset=tiny&backend=cpu');
+  await page.goto('/?preset=tiny&backend=cpu&view=studio');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
   await page.getByTestId('dataset-input').setInputFiles(`${DIR}/preference-column.csv`);
   const dialog = page.getByTestId('mapping-dialog');
@@ -76,7 +76,7 @@ test('other column names: map them once, and the mapping is remembered for files
 });
 
 test('pasted JSONL text loads like a file', async ({ page }) => {
-  await page.goto('/?preset=tiny&backend=cpu');
+  await page.goto('/?preset=tiny&backend=cpu&view=studio');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
   await page.locator('.paste-box summary').click();
   await page.getByTestId('paste-input').fill('{"prompt":"p1","chosen":"good","rejected":"bad"}\n{"prompt":"p2","chosen":"yes","rejected":"no"}\n');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 
 async function openTiny(page: Page, backend?: string) {
-  await page.goto(`/?preset=tiny${backend ? `&backend=${backend}` : ''}`);
+  await page.goto(`/?preset=tiny&view=studio${backend ? `&backend=${backend}` : ''}`);
   await expect(page.getByTestId('backend')).toContainText(backend ?? 'webgpu');
   await page.getByTestId('dataset-input').setInputFiles('e2e/fixtures/small-pairs.jsonl');
   await expect(page.getByTestId('dataset-count')).toHaveText('8');

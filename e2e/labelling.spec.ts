@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
 test('drop a file with bad rows, label pairs with the keyboard, find them after a reload, and train on them', async ({ page }) => {
-  await page.goto('/?preset=tiny&backend=cpu');
+  await page.goto('/?preset=tiny&backend=cpu&view=studio');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
   await page.getByTestId('dataset-input').setInputFiles('src/core/testing/datasets/mixed-bad.jsonl');
   await expect(page.getByTestId('dataset-count')).toHaveText('3');

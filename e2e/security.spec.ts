@@ -5,7 +5,7 @@ test('strict CSP; loading a dataset makes no network request; row text is never 
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
   });
-  await page.goto('/?preset=tiny');
+  await page.goto('/?preset=tiny&view=studio');
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
   expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
@@ -35,7 +35,7 @@ test('the wasm fallback starts under the policy', async ({ page }) => {
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
   });
-  await page.goto('/?preset=tiny&backend=wasm');
+  await page.goto('/?preset=tiny&backend=wasm&view=studio');
   await expect(page.getByTestId('backend')).toContainText('wasm');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
   expect(violations).toEqual([]);

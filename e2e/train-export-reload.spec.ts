@@ -7,7 +7,7 @@ import { logWebGpuAdapter } from './webgpu-info';
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 test('train on WebGPU with live charts, stop, export, and reload the trained model', async ({ page }) => {
-  await page.goto('/?preset=tiny');
+  await page.goto('/?preset=tiny&view=studio');
   await logWebGpuAdapter(page);
   await expect(page.getByTestId('backend')).toContainText('webgpu');
   await expect(page.getByTestId('dataset-count')).toHaveText('400'); // the built-in demo
@@ -65,7 +65,7 @@ test('train on WebGPU with live charts, stop, export, and reload the trained mod
   expect(Object.keys(files)).toEqual(expect.arrayContaining(['tokenizer.json']));
 
   // A fresh page has a fresh model; dropping the zip back brings the trained one.
-  await page.goto('/?preset=tiny');
+  await page.goto('/?preset=tiny&view=studio');
   await expect(page.getByTestId('backend')).toContainText('webgpu');
   await page.getByTestId('model-input').setInputFiles(zipPath);
   await expect(page.getByTestId('model-source')).toContainText(`trained ${stoppedAt} steps`);
@@ -75,7 +75,7 @@ test('train on WebGPU with live charts, stop, export, and reload the trained mod
 });
 
 test('a file with no usable rows is refused with the line and field, and the loaded data is kept', async ({ page }) => {
-  await page.goto('/?preset=tiny');
+  await page.goto('/?preset=tiny&view=studio');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
   await page.getByTestId('dataset-input').setInputFiles({
     name: 'broken.jsonl',

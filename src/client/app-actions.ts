@@ -6,9 +6,11 @@ import { isPresetName, type PresetName } from '../core/model/config';
 import { sniffFileKind } from '../core/io/sniff-file';
 import type { BackendName, WorkerEvent } from '../protocol/messages';
 import { useStore } from '../state/store';
+import type { View } from '../state/session-slice';
 import { TrainerClient } from './trainer-client';
 import { guarded, setWorker, worker } from './connection';
 import { loadDatasetSource, restoreOrLoadDemo } from './dataset-actions';
+import { loadShippedSft, routeSentimentEvent } from './sentiment-actions';
 
 import { APP_VERSION } from '../core/version';
 export const SAMPLE_PROMPT = 'Review of Night Train:';
@@ -30,18 +32,23 @@ function routeEvent(event: WorkerEvent): void {
       return store.setStage(event.stage);
     case 'status':
       return store.setStatus(event.status, event.step, event.targetStep, event.progress);
+    default:
+      return routeSentimentEvent(event);
   }
 }
 
 export interface StartupOptions {
   preset?: string | null;
   backend?: string | null;
+  /** "studio" opens the studio instead of the sentiment demo. */
+  view?: string | null;
 }
 
 /** Starts the worker on the best backend and loads the built-in demo dataset. */
 export async function startApp(options: StartupOptions, spawn = TrainerClient.spawn): Promise<void> {
   const store = useStore.getState();
   if (options.preset && isPresetName(options.preset)) store.setPreset(options.preset);
+  if (options.view === 'studio' || options.view === 'demo') store.setView(options.view);
   const client = spawn();
   setWorker(client);
   client.onEvent(routeEvent);
@@ -53,11 +60,21 @@ export async function startApp(options: StartupOptions, spawn = TrainerClient.sp
     store.setModel(init.model);
     store.setStatus('idle');
     await restoreOrLoadDemo();
+    if (useStore.getState().view === 'demo') await loadShippedSft();
   });
+}
+
+/** Switches views; the demo's SFT checkpoint is fetched the first time the demo is shown. */
+export function showView(view: View): void {
+  const store = useStore.getState();
+  store.setView(view);
+  if (view === 'demo' && !store.demoSft && store.demoActivity === 'idle' && store.status !== 'starting') void loadShippedSft();
 }
 
 /** Several dropped or picked files, one after another: each becomes the active dataset (or model) in turn. */
 export async function openFiles(files: File[]): Promise<void> {
+  // A dropped dataset or model belongs to the studio, wherever it was dropped.
+  if (files.length > 0) useStore.getState().setView('studio');
   for (const file of files) await openFile(file);
 }
 

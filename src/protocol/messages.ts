@@ -9,6 +9,8 @@ import type { SamplingOptions } from '../core/model/sampling';
 import type { DatasetStats } from '../core/data/dataset-stats';
 import type { ColumnMapping } from '../core/data/normalize-row';
 import type { DatasetProblem } from '../core/data/read-dataset';
+import type { FrontierPoint, SentimentResult, SentimentRun, SentimentSettings } from '../core/sentiment/experiment';
+import type { ScoredSample } from '../core/sentiment/scoring';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -100,6 +102,13 @@ export interface RequestTable {
   exportWeights: { params: { settings: DpoSettings; appVersion: string }; result: { fileName: string; zip: ArrayBuffer } };
   importWeights: { params: { name: string; bytes: ArrayBuffer }; result: ModelInfo };
   sample: { params: { prompt: string; maxNewTokens: number }; result: { completion: string } };
+  /** The controlled-sentiment demo's SFT model (the shipped checkpoint, fetched by the page). */
+  sentimentLoad: { params: { name: string; bytes: ArrayBuffer }; result: { parameters: number; source: string } };
+  /** Demo stage 1 again: SFT from scratch on the review corpus; replaces the SFT model unless stopped. */
+  sentimentSft: { params: { steps: number }; result: { step: number; loss: number; stopped: boolean } };
+  /** Demo stages 2-3: pairs from the SFT model, then DPO once per β. */
+  sentimentRun: { params: { settings: SentimentSettings }; result: { sftReward: number; pairs: SentimentResult['pairs']; runs: SentimentRun[]; stopped: boolean } };
+  sentimentStop: { params: Record<string, never>; result: { stopping: boolean } };
 }
 
 export type RequestName = keyof RequestTable;
@@ -119,6 +128,8 @@ export interface WireError {
 }
 
 export type ErrorCode = 'bad-setting' | 'no-dataset' | 'bad-file' | 'busy' | 'protocol' | 'internal' | 'diverged';
+
+export type SentimentPhase = 'sft' | 'pairs' | 'dpo';
 
 export type TrainingStatus = 'idle' | 'reference' | 'compiling' | 'training' | 'stopping';
 
@@ -141,6 +152,12 @@ export type WorkerEvent =
   | { type: 'loadProgress'; name: string; done: number; total: number }
   /** A new run (a new stage, optimizer, reference mode or seed) starts from the current weights. */
   | { type: 'runStarted'; stage: 'sft' | 'dpo' }
+  | { type: 'sentimentProgress'; phase: SentimentPhase; done: number; total: number; beta?: number }
+  /** Metric rows (METRIC_NAMES order) of the demo's SFT stage or of one β's DPO run. */
+  | { type: 'sentimentMetrics'; phase: 'sft' | 'dpo'; beta: number | null; firstStep: number; values: Float32Array }
+  /** The SFT model's reward on the held-out prompts: the frontier's starting point. */
+  | { type: 'sentimentSft'; reward: number; samples: ScoredSample[] }
+  | { type: 'sentimentPoint'; beta: number; point: FrontierPoint; samples: ScoredSample[] }
   | { type: 'status'; status: TrainingStatus; step: number; targetStep: number; stage: 'sft' | 'dpo'; progress?: { done: number; total: number } };
 
 export type WorkerMessage =

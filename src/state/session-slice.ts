@@ -3,6 +3,9 @@ import type { BackendInfo, DatasetSummary, ErrorCode, ModelInfo, SampleRow, Trai
 
 export type SessionStatus = 'starting' | TrainingStatus;
 
+/** The controlled-sentiment demo (what a new user meets first) or the studio for their own data. */
+export type View = 'demo' | 'studio';
+
 export interface AppError {
   message: string;
   code: ErrorCode | 'client';
@@ -10,6 +13,8 @@ export interface AppError {
 }
 
 export interface SessionSlice {
+  view: View;
+  setView(view: View): void;
   status: SessionStatus;
   backend: BackendInfo | null;
   model: ModelInfo | null;
@@ -36,6 +41,8 @@ export interface SessionSlice {
 }
 
 export const createSessionSlice: StateCreator<SessionSlice> = (set) => ({
+  view: 'demo',
+  setView: (view) => set({ view }),
   status: 'starting',
   backend: null,
   model: null,

@@ -3,8 +3,9 @@ import { createMetricsSlice, type MetricsSlice } from './metrics-slice';
 import { createSessionSlice, type SessionSlice } from './session-slice';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice';
 import { createLibrarySlice, type LibrarySlice } from './library-slice';
+import { createSentimentSlice, type SentimentSlice } from './sentiment-slice';
 
-export type AppState = MetricsSlice & SessionSlice & SettingsSlice & LibrarySlice;
+export type AppState = MetricsSlice & SessionSlice & SettingsSlice & LibrarySlice & SentimentSlice;
 
 /** The one store; components read it through narrow selectors. */
 export const useStore = create<AppState>()((...a) => ({
@@ -12,4 +13,5 @@ export const useStore = create<AppState>()((...a) => ({
   ...createSessionSlice(...a),
   ...createSettingsSlice(...a),
   ...createLibrarySlice(...a),
+  ...createSentimentSlice(...a),
 }));

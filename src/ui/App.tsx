@@ -1,5 +1,5 @@
 import type { DragEvent } from 'react';
-import { openFiles } from '../client/app-actions';
+import { openFiles, showView } from '../client/app-actions';
 import { BackendBadge } from './BackendBadge';
 import { ErrorBanner } from './ErrorBanner';
 import { DatasetPanel } from './dataset/DatasetPanel';
@@ -11,9 +11,18 @@ import { ExportPanel } from './export/ExportPanel';
 import { SamplesPanel } from './samples/SamplesPanel';
 import { LabellingPanel } from './labelling/LabellingPanel';
 import { MappingDialog } from './dataset/MappingDialog';
+import { SentimentDemo } from './sentiment/SentimentDemo';
+import { useStore } from '../state/store';
+import type { View } from '../state/session-slice';
+
+const TABS: [view: View, label: string][] = [
+  ['demo', 'Sentiment demo'],
+  ['studio', 'Train on your data'],
+];
 
 /** Layout only. Files dropped anywhere are handled, so a missed drop never navigates away. */
 export function App() {
+  const view = useStore((s) => s.view);
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     void openFiles(Array.from(event.dataTransfer.files));
@@ -27,7 +36,17 @@ export function App() {
       </header>
       <ErrorBanner />
       <MappingDialog />
-      <main className="app-main">
+      <nav className="tabs" role="tablist" aria-label="Views">
+        {TABS.map(([id, label]) => (
+          <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={view === id} aria-controls={`panel-${id}`} onClick={() => showView(id)}>
+            {label}
+          </button>
+        ))}
+      </nav>
+      <main className="app-main demo-main" role="tabpanel" id="panel-demo" aria-labelledby="tab-demo" hidden={view !== 'demo'}>
+        <SentimentDemo />
+      </main>
+      <main className="app-main" role="tabpanel" id="panel-studio" aria-labelledby="tab-studio" hidden={view !== 'studio'}>
         <aside className="sidebar">
           <DatasetPanel />
           <LabellingPanel />

@@ -2,6 +2,7 @@ import { PROTOCOL_VERSION, type Params, type Request, type RequestName, type Res
 import { selectBackend } from './backend';
 import { CodedError, toWireError } from './errors';
 import { TrainingSession } from './training-session';
+import { SentimentDemo } from './sentiment-demo';
 import { DatasetRequests } from './dataset-requests';
 import { IndexedDbStorage, MemoryStorage, type DatasetStorage } from './dataset-storage';
 
@@ -32,10 +33,15 @@ function transferablesOf(value: unknown): Transferable[] {
 export function createHandler(port: WorkerPort, chooseBackend = selectBackend, makeStorage: () => DatasetStorage = defaultStorage): (request: Request) => Promise<void> {
   let session: TrainingSession | null = null;
   let datasets: DatasetRequests | null = null;
+  let demo: SentimentDemo | null = null;
   const emit = (event: WorkerEvent) => port.postMessage({ v: PROTOCOL_VERSION, kind: 'event', event }, transferablesOf(event));
   const needSession = () => {
     if (!session) throw new CodedError('protocol', 'the worker was not initialised');
     return session;
+  };
+  const needDemo = () => {
+    if (!demo) throw new CodedError('protocol', 'the worker was not initialised');
+    return demo;
   };
   const needData = () => {
     if (!datasets) throw new CodedError('protocol', 'the worker was not initialised');
@@ -44,8 +50,10 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend, m
   const handlers: Handlers = {
     init: async ({ preset, seed, backend }) => {
       const info = await chooseBackend(backend);
+      // The studio and the demo share one device: each refuses to start while the other runs.
       datasets = new DatasetRequests(makeStorage(), emit, () => session?.assertIdle());
-      session = new TrainingSession(info, emit, datasets);
+      session = new TrainingSession(info, emit, datasets, () => demo?.assertIdle());
+      demo = new SentimentDemo(emit, () => session?.assertIdle());
       return { backend: info, model: session.resetModel({ preset, seed }) };
     },
     loadDataset: (p) => needData().loadDataset(p),
@@ -68,6 +76,10 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend, m
     exportWeights: (p) => needSession().exportWeights(p),
     importWeights: (p) => needSession().importWeights(p),
     sample: (p) => needSession().sample(p),
+    sentimentLoad: (p) => needDemo().load(p),
+    sentimentSft: (p) => needDemo().retrainSft(p),
+    sentimentRun: (p) => needDemo().run(p),
+    sentimentStop: () => needDemo().stop(),
   };
 
   return async (request) => {

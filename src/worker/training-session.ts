@@ -40,6 +40,8 @@ export class TrainingSession {
     private readonly backend: BackendInfo,
     private readonly emit: (event: WorkerEvent) => void,
     private readonly data: TrainingData,
+    /** Throws while something else (the sentiment demo) holds the device. */
+    private readonly deviceBusy: () => void = () => undefined,
   ) {}
 
   get isRunning(): boolean {
@@ -59,6 +61,7 @@ export class TrainingSession {
   /** Two sampled completions by the current policy (different draws of one seeded generator). */
   async sampleTwo({ prompt, options, seed }: Params<'sampleTwo'>): Promise<Result<'sampleTwo'>> {
     this.assertIdle();
+    this.deviceBusy();
     return this.withPolicyWeights(async (weights) => {
       const ids = encodeText(prompt);
       const [a, b] = await sampleCompletions(weights, this.config, [ids, ids], options, new SeededRandom(seed));
@@ -95,6 +98,7 @@ export class TrainingSession {
 
   async start({ settings }: Params<'start'>): Promise<Result<'start'>> {
     this.assertIdle();
+    this.deviceBusy();
     if (this.data.pairs.length === 0) throw new CodedError('no-dataset', 'load a dataset before training');
     validateSettings(settings, this.config);
     const trainer = await this.trainerFor(settings);
@@ -176,6 +180,7 @@ export class TrainingSession {
 
   async sample({ prompt, maxNewTokens }: Params<'sample'>): Promise<Result<'sample'>> {
     this.assertIdle();
+    this.deviceBusy();
     return this.withPolicyWeights(async (weights) => {
       const [ids] = await sampleCompletions(weights, this.config, [encodeText(prompt)], { maxNewTokens, temperature: 0, topK: 0, topP: 1 }, new SeededRandom(0));
       return { completion: decodeIds(ids) };

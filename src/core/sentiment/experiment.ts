@@ -6,7 +6,7 @@ import { SeededRandom } from '../random';
 import { Trainer } from '../train/trainer';
 import { DeviceMetricsBuffer, METRIC_COUNT } from '../train/metrics';
 import { findDivergence, type Divergence } from '../train/divergence';
-import { DEFAULT_SETTINGS, type DpoSettings } from '../train/settings';
+import { DEFAULT_SETTINGS, SettingsError, type DpoSettings } from '../train/settings';
 import type { Review } from './corpus';
 import { SENTIMENT_MAX_PROMPT, SENTIMENT_SFT_SETTINGS } from './demo-model';
 import { samplePreferencePairs, type LabelledPair } from './pairs';
@@ -58,6 +58,8 @@ export interface SentimentRun {
 }
 
 export interface SentimentHooks {
+  /** The SFT model's own evaluation (the frontier's starting point), before pairs are made. */
+  onSft?: (reward: number, samples: ScoredSample[]) => void;
   onPairsProgress?: (done: number, total: number) => void;
   /** Each run's metric rows as read back (steps × METRIC_COUNT values, first step given). */
   onMetrics?: (beta: number, firstStep: number, values: Float32Array) => void;
@@ -132,9 +134,13 @@ export async function runSentimentExperiment(config: GptConfig, sft: HostWeights
   try {
     const evalPrompts = drawPrompts(prompts.heldOut, s.evalPrompts, s.seed + 1);
     const sftEval = await evaluatePolicy(sftDevice, null, config, evalPrompts, s.samplesPerPrompt, s.seed);
+    hooks.onSft?.(sftEval.reward, sftEval.samples);
     const total = s.pairPrompts + s.heldOutPairPrompts;
     const train = await samplePreferencePairs(sftDevice, config, drawPrompts(prompts.train, s.pairPrompts, s.seed + 2), s.seed + 3, (done) => hooks.onPairsProgress?.(done, total));
     const heldOut = await samplePreferencePairs(sftDevice, config, drawPrompts(prompts.heldOut, s.heldOutPairPrompts, s.seed + 4), s.seed + 5, (done) => hooks.onPairsProgress?.(s.pairPrompts + done, total));
+    if (train.pairs.length < s.batchSize) {
+      throw new SettingsError('pairPrompts', `only ${train.pairs.length} of ${s.pairPrompts} prompts gave a preference (the other ${train.ties} tied: both samples scored the same), fewer than a batch of ${s.batchSize}; use more prompts for pairs or a better-trained SFT model`);
+    }
     const mean = (pairs: LabelledPair[], key: 'chosenReward' | 'rejectedReward') => pairs.reduce((a, p) => a + p[key], 0) / Math.max(pairs.length, 1);
     const result: SentimentResult = {
       sft: { reward: sftEval.reward, samples: sftEval.samples },

@@ -90,7 +90,7 @@ export const DEFAULT_SETTINGS: DpoSettings = {
 
 export class SettingsError extends Error {
   constructor(
-    readonly field: keyof DpoSettings,
+    readonly field: keyof DpoSettings | (string & {}),
     message: string,
   ) {
     super(message);

@@ -1,0 +1,106 @@
+/**
+ * A small SVG line plot for a handful of series with markers: the demo's reward, KL and
+ * frontier charts (a frontier's x is KL, which need not grow monotonically, so a time-series
+ * chart does not fit). Pure render: the README's frontier picture is this component
+ * rendered to a string by tools/plot-sentiment.tsx.
+ */
+export interface PlotSeries {
+  label: string;
+  color: string;
+  points: [number, number][];
+  dashed?: boolean;
+}
+
+export interface LinePlotProps {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: PlotSeries[];
+  /** Extra points that fix the axes' extent (e.g. reward 0-1). */
+  include?: [number, number][];
+  width?: number;
+  height?: number;
+}
+
+const MARGIN = { left: 52, right: 12, top: 28, bottom: 40 };
+
+/** About five round tick values covering [lo, hi]. */
+export function ticks(lo: number, hi: number): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / 5;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toFixed(10)));
+  return out;
+}
+
+function extent(values: number[]): [number, number] {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return [0, 1];
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const pad = hi > lo ? (hi - lo) * 0.05 : Math.abs(hi) * 0.1 || 0.5;
+  return [lo - pad, hi + pad];
+}
+
+const format = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
+
+export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 360, height = 240 }: LinePlotProps) {
+  const all = [...series.flatMap((s) => s.points), ...include];
+  const [x0, x1] = extent(all.map((p) => p[0]));
+  const [y0, y1] = extent(all.map((p) => p[1]));
+  const innerW = width - MARGIN.left - MARGIN.right;
+  const innerH = height - MARGIN.top - MARGIN.bottom;
+  const sx = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0)) * innerW;
+  const sy = (y: number) => MARGIN.top + innerH - ((y - y0) / (y1 - y0)) * innerH;
+  const summary = series.map((s) => `${s.label}: ${s.points.map(([x, y]) => `(${format(x)}, ${format(y)})`).join(' ')}`).join('; ');
+  return (
+    <svg className="line-plot" xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={`${title}. ${summary || 'no data yet'}`}>
+      <rect x={0} y={0} width={width} height={height} fill="white" />
+      <text x={width / 2} y={16} textAnchor="middle" fontSize={13} fontWeight={600} fill="#222">
+        {title}
+      </text>
+      {ticks(x0, x1).map((t) => (
+        <g key={`x${t}`}>
+          <line x1={sx(t)} x2={sx(t)} y1={MARGIN.top} y2={MARGIN.top + innerH} stroke="#eee" />
+          <text x={sx(t)} y={MARGIN.top + innerH + 14} textAnchor="middle" fontSize={10} fill="#555">
+            {format(t)}
+          </text>
+        </g>
+      ))}
+      {ticks(y0, y1).map((t) => (
+        <g key={`y${t}`}>
+          <line x1={MARGIN.left} x2={MARGIN.left + innerW} y1={sy(t)} y2={sy(t)} stroke="#eee" />
+          <text x={MARGIN.left - 4} y={sy(t) + 3} textAnchor="end" fontSize={10} fill="#555">
+            {format(t)}
+          </text>
+        </g>
+      ))}
+      <rect x={MARGIN.left} y={MARGIN.top} width={innerW} height={innerH} fill="none" stroke="#999" />
+      <text x={MARGIN.left + innerW / 2} y={height - 6} textAnchor="middle" fontSize={11} fill="#333">
+        {xLabel}
+      </text>
+      <text x={12} y={MARGIN.top + innerH / 2} textAnchor="middle" fontSize={11} fill="#333" transform={`rotate(-90 12 ${MARGIN.top + innerH / 2})`}>
+        {yLabel}
+      </text>
+      {series.map((s) => (
+        <g key={s.label}>
+          <polyline fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '5 4' : undefined} points={s.points.map(([x, y]) => `${sx(x)},${sy(y)}`).join(' ')} />
+          {s.points.length <= 60 && s.points.map(([x, y], i) => <circle key={i} cx={sx(x)} cy={sy(y)} r={2.5} fill={s.color} />)}
+        </g>
+      ))}
+      {series.map((s, i) => (
+        <g key={`legend-${s.label}`} transform={`translate(${MARGIN.left + 8}, ${MARGIN.top + 12 + i * 14})`}>
+          <line x1={0} x2={14} y1={-4} y2={-4} stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '4 3' : undefined} />
+          <text x={18} y={0} fontSize={10} fill="#222">
+            {s.label}
+          </text>
+        </g>
+      ))}
+    </svg>
+  );
+}
+
+/** One color per β, in sweep order. */
+export const SERIES_COLORS = ['#1f6feb', '#d73a49', '#2da44e', '#bf8700', '#8250df', '#0a7ea4'];
