@@ -24,9 +24,17 @@ test('the sentiment demo runs stages 2-3 from the shipped SFT model and plots th
   await expect(page.getByText(/\d+ pairs \(\d+ ties dropped\)/)).toBeVisible();
   // Both runs are on the frontier chart, which starts at the SFT model (KL 0).
   const frontier = page.getByRole('img', { name: /Reward vs KL frontier/ });
-  await expect(frontier).toHaveAttribute('aria-label', /SFT model: \(0, [\d.]+\); β = 0.1: \(0, [\d.]+\) \([-\d.]+, [\d.]+\) \([-\d.]+, [\d.]+\); β = 1:/);
+  await expect(frontier).toHaveAttribute(
+    'aria-label',
+    /SFT model: \(0, [\d.]+\); β = 0.1: \(0, [\d.]+\) \([-\d.]+, [\d.]+\) \([-\d.]+, [\d.]+\); β = 1:/,
+  );
   // Policy samples beside the SFT model's, each with a reward.
-  await expect(page.getByRole('region', { name: 'Sample completions' }).getByText(/r = \d\.\d\d/).first()).toBeVisible();
+  await expect(
+    page
+      .getByRole('region', { name: 'Sample completions' })
+      .getByText(/r = \d\.\d\d/)
+      .first(),
+  ).toBeVisible();
   expect(await page.getByRole('region', { name: 'Sample completions' }).locator('tbody tr').count()).toBeGreaterThan(0);
 });
 
@@ -40,7 +48,9 @@ test('a stopped sweep keeps what it measured and can run again', async ({ page }
   await demo.getByLabel('Prompts for pairs').fill('96');
   await demo.getByRole('button', { name: 'Run sweep' }).click();
   await expect(demo.getByRole('status')).toContainText('Stage 3: DPO', { timeout: 120_000 });
-  await expect(page.getByRole('img', { name: /Reward vs KL frontier/ })).toHaveAttribute('aria-label', /β = 0.5: \(0, [\d.]+\) \(/, { timeout: 120_000 });
+  await expect(page.getByRole('img', { name: /Reward vs KL frontier/ })).toHaveAttribute('aria-label', /β = 0.5: \(0, [\d.]+\) \(/, {
+    timeout: 120_000,
+  });
   await demo.getByRole('button', { name: 'Stop' }).click();
   await expect(demo.getByRole('button', { name: 'Run sweep' })).toBeEnabled({ timeout: 60_000 });
   const stoppedAt = Number(await page.locator('.demo-results tbody tr').nth(1).locator('td').nth(1).textContent());

@@ -15,26 +15,46 @@ import { APP_VERSION } from '../src/core/version';
 import * as tf from '@tensorflow/tfjs-core';
 
 async function main() {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'public/demo/sentiment' }, steps: { type: 'string' } } });
+  const { values } = parseArgs({ options: { out: { type: 'string', default: 'public/demo/sentiment' }, steps: { type: 'string' }, corpus: { type: 'string' } } });
   const backend = await useNodeBackend('wasm', (t) => process.stderr.write(t));
   const settings = { ...SENTIMENT_SFT_SETTINGS, steps: values.steps ? Number(values.steps) : SENTIMENT_SFT_SETTINGS.steps };
   const reviews = generateReviews(SENTIMENT_CORPUS.reviews, SENTIMENT_CORPUS.seed);
+  // The corpus is regenerated from its seed wherever it is needed; --corpus writes it out to read.
+  if (values.corpus) writeFileSync(values.corpus, reviews.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const started = Date.now();
   let lastLoss = NaN;
   const { weights } = await trainSentimentSft(SENTIMENT_MODEL, reviews, settings, {
     onMetrics: (first, rows) => {
       const steps = rows.length / METRIC_COUNT;
       lastLoss = rows[(steps - 1) * METRIC_COUNT];
-      if ((first + steps - 1) % 50 === 0) process.stderr.write(`sft step ${first + steps - 1}/${settings.steps}  loss ${lastLoss.toFixed(4)}  ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      if ((first + steps - 1) % 50 === 0)
+        process.stderr.write(
+          `sft step ${first + steps - 1}/${settings.steps}  loss ${lastLoss.toFixed(4)}  ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        );
     },
   });
   const device = tf.tidy(() => Object.fromEntries([...weights].map(([n, { shape, data }]) => [n, tf.keep(tf.tensor(data, shape))])));
-  const check = await evaluatePolicy(device, null, SENTIMENT_MODEL, reviews.slice(0, 8).map((r) => r.prompt), 1, 7);
+  const check = await evaluatePolicy(
+    device,
+    null,
+    SENTIMENT_MODEL,
+    reviews.slice(0, 8).map((r) => r.prompt),
+    1,
+    7,
+  );
   for (const s of check.samples) process.stderr.write(`  ${JSON.stringify(s.prompt + s.completion)}  reward ${s.reward.toFixed(2)}\n`);
   mkdirSync(values.out, { recursive: true });
   writeFileSync(join(values.out, 'model.safetensors'), writeGpt2Safetensors(SENTIMENT_MODEL, weights));
   writeFileSync(join(values.out, 'config.json'), JSON.stringify(gpt2ConfigJson(SENTIMENT_MODEL), null, 2) + '\n');
-  const build = { app: 'DPO Studio', version: APP_VERSION, backend, corpus: SENTIMENT_CORPUS, settings, finalLoss: lastLoss, seconds: Math.round((Date.now() - started) / 1000) };
+  const build = {
+    app: 'DPO Studio',
+    version: APP_VERSION,
+    backend,
+    corpus: SENTIMENT_CORPUS,
+    settings,
+    finalLoss: lastLoss,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
   writeFileSync(join(values.out, 'build.json'), JSON.stringify(build, null, 2) + '\n');
   process.stdout.write(JSON.stringify(build) + '\n');
 }

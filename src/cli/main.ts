@@ -25,7 +25,8 @@ function extractBackend(argv: string[]): { backend: NodeBackend; rest: string[] 
     else if (argv[i].startsWith('--backend=')) backend = argv[i].slice('--backend='.length);
     else rest.push(argv[i]);
   }
-  if (!(NODE_BACKENDS as string[]).includes(backend)) throw new UsageError(`--backend: "${backend}" is not one of ${NODE_BACKENDS.join(', ')}`);
+  if (!(NODE_BACKENDS as string[]).includes(backend))
+    throw new UsageError(`--backend: "${backend}" is not one of ${NODE_BACKENDS.join(', ')}`);
   return { backend: backend as NodeBackend, rest };
 }
 
@@ -45,7 +46,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError || error instanceof SettingsError) {
       io.stderr(`error: ${error.message}\n`);
-      if (error instanceof UsageError && command === 'train' && /required|unknown/i.test(error.message)) io.stderr(TRAIN_HELP.split('\n')[0] + '\n');
+      if (error instanceof UsageError && command === 'train' && /required|unknown/i.test(error.message))
+        io.stderr(TRAIN_HELP.split('\n')[0] + '\n');
       return 2;
     }
     throw error;

@@ -8,7 +8,11 @@ import type { Stage } from '../core/train/settings';
 import { useNodeBackend } from './node-backend';
 
 async function threeSteps(stage: Stage): Promise<number[][]> {
-  const trainer = new Trainer(MICRO_CONFIG, initGptWeights(MICRO_CONFIG, new SeededRandom(3)), { ...MICRO_SETTINGS, stage, evalFraction: 0 });
+  const trainer = new Trainer(MICRO_CONFIG, initGptWeights(MICRO_CONFIG, new SeededRandom(3)), {
+    ...MICRO_SETTINGS,
+    stage,
+    evalFraction: 0,
+  });
   try {
     trainer.setData({ train: SAMPLE_PAIRS, eval: [] });
     await trainer.prepare();

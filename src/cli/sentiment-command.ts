@@ -17,7 +17,11 @@ const NUMBERS: [flag: string, key: NumericKey, help: string][] = [
   ['lr', 'learningRate', `learning rate (default ${DEFAULT_SENTIMENT_SETTINGS.learningRate})`],
   ['batch-size', 'batchSize', `pairs per step (default ${DEFAULT_SENTIMENT_SETTINGS.batchSize})`],
   ['pair-prompts', 'pairPrompts', `training prompts sampled twice to make pairs (default ${DEFAULT_SENTIMENT_SETTINGS.pairPrompts})`],
-  ['held-out-pairs', 'heldOutPairPrompts', `held-out prompts made into ground-truth pairs for eval accuracy (default ${DEFAULT_SENTIMENT_SETTINGS.heldOutPairPrompts})`],
+  [
+    'held-out-pairs',
+    'heldOutPairPrompts',
+    `held-out prompts made into ground-truth pairs for eval accuracy (default ${DEFAULT_SENTIMENT_SETTINGS.heldOutPairPrompts})`,
+  ],
   ['eval-prompts', 'evalPrompts', `held-out prompts sampled at each evaluation (default ${DEFAULT_SENTIMENT_SETTINGS.evalPrompts})`],
   ['samples-per-prompt', 'samplesPerPrompt', `samples per evaluation prompt (default ${DEFAULT_SENTIMENT_SETTINGS.samplesPerPrompt})`],
 ];
@@ -25,7 +29,7 @@ const NUMBERS: [flag: string, key: NumericKey, help: string][] = [
 export const SENTIMENT_HELP = [
   'usage: npm run -s cli -- sentiment [--betas 0.1,1] [--steps N] [--seed S] [--out result.json] [--model dir]',
   '',
-  'The DPO paper\'s controlled-sentiment experiment from the shipped SFT model: samples two',
+  "The DPO paper's controlled-sentiment experiment from the shipped SFT model: samples two",
   'completions per prompt, labels them with the AFINN-165 reward, trains DPO once per β, and',
   'evaluates mean reward and KL(π‖π_ref) on held-out prompts. Prints (and writes) one JSON object.',
   '',
@@ -37,7 +41,8 @@ export const SENTIMENT_HELP = [
 
 function parseNumber(flag: string, text: string, integer: boolean): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < 0) throw new UsageError(`--${flag}: "${text}" is not a ${integer ? 'whole ' : ''}number ≥ 0`);
+  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < 0)
+    throw new UsageError(`--${flag}: "${text}" is not a ${integer ? 'whole ' : ''}number ≥ 0`);
   return value;
 }
 
@@ -70,7 +75,13 @@ function loadModel(dir: string) {
 }
 
 export async function sentimentCommand(argv: string[], io: Io): Promise<number> {
-  const options = { help: { type: 'boolean' }, betas: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, ...Object.fromEntries(NUMBERS.map(([flag]) => [flag, { type: 'string' }])) } as const;
+  const options = {
+    help: { type: 'boolean' },
+    betas: { type: 'string' },
+    model: { type: 'string' },
+    out: { type: 'string' },
+    ...Object.fromEntries(NUMBERS.map(([flag]) => [flag, { type: 'string' }])),
+  } as const;
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: argv, options, strict: true }).values as Record<string, string | boolean | undefined>;
@@ -88,9 +99,14 @@ export async function sentimentCommand(argv: string[], io: Io): Promise<number> 
     onPairsProgress: (done, total) => done === total && io.stderr(`sampled ${total} prompts × 2 from the SFT model\n`),
     onMetrics: (beta, first, values) => {
       const last = values.length / METRIC_COUNT - 1;
-      io.stderr(`β ${beta} step ${first + last}/${settings.steps}  loss ${values[last * METRIC_COUNT].toFixed(4)}  ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      io.stderr(
+        `β ${beta} step ${first + last}/${settings.steps}  loss ${values[last * METRIC_COUNT].toFixed(4)}  ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+      );
     },
-    onPoint: (beta, p) => io.stderr(`β ${beta} eval at step ${p.step}: reward ${p.reward.toFixed(3)}  KL ${p.kl.toFixed(3)}  held-out accuracy ${p.accuracy.toFixed(3)}\n`),
+    onPoint: (beta, p) =>
+      io.stderr(
+        `β ${beta} eval at step ${p.step}: reward ${p.reward.toFixed(3)}  KL ${p.kl.toFixed(3)}  held-out accuracy ${p.accuracy.toFixed(3)}\n`,
+      ),
   });
   const output = {
     sft: { reward: result.sft.reward },

@@ -19,6 +19,8 @@ export function routeSentimentEvent(event: WorkerEvent): void {
     }
     case 'sentimentSft':
       return store.setDemoSftEvaluation(event.reward, event.samples);
+    case 'sentimentPairs':
+      return store.setDemoPairs(event.pairs);
     case 'sentimentPoint':
       return store.addDemoPoint(event.beta, event.point, event.samples);
   }
@@ -30,7 +32,8 @@ export async function loadShippedSft(): Promise<void> {
   store.setDemoActivity('loading');
   await guarded(async () => {
     const response = await fetch(SHIPPED_SFT_URL);
-    if (!response.ok) throw new Error(`the demo's SFT model (${SHIPPED_SFT_URL}) could not be loaded: HTTP ${response.status}; run npm run build:demo`);
+    if (!response.ok)
+      throw new Error(`the demo's SFT model (${SHIPPED_SFT_URL}) could not be loaded: HTTP ${response.status}; run npm run build:demo`);
     const bytes = await response.arrayBuffer();
     const loaded = await worker().call('sentimentLoad', { name: 'shipped SFT checkpoint', bytes }, [bytes]);
     store.setDemoSft(loaded);
@@ -43,8 +46,7 @@ export async function runSentimentDemo(): Promise<void> {
   const store = useStore.getState();
   store.resetDemoRuns();
   store.setDemoActivity('pairs');
-  const result = await guarded(() => worker().call('sentimentRun', { settings: useStore.getState().demoSettings }));
-  if (result) store.setDemoPairs(result.pairs);
+  await guarded(() => worker().call('sentimentRun', { settings: useStore.getState().demoSettings }));
   store.setDemoActivity('idle');
 }
 
@@ -54,7 +56,11 @@ export async function retrainSentimentSft(steps: number): Promise<void> {
   useStore.setState({ demoSftLosses: [] });
   store.setDemoActivity('sft');
   const result = await guarded(() => worker().call('sentimentSft', { steps }));
-  if (result && !result.stopped) store.setDemoSft({ source: `retrained here: ${result.step} steps, loss ${result.loss.toFixed(3)}`, parameters: useStore.getState().demoSft?.parameters ?? 0 });
+  if (result && !result.stopped)
+    store.setDemoSft({
+      source: `retrained here: ${result.step} steps, loss ${result.loss.toFixed(3)}`,
+      parameters: useStore.getState().demoSft?.parameters ?? 0,
+    });
   store.setDemoActivity('idle');
 }
 

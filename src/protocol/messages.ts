@@ -157,6 +157,7 @@ export type WorkerEvent =
   | { type: 'sentimentMetrics'; phase: 'sft' | 'dpo'; beta: number | null; firstStep: number; values: Float32Array }
   /** The SFT model's reward on the held-out prompts: the frontier's starting point. */
   | { type: 'sentimentSft'; reward: number; samples: ScoredSample[] }
+  | { type: 'sentimentPairs'; pairs: SentimentResult['pairs'] }
   | { type: 'sentimentPoint'; beta: number; point: FrontierPoint; samples: ScoredSample[] }
   | { type: 'status'; status: TrainingStatus; step: number; targetStep: number; stage: 'sft' | 'dpo'; progress?: { done: number; total: number } };
 

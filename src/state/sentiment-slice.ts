@@ -67,13 +67,27 @@ export const createSentimentSlice: StateCreator<SentimentSlice> = (set) => ({
   setDemoProgress: (p) =>
     set((s) => ({
       demoActivity: s.demoActivity === 'stopping' ? 'stopping' : p.phase,
-      demoProgress: { ...p, since: s.demoProgress?.phase === p.phase && s.demoProgress.beta === p.beta ? s.demoProgress.since : Date.now() },
+      demoProgress: {
+        ...p,
+        since: s.demoProgress?.phase === p.phase && s.demoProgress.beta === p.beta ? s.demoProgress.since : Date.now(),
+      },
     })),
   setDemoSettings: (patch) => set((s) => ({ demoSettings: { ...s.demoSettings, ...patch } })),
   resetDemoRuns: () => set({ demoRuns: [], demoSftReward: null, demoSftSamples: [], demoPairs: null }),
   setDemoSftEvaluation: (demoSftReward, demoSftSamples) => set({ demoSftReward, demoSftSamples }),
   appendDemoLosses: (phase, beta, losses) =>
-    set((s) => (phase === 'sft' ? { demoSftLosses: [...s.demoSftLosses, ...losses] } : { demoRuns: withRun(s.demoRuns, beta ?? 0, (r) => ({ ...r, losses: [...r.losses, ...losses] })) })),
-  addDemoPoint: (beta, point, samples) => set((s) => ({ demoRuns: withRun(s.demoRuns, beta, (r) => ({ ...r, points: [...r.points, point], samples: samples.length > 0 ? samples : r.samples })) })),
+    set((s) =>
+      phase === 'sft'
+        ? { demoSftLosses: [...s.demoSftLosses, ...losses] }
+        : { demoRuns: withRun(s.demoRuns, beta ?? 0, (r) => ({ ...r, losses: [...r.losses, ...losses] })) },
+    ),
+  addDemoPoint: (beta, point, samples) =>
+    set((s) => ({
+      demoRuns: withRun(s.demoRuns, beta, (r) => ({
+        ...r,
+        points: [...r.points, point],
+        samples: samples.length > 0 ? samples : r.samples,
+      })),
+    })),
   setDemoPairs: (demoPairs) => set({ demoPairs }),
 });

@@ -38,7 +38,15 @@ export function App() {
       <MappingDialog />
       <nav className="tabs" role="tablist" aria-label="Views">
         {TABS.map(([id, label]) => (
-          <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={view === id} aria-controls={`panel-${id}`} onClick={() => showView(id)}>
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            id={`tab-${id}`}
+            aria-selected={view === id}
+            aria-controls={`panel-${id}`}
+            onClick={() => showView(id)}
+          >
             {label}
           </button>
         ))}

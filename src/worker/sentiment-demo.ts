@@ -66,10 +66,17 @@ export class SentimentDemo {
     return this.exclusive(async () => {
       const result = await runSentimentExperiment(sft.config, sft.weights, sentimentPrompts(), settings, {
         onSft: (reward, samples) => this.emit({ type: 'sentimentSft', reward, samples: samples.slice(0, SAMPLES_SHOWN) }),
+        onPairs: (pairs) => this.emit({ type: 'sentimentPairs', pairs }),
         onPairsProgress: (done, total) => this.emit({ type: 'sentimentProgress', phase: 'pairs', done, total }),
         onMetrics: (beta, firstStep, values) => {
           this.emit({ type: 'sentimentMetrics', phase: 'dpo', beta, firstStep, values });
-          this.emit({ type: 'sentimentProgress', phase: 'dpo', beta, done: firstStep + values.length / METRIC_COUNT - 1, total: settings.steps });
+          this.emit({
+            type: 'sentimentProgress',
+            phase: 'dpo',
+            beta,
+            done: firstStep + values.length / METRIC_COUNT - 1,
+            total: settings.steps,
+          });
         },
         onPoint: (beta, point, samples) => this.emit({ type: 'sentimentPoint', beta, point, samples: samples.slice(0, SAMPLES_SHOWN) }),
         shouldStop: () => this.stopRequested,

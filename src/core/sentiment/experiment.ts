@@ -64,13 +64,24 @@ export interface SentimentHooks {
   /** Each run's metric rows as read back (steps × METRIC_COUNT values, first step given). */
   onMetrics?: (beta: number, firstStep: number, values: Float32Array) => void;
   onPoint?: (beta: number, point: FrontierPoint, samples: ScoredSample[]) => void;
+  onPairs?: (pairs: SentimentResult['pairs']) => void;
+  onRunDone?: (run: SentimentRun) => void;
   /** Checked between steps; a stop ends the sweep after the current step. */
   shouldStop?: () => boolean;
 }
 
 export interface SentimentResult {
   sft: { reward: number; samples: ScoredSample[] };
-  pairs: { count: number; ties: number; heldOut: number; chosenReward: number; rejectedReward: number };
+  pairs: {
+    count: number;
+    ties: number;
+    heldOut: number;
+    chosenReward: number;
+    rejectedReward: number;
+    /** Rewards of the chosen and the rejected completions in 10 bins over [0, 1]. */
+    chosenHistogram: number[];
+    rejectedHistogram: number[];
+  };
   runs: SentimentRun[];
   stopped: boolean;
 }
@@ -100,6 +111,13 @@ function dpoSettings(s: SentimentSettings, beta: number, config: GptConfig): Dpo
   };
 }
 
+/** Counts of values in [0, 1] over `bins` equal bins (1 falls in the last). */
+export function histogram(values: readonly number[], bins = 10): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) counts[Math.min(bins - 1, Math.max(0, Math.floor(v * bins)))]++;
+  return counts;
+}
+
 /** `count` prompts drawn with replacement from `from`, seeded. */
 function drawPrompts(from: readonly string[], count: number, seed: number): string[] {
   const rng = new SeededRandom(seed);
@@ -107,7 +125,12 @@ function drawPrompts(from: readonly string[], count: number, seed: number): stri
 }
 
 /** Trains until `until` steps, reading metrics back every FLUSH_EVERY steps and at `until`. */
-async function stepUntil(trainer: Trainer, until: number, onValues: (firstStep: number, values: Float32Array) => boolean, shouldStop?: () => boolean): Promise<boolean> {
+async function stepUntil(
+  trainer: Trainer,
+  until: number,
+  onValues: (firstStep: number, values: Float32Array) => boolean,
+  shouldStop?: () => boolean,
+): Promise<boolean> {
   const buffer = new DeviceMetricsBuffer();
   let first = trainer.step + 1;
   try {
@@ -129,29 +152,61 @@ async function stepUntil(trainer: Trainer, until: number, onValues: (firstStep: 
  * Stages 2-3 of the demo: pairs from the SFT model labelled by the ground-truth reward,
  * then one DPO run per β against the SFT model, evaluated on held-out prompts.
  */
-export async function runSentimentExperiment(config: GptConfig, sft: HostWeights, prompts: { train: string[]; heldOut: string[] }, s: SentimentSettings, hooks: SentimentHooks = {}): Promise<SentimentResult> {
+export async function runSentimentExperiment(
+  config: GptConfig,
+  sft: HostWeights,
+  prompts: { train: string[]; heldOut: string[] },
+  s: SentimentSettings,
+  hooks: SentimentHooks = {},
+): Promise<SentimentResult> {
   const sftDevice = upload(sft);
   try {
     const evalPrompts = drawPrompts(prompts.heldOut, s.evalPrompts, s.seed + 1);
     const sftEval = await evaluatePolicy(sftDevice, null, config, evalPrompts, s.samplesPerPrompt, s.seed);
     hooks.onSft?.(sftEval.reward, sftEval.samples);
     const total = s.pairPrompts + s.heldOutPairPrompts;
-    const train = await samplePreferencePairs(sftDevice, config, drawPrompts(prompts.train, s.pairPrompts, s.seed + 2), s.seed + 3, (done) => hooks.onPairsProgress?.(done, total));
-    const heldOut = await samplePreferencePairs(sftDevice, config, drawPrompts(prompts.heldOut, s.heldOutPairPrompts, s.seed + 4), s.seed + 5, (done) => hooks.onPairsProgress?.(s.pairPrompts + done, total));
+    const train = await samplePreferencePairs(
+      sftDevice,
+      config,
+      drawPrompts(prompts.train, s.pairPrompts, s.seed + 2),
+      s.seed + 3,
+      (done) => hooks.onPairsProgress?.(done, total),
+    );
+    const heldOut = await samplePreferencePairs(
+      sftDevice,
+      config,
+      drawPrompts(prompts.heldOut, s.heldOutPairPrompts, s.seed + 4),
+      s.seed + 5,
+      (done) => hooks.onPairsProgress?.(s.pairPrompts + done, total),
+    );
     if (train.pairs.length < s.batchSize) {
-      throw new SettingsError('pairPrompts', `only ${train.pairs.length} of ${s.pairPrompts} prompts gave a preference (the other ${train.ties} tied: both samples scored the same), fewer than a batch of ${s.batchSize}; use more prompts for pairs or a better-trained SFT model`);
+      throw new SettingsError(
+        'pairPrompts',
+        `only ${train.pairs.length} of ${s.pairPrompts} prompts gave a preference (the other ${train.ties} tied: both samples scored the same), fewer than a batch of ${s.batchSize}; use more prompts for pairs or a better-trained SFT model`,
+      );
     }
-    const mean = (pairs: LabelledPair[], key: 'chosenReward' | 'rejectedReward') => pairs.reduce((a, p) => a + p[key], 0) / Math.max(pairs.length, 1);
+    const mean = (pairs: LabelledPair[], key: 'chosenReward' | 'rejectedReward') =>
+      pairs.reduce((a, p) => a + p[key], 0) / Math.max(pairs.length, 1);
     const result: SentimentResult = {
       sft: { reward: sftEval.reward, samples: sftEval.samples },
-      pairs: { count: train.pairs.length, ties: train.ties, heldOut: heldOut.pairs.length, chosenReward: mean(train.pairs, 'chosenReward'), rejectedReward: mean(train.pairs, 'rejectedReward') },
+      pairs: {
+        count: train.pairs.length,
+        ties: train.ties,
+        heldOut: heldOut.pairs.length,
+        chosenReward: mean(train.pairs, 'chosenReward'),
+        rejectedReward: mean(train.pairs, 'rejectedReward'),
+        chosenHistogram: histogram(train.pairs.map((p) => p.chosenReward)),
+        rejectedHistogram: histogram(train.pairs.map((p) => p.rejectedReward)),
+      },
       runs: [],
       stopped: false,
     };
+    hooks.onPairs?.(result.pairs);
     for (const beta of s.betas) {
       if (hooks.shouldStop?.()) break;
       const run = await runOneBeta(config, sft, train.pairs, heldOut.pairs, evalPrompts, s, beta, sftEval.reward, hooks);
       result.runs.push(run);
+      hooks.onRunDone?.(run);
       if (hooks.shouldStop?.()) break;
     }
     result.stopped = hooks.shouldStop?.() ?? false;
@@ -161,7 +216,17 @@ export async function runSentimentExperiment(config: GptConfig, sft: HostWeights
   }
 }
 
-async function runOneBeta(config: GptConfig, sft: HostWeights, train: LabelledPair[], heldOut: LabelledPair[], evalPrompts: string[], s: SentimentSettings, beta: number, sftReward: number, hooks: SentimentHooks): Promise<SentimentRun> {
+async function runOneBeta(
+  config: GptConfig,
+  sft: HostWeights,
+  train: LabelledPair[],
+  heldOut: LabelledPair[],
+  evalPrompts: string[],
+  s: SentimentSettings,
+  beta: number,
+  sftReward: number,
+  hooks: SentimentHooks,
+): Promise<SentimentRun> {
   const trainer = new Trainer(config, sft, dpoSettings(s, beta, config));
   const run: SentimentRun = { beta, points: [], diverged: null };
   try {
@@ -179,7 +244,10 @@ async function runOneBeta(config: GptConfig, sft: HostWeights, train: LabelledPa
         until,
         (first, values) => {
           hooks.onMetrics?.(beta, first, values);
-          run.diverged ??= findDivergence(Array.from({ length: values.length / METRIC_COUNT }, (_, i) => first + i), values);
+          run.diverged ??= findDivergence(
+            Array.from({ length: values.length / METRIC_COUNT }, (_, i) => first + i),
+            values,
+          );
           return run.diverged === null;
         },
         hooks.shouldStop,
@@ -203,7 +271,12 @@ export interface SftHooks {
 }
 
 /** Stage 1: the model learns the review corpus from a seeded random start. */
-export async function trainSentimentSft(config: GptConfig, reviews: readonly Review[], settings: DpoSettings = SENTIMENT_SFT_SETTINGS, hooks: SftHooks = {}): Promise<{ weights: HostWeights; step: number }> {
+export async function trainSentimentSft(
+  config: GptConfig,
+  reviews: readonly Review[],
+  settings: DpoSettings = SENTIMENT_SFT_SETTINGS,
+  hooks: SftHooks = {},
+): Promise<{ weights: HostWeights; step: number }> {
   const trainer = new Trainer(config, initGptWeights(config, new SeededRandom(settings.seed)), settings);
   try {
     trainer.setData({ train: reviews.map((r) => ({ prompt: r.prompt, chosen: r.completion, rejected: r.completion })), eval: [] });

@@ -23,12 +23,25 @@ const CHUNK = 32;
  * Stage 2, as the paper built its data: two completions per prompt from the SFT model, the
  * one with the higher ground-truth reward is chosen. Seeded.
  */
-export async function samplePreferencePairs(weights: NamedWeights, config: GptConfig, prompts: readonly string[], seed: number, onProgress?: (done: number, total: number) => void): Promise<SampledPairs> {
+export async function samplePreferencePairs(
+  weights: NamedWeights,
+  config: GptConfig,
+  prompts: readonly string[],
+  seed: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<SampledPairs> {
   const pairs: LabelledPair[] = [];
   let ties = 0;
   for (let start = 0; start < prompts.length; start += CHUNK) {
     const chunk = prompts.slice(start, start + CHUNK);
-    const completions = (await sampleMany(weights, config, chunk.flatMap((p) => [p, p]), seed + start)).map(decodeIds);
+    const completions = (
+      await sampleMany(
+        weights,
+        config,
+        chunk.flatMap((p) => [p, p]),
+        seed + start,
+      )
+    ).map(decodeIds);
     chunk.forEach((prompt, i) => {
       const [a, b] = [completions[2 * i], completions[2 * i + 1]];
       const [ra, rb] = [sentimentReward(a), sentimentReward(b)];

@@ -47,11 +47,16 @@ describe('demo scoring', () => {
     }
   });
 
-  it('estimates KL as the mean log-ratio of the policy\'s own samples, 0 against itself', async () => {
+  it("estimates KL as the mean log-ratio of the policy's own samples, 0 against itself", async () => {
     const self = await evaluatePolicy(policy, policy, MICRO_CONFIG, prompts, 2, 9);
     expect(self.kl).toBe(0);
     const other = await evaluatePolicy(policy, reference, MICRO_CONFIG, prompts, 2, 9);
-    const completions = await sampleMany(policy, MICRO_CONFIG, prompts.flatMap((p) => [p, p]), 9);
+    const completions = await sampleMany(
+      policy,
+      MICRO_CONFIG,
+      prompts.flatMap((p) => [p, p]),
+      9,
+    );
     expect(other.samples.map((s) => s.completion)).toEqual(completions.map(decodeIds)); // same seed, same draws
     let sum = 0;
     for (let i = 0; i < completions.length; i++) {

@@ -32,17 +32,25 @@ export async function sampleMany(weights: NamedWeights, config: GptConfig, promp
   const options = demoSampling(config, ids);
   const rng = new SeededRandom(seed);
   const out: number[][] = [];
-  for (let start = 0; start < ids.length; start += ROWS) out.push(...(await sampleCompletions(weights, config, ids.slice(start, start + ROWS), options, rng, true)));
+  for (let start = 0; start < ids.length; start += ROWS)
+    out.push(...(await sampleCompletions(weights, config, ids.slice(start, start + ROWS), options, rng, true)));
   return out;
 }
 
 /** Summed log-prob of each completion given its prompt under `weights`. */
-export async function completionLogProbs(weights: NamedWeights, config: GptConfig, prompts: readonly string[], completions: readonly number[][]): Promise<Float32Array> {
+export async function completionLogProbs(
+  weights: NamedWeights,
+  config: GptConfig,
+  prompts: readonly string[],
+  completions: readonly number[][],
+): Promise<Float32Array> {
   const out = new Float32Array(prompts.length);
   const mask = causalMask(config.nPositions);
   try {
     for (let start = 0; start < prompts.length; start += ROWS) {
-      const rows = prompts.slice(start, start + ROWS).map((p, i) => ({ prompt: encodeText(p), chosen: completions[start + i], rejected: [] }));
+      const rows = prompts
+        .slice(start, start + ROWS)
+        .map((p, i) => ({ prompt: encodeText(p), chosen: completions[start + i], rejected: [] }));
       const logps = tf.tidy(() => batchLogProbs(weights, config, uploadBatch(collateSftBatch(rows, config.nPositions)), mask));
       out.set((await logps.data()) as Float32Array, start);
       logps.dispose();
@@ -65,7 +73,14 @@ export interface PolicyEvaluation {
  * Samples each prompt `perPrompt` times from the policy and scores the samples with the
  * ground-truth reward; the KL estimate is unbiased because the samples come from π itself.
  */
-export async function evaluatePolicy(policy: NamedWeights, reference: NamedWeights | null, config: GptConfig, prompts: readonly string[], perPrompt: number, seed: number): Promise<PolicyEvaluation> {
+export async function evaluatePolicy(
+  policy: NamedWeights,
+  reference: NamedWeights | null,
+  config: GptConfig,
+  prompts: readonly string[],
+  perPrompt: number,
+  seed: number,
+): Promise<PolicyEvaluation> {
   const repeated = prompts.flatMap((p) => Array.from({ length: perPrompt }, () => p));
   const completions = await sampleMany(policy, config, repeated, seed);
   const ratios = new Float32Array(repeated.length);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerName } from './settings';
+import type { HostWeights } from '../model/gpt-weights';
 
 export interface OptimizerOptions {
   weightDecay: number;
@@ -66,9 +67,41 @@ export class Optimizer {
     });
   }
 
+  /** Moments and step count read back, for a checkpoint. */
+  async exportState(): Promise<OptimizerState> {
+    const read = async (vars: Record<string, tf.Variable>) => {
+      const out: HostWeights = new Map();
+      for (const [name, v] of Object.entries(vars)) out.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+      return out;
+    };
+    return { steps: this.stepCount, m: await read(this.m), v: await read(this.v) };
+  }
+
+  /** Resumes from exportState's output; throws naming a moment whose shape does not match. */
+  importState(state: OptimizerState): void {
+    const load = (vars: Record<string, tf.Variable>, host: HostWeights, label: string) => {
+      for (const [name, v] of Object.entries(vars)) {
+        const t = host.get(name);
+        if (!t || t.shape.join(',') !== v.shape.join(','))
+          throw new Error(`checkpoint: optimizer ${label} for ${name} is missing or has the wrong shape`);
+        tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
+      }
+    };
+    load(this.m, state.m, 'm');
+    load(this.v, state.v, 'v');
+    this.stepCount = state.steps;
+  }
+
   dispose(): void {
     tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
   }
+}
+
+export interface OptimizerState {
+  steps: number;
+  /** First moments (empty for RMSprop). */
+  m: HostWeights;
+  v: HostWeights;
 }
 
 /**

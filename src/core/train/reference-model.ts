@@ -57,6 +57,16 @@ export class ReferenceModel {
     }
   }
 
+  /** Replaces the weights (a resumed TR-DPO run's moved reference); throws naming a bad tensor. */
+  load(weights: HostWeights): void {
+    for (const name of Object.keys(this.weights)) {
+      const t = weights.get(name);
+      if (!t || t.shape.join(',') !== this.weights[name].shape.join(',')) throw new Error(`checkpoint: reference tensor ${name} is missing or has the wrong shape`);
+      this.weights[name].dispose();
+      this.weights[name] = tf.tensor(t.data, t.shape);
+    }
+  }
+
   dispose(): void {
     tf.dispose(Object.values(this.weights));
   }

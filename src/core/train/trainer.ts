@@ -5,7 +5,8 @@ import type { HostWeights } from '../model/gpt-weights';
 import { collateDpoBatch, collateSftBatch, tokenizeDataset, type DpoBatch, type TokenizedPair } from '../dpo/batch';
 import type { DataSplit } from './data-split';
 import { SeededRandom } from '../random';
-import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer } from './optimizers';
+import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer, type OptimizerState } from './optimizers';
+import type { NamedWeights } from '../model/gpt';
 import { batchLogProbs, dpoForward, sftForward, uploadBatch, type DeviceBatch, type StepForward, type TokenScales } from './dpo-step';
 import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './reference-model';
 import { learningRateMultiplier } from './schedule';
@@ -88,7 +89,10 @@ export class Trainer {
       this.cache = null;
     }
     if (this.train.length === 0 && this.droppedRows > 0) {
-      throw new SettingsError('maxLength', `maxLength: every prompt alone fills ${this.settings.maxLength} tokens, so no pair is left to train on; raise max length`);
+      throw new SettingsError(
+        'maxLength',
+        `maxLength: every prompt alone fills ${this.settings.maxLength} tokens, so no pair is left to train on; raise max length`,
+      );
     }
     validateSettings(this.settings, this.config, this.train.length);
   }
@@ -117,7 +121,9 @@ export class Trainer {
     const total = this.train.length + this.evalPairs.length;
     const { batchSize, maxLength } = this.settings;
     const train = await this.reference.precompute(this.train, batchSize, maxLength, this.mask, (done) => onProgress?.(done, total));
-    const evalCache = await this.reference.precompute(this.evalPairs, batchSize, maxLength, this.mask, (done) => onProgress?.(this.train.length + done, total));
+    const evalCache = await this.reference.precompute(this.evalPairs, batchSize, maxLength, this.mask, (done) =>
+      onProgress?.(this.train.length + done, total),
+    );
     this.cache = { train, eval: evalCache };
   }
 
@@ -135,7 +141,9 @@ export class Trainer {
   }
 
   private collate(pairs: TokenizedPair[]): DpoBatch {
-    return this.settings.stage === 'sft' ? collateSftBatch(pairs, this.settings.maxLength) : collateDpoBatch(pairs, this.settings.maxLength);
+    return this.settings.stage === 'sft'
+      ? collateSftBatch(pairs, this.settings.maxLength)
+      : collateDpoBatch(pairs, this.settings.maxLength);
   }
 
   /** Reference log-probs of a batch's rows: cached, computed, or zeros (reference-free); [rows]. */
@@ -182,7 +190,10 @@ export class Trainer {
   trainStep(batches: IndexedBatch[] = this.nextBatches()): { metrics: tf.Tensor1D; tokenCount: number } {
     const micro = batches.length;
     const learningRate = this.learningRate;
-    const scales = tokenScales(batches.map((b) => b.batch), this.settings.stage === 'sft');
+    const scales = tokenScales(
+      batches.map((b) => b.batch),
+      this.settings.stage === 'sft',
+    );
     const kept: tf.Tensor[] = [];
     const metrics = tf.tidy(() => {
       let gradSum: tf.NamedTensorMap | null = null;
@@ -200,7 +211,8 @@ export class Trainer {
     tf.dispose(kept);
     this.step++;
     const { referenceSyncSteps, referenceSyncAlpha } = this.settings;
-    if (this.reference && referenceSyncSteps > 0 && this.step % referenceSyncSteps === 0) this.reference.syncFrom(this.policy, referenceSyncAlpha);
+    if (this.reference && referenceSyncSteps > 0 && this.step % referenceSyncSteps === 0)
+      this.reference.syncFrom(this.policy, referenceSyncAlpha);
     return { metrics, tokenCount: batches.reduce((sum, b) => sum + b.batch.tokenCount, 0) };
   }
 
@@ -240,7 +252,10 @@ export class Trainer {
       let total: tf.Tensor | null = null;
       for (let start = 0; start < this.evalPairs.length; start += batchSize) {
         const indices = this.evalPairs.slice(start, start + batchSize).map((_, i) => start + i);
-        const weighted = tf.mul(this.forward({ indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) }, this.activeCache?.eval).metrics, indices.length);
+        const weighted = tf.mul(
+          this.forward({ indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) }, this.activeCache?.eval).metrics,
+          indices.length,
+        );
         total = total ? tf.add(total, weighted) : weighted;
       }
       return tf.div(total!, this.evalPairs.length);
@@ -250,10 +265,49 @@ export class Trainer {
     return values;
   }
 
+  /**
+   * Everything a resumed run needs to continue exactly: policy, reference (TR-DPO moves it),
+   * optimizer moments, step and the data order with its generator state. The reference
+   * cache is not saved: it is a pure function of the reference and is rebuilt by prepare().
+   */
+  async snapshot(): Promise<TrainerSnapshot> {
+    const read = async (vars: NamedWeights) => {
+      const out: HostWeights = new Map();
+      for (const [name, v] of Object.entries(vars)) out.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+      return out;
+    };
+    return {
+      step: this.step,
+      policy: await read(this.policy),
+      reference: this.reference ? await read(this.reference.weights) : null,
+      optimizer: await this.optimizer.exportState(),
+      data: { order: this.order.slice(), cursor: this.cursor, rng: this.dataRng.state },
+    };
+  }
+
+  /** Continues from a snapshot of a run with the same settings; call after setData. */
+  restore(snapshot: TrainerSnapshot): void {
+    if (snapshot.data.order.some((i) => i >= this.train.length) || snapshot.data.cursor > snapshot.data.order.length) {
+      throw new Error(`checkpoint: its data order does not fit the ${this.train.length} training pairs (was the dataset changed?)`);
+    }
+    assignWeights(this.policy, snapshot.policy, 'policy');
+    if (this.reference) {
+      if (!snapshot.reference) throw new Error('checkpoint: the run has a reference model but the checkpoint holds none');
+      this.reference.load(snapshot.reference);
+      this.cache = null;
+    }
+    this.optimizer.importState(snapshot.optimizer);
+    this.order = snapshot.data.order.slice();
+    this.cursor = snapshot.data.cursor;
+    this.dataRng.state = snapshot.data.rng;
+    this.step = snapshot.step;
+  }
+
   /** Current policy weights, read back to the host. */
   async hostWeights(): Promise<HostWeights> {
     const out: HostWeights = new Map();
-    for (const [name, variable] of Object.entries(this.policy)) out.set(name, { shape: variable.shape.slice(), data: (await variable.data()) as Float32Array });
+    for (const [name, variable] of Object.entries(this.policy))
+      out.set(name, { shape: variable.shape.slice(), data: (await variable.data()) as Float32Array });
     return out;
   }
 
@@ -262,6 +316,24 @@ export class Trainer {
     this.reference?.dispose();
     this.mask.dispose();
     tf.dispose(Object.values(this.policy));
+  }
+}
+
+export interface TrainerSnapshot {
+  step: number;
+  policy: HostWeights;
+  reference: HostWeights | null;
+  optimizer: OptimizerState;
+  data: { order: number[]; cursor: number; rng: number };
+}
+
+/** Copies host tensors into variables of the same names and shapes. */
+function assignWeights(target: Record<string, tf.Variable>, source: HostWeights, label: string): void {
+  for (const [name, v] of Object.entries(target)) {
+    const t = source.get(name);
+    if (!t || t.shape.join(',') !== v.shape.join(','))
+      throw new Error(`checkpoint: ${label} tensor ${name} is missing or has the wrong shape`);
+    tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
   }
 }
 
@@ -279,5 +351,8 @@ function tokenScales(batches: DpoBatch[], sft: boolean): TokenScales[] {
   const counts = batches.map((b) => completionTokens(b, sft));
   const total = counts.reduce((a, c) => ({ chosen: a.chosen + c.chosen, rejected: a.rejected + c.rejected }), { chosen: 0, rejected: 0 });
   const m = batches.length;
-  return counts.map((c) => ({ chosen: total.chosen > 0 ? (m * c.chosen) / total.chosen : 1, rejected: total.rejected > 0 ? (m * c.rejected) / total.rejected : 1 }));
+  return counts.map((c) => ({
+    chosen: total.chosen > 0 ? (m * c.chosen) / total.chosen : 1,
+    rejected: total.rejected > 0 ? (m * c.rejected) / total.rejected : 1,
+  }));
 }

@@ -27,7 +27,15 @@ export function DemoSamples() {
                 <td>
                   {s.completion} <span className="reward">r = {s.reward.toFixed(2)}</span>
                 </td>
-                <td>{policy ? <>{policy.completion} <span className="reward">r = {policy.reward.toFixed(2)}</span></> : '—'}</td>
+                <td>
+                  {policy ? (
+                    <>
+                      {policy.completion} <span className="reward">r = {policy.reward.toFixed(2)}</span>
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
               </tr>
             );
           })}

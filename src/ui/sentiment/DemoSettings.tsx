@@ -13,7 +13,10 @@ const FIELDS: [key: NumberKey, label: string, help: string, integer: boolean][] 
 
 /** Parses "0.1, 0.5" into β values; null with a reason when one is not a number > 0. */
 export function parseBetas(text: string): { betas: number[] } | { error: string } {
-  const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length === 0) return { error: 'give at least one β, e.g. 0.1, 0.5' };
   const betas = parts.map(Number);
   const bad = parts.find((_, i) => !(Number.isFinite(betas[i]) && betas[i] > 0));
@@ -38,14 +41,20 @@ export function DemoSettings({ disabled }: { disabled: boolean }) {
   };
   const setNumber = (key: NumberKey, text: string, integer: boolean) => {
     const value = Number(text);
-    if (Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value))) setSettings({ [key]: value } as Partial<SentimentSettings>);
+    if (Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value)))
+      setSettings({ [key]: value } as Partial<SentimentSettings>);
   };
   return (
     <fieldset className="demo-settings" disabled={disabled}>
       <legend>Sweep</legend>
       <label className="demo-field">
         <span>β values (one run each)</span>
-        <input value={betaText} onChange={(e) => commitBetas(e.target.value)} aria-invalid={betaError !== null} aria-describedby="beta-help" />
+        <input
+          value={betaText}
+          onChange={(e) => commitBetas(e.target.value)}
+          aria-invalid={betaError !== null}
+          aria-describedby="beta-help"
+        />
         <small id="beta-help" className={betaError ? 'field-error' : 'field-help'}>
           {betaError ?? 'Comma-separated; lower β may drift further from the SFT model.'}
         </small>
@@ -53,7 +62,14 @@ export function DemoSettings({ disabled }: { disabled: boolean }) {
       {FIELDS.map(([key, label, help, integer]) => (
         <label className="demo-field" key={key}>
           <span>{label}</span>
-          <input type="number" min={integer ? 1 : 0} step={integer ? 1 : 'any'} defaultValue={settings[key]} onChange={(e) => setNumber(key, e.target.value, integer)} aria-describedby={`demo-${key}-help`} />
+          <input
+            type="number"
+            min={integer ? 1 : 0}
+            step={integer ? 1 : 'any'}
+            defaultValue={settings[key]}
+            onChange={(e) => setNumber(key, e.target.value, integer)}
+            aria-describedby={`demo-${key}-help`}
+          />
           <small id={`demo-${key}-help`} className="field-help">
             {help}
           </small>

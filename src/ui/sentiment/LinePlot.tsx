@@ -27,7 +27,7 @@ const MARGIN = { left: 52, right: 12, top: 28, bottom: 40 };
 /** About five round tick values covering [lo, hi]. */
 export function ticks(lo: number, hi: number): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / 5;
+  const raw = (hi - lo) / 6;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
   const out: number[] = [];
@@ -56,7 +56,16 @@ export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 
   const sy = (y: number) => MARGIN.top + innerH - ((y - y0) / (y1 - y0)) * innerH;
   const summary = series.map((s) => `${s.label}: ${s.points.map(([x, y]) => `(${format(x)}, ${format(y)})`).join(' ')}`).join('; ');
   return (
-    <svg className="line-plot" xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={`${title}. ${summary || 'no data yet'}`}>
+    <svg
+      className="line-plot"
+      xmlns="http://www.w3.org/2000/svg"
+      viewBox={`0 0 ${width} ${height}`}
+      width={width}
+      height={height}
+      fontFamily="system-ui, sans-serif"
+      role="img"
+      aria-label={`${title}. ${summary || 'no data yet'}`}
+    >
       <rect x={0} y={0} width={width} height={height} fill="white" />
       <text x={width / 2} y={16} textAnchor="middle" fontSize={13} fontWeight={600} fill="#222">
         {title}
@@ -81,12 +90,25 @@ export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 
       <text x={MARGIN.left + innerW / 2} y={height - 6} textAnchor="middle" fontSize={11} fill="#333">
         {xLabel}
       </text>
-      <text x={12} y={MARGIN.top + innerH / 2} textAnchor="middle" fontSize={11} fill="#333" transform={`rotate(-90 12 ${MARGIN.top + innerH / 2})`}>
+      <text
+        x={12}
+        y={MARGIN.top + innerH / 2}
+        textAnchor="middle"
+        fontSize={11}
+        fill="#333"
+        transform={`rotate(-90 12 ${MARGIN.top + innerH / 2})`}
+      >
         {yLabel}
       </text>
       {series.map((s) => (
         <g key={s.label}>
-          <polyline fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '5 4' : undefined} points={s.points.map(([x, y]) => `${sx(x)},${sy(y)}`).join(' ')} />
+          <polyline
+            fill="none"
+            stroke={s.color}
+            strokeWidth={2}
+            strokeDasharray={s.dashed ? '5 4' : undefined}
+            points={s.points.map(([x, y]) => `${sx(x)},${sy(y)}`).join(' ')}
+          />
           {s.points.length <= 60 && s.points.map(([x, y], i) => <circle key={i} cx={sx(x)} cy={sy(y)} r={2.5} fill={s.color} />)}
         </g>
       ))}

@@ -22,21 +22,48 @@ export function SentimentDemo() {
     <section className="sentiment-demo" aria-labelledby="demo-title">
       <h2 id="demo-title">Controlled sentiment: the DPO paper's first experiment</h2>
       <p className="demo-intro">
-        A small GPT-2-style model has learned to write short movie reviews (stage 1). It completes review openings; a sentiment lexicon (AFINN-165) scores each completion from 0 (negative) to 1 (positive) — the ground truth, never shown to the model. Stage 2 samples two completions per prompt and prefers the more positive one; stage 3 trains DPO on those pairs against the SFT model. Evaluations sample held-out prompts: the reward should rise while KL(π‖π_ref) measures how far the policy moved. Lower β trades more KL for reward.
+        A small GPT-2-style model has learned to write short movie reviews (stage 1). It completes review openings; a sentiment lexicon
+        (AFINN-165) scores each completion from 0 (negative) to 1 (positive) — the ground truth, never shown to the model. Stage 2 samples
+        two completions per prompt and prefers the more positive one; stage 3 trains DPO on those pairs against the SFT model. Evaluations
+        sample held-out prompts: the reward should rise while KL(π‖π_ref) measures how far the policy moved. Lower β trades more KL for
+        reward.
       </p>
       <ol className="demo-stages">
         <li className="demo-stage">
           <h3>1 · SFT model</h3>
-          <p>{sft ? `${sft.source}, ${sft.parameters.toLocaleString()} parameters` : activity === 'loading' ? 'Loading the shipped checkpoint…' : 'Not loaded.'}</p>
+          <p>
+            {sft
+              ? `${sft.source}, ${sft.parameters.toLocaleString()} parameters`
+              : activity === 'loading'
+                ? 'Loading the shipped checkpoint…'
+                : 'Not loaded.'}
+          </p>
           <div className="row">
             <label>
-              Steps <input type="number" min={1} step={1} value={sftSteps} onChange={(e) => setSftSteps(Math.max(1, Math.floor(Number(e.target.value)) || 1))} disabled={busy} />
+              Steps{' '}
+              <input
+                type="number"
+                min={1}
+                step={1}
+                value={sftSteps}
+                onChange={(e) => setSftSteps(Math.max(1, Math.floor(Number(e.target.value)) || 1))}
+                disabled={busy}
+              />
             </label>
             <button type="button" onClick={() => void retrainSentimentSft(sftSteps)} disabled={busy}>
               Retrain stage 1
             </button>
           </div>
-          {sftLosses.length > 0 && <LinePlot title="SFT loss" xLabel="step" yLabel="next-token loss" series={[{ label: 'SFT', color: '#1f6feb', points: sftLosses }]} width={300} height={180} />}
+          {sftLosses.length > 0 && (
+            <LinePlot
+              title="SFT loss"
+              xLabel="step"
+              yLabel="next-token loss"
+              series={[{ label: 'SFT', color: '#1f6feb', points: sftLosses }]}
+              width={300}
+              height={180}
+            />
+          )}
         </li>
         <li className="demo-stage">
           <h3>2 · Pairs from the SFT model</h3>
@@ -45,6 +72,23 @@ export function SentimentDemo() {
               ? `${pairs.count} pairs (${pairs.ties} ties dropped), ${pairs.heldOut} held-out; mean reward chosen ${pairs.chosenReward.toFixed(2)} vs rejected ${pairs.rejectedReward.toFixed(2)}`
               : 'Made when the sweep starts: two samples per prompt, the higher reward is chosen.'}
           </p>
+          {pairs && (
+            <LinePlot
+              title="Rewards of the pairs"
+              xLabel="ground-truth reward"
+              yLabel="pairs"
+              series={[
+                { label: 'chosen', color: '#2da44e', points: pairs.chosenHistogram.map((c, i) => [(i + 0.5) / 10, c]) },
+                { label: 'rejected', color: '#d73a49', points: pairs.rejectedHistogram.map((c, i) => [(i + 0.5) / 10, c]) },
+              ]}
+              include={[
+                [0, 0],
+                [1, 0],
+              ]}
+              width={300}
+              height={180}
+            />
+          )}
         </li>
         <li className="demo-stage">
           <h3>3 · DPO against the SFT model</h3>
@@ -53,7 +97,11 @@ export function SentimentDemo() {
             <button type="button" className="primary" onClick={() => void runSentimentDemo()} disabled={busy || !sft}>
               Run sweep
             </button>
-            <button type="button" onClick={() => void stopSentimentDemo()} disabled={!busy || activity === 'loading' || activity === 'stopping'}>
+            <button
+              type="button"
+              onClick={() => void stopSentimentDemo()}
+              disabled={!busy || activity === 'loading' || activity === 'stopping'}
+            >
               Stop
             </button>
           </div>
