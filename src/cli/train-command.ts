@@ -13,7 +13,7 @@ import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { DeviceMetricsBuffer, metricRow, METRIC_COUNT, METRIC_NAMES } from '../core/train/metrics';
 import { validateSettings, type DpoSettings } from '../core/train/settings';
 import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
-import { divergenceMessage, findDivergence, type Divergence } from '../core/train/divergence';
+import { countNonFinite, divergenceMessage, findDivergence, type Divergence } from '../core/train/divergence';
 import { buildRunBundle } from '../core/io/run-bundle';
 import { PARSE_OPTIONS, settingsFromFlags, sftStepsFrom, TRAIN_HELP, UsageError, type FlagValues } from './train-options';
 
@@ -76,7 +76,9 @@ async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSe
     const record = async () => {
       const values = await buffer.flush();
       for (const v of values) history.values.push(v);
-      diverged ??= findDivergence(history.steps.slice(-values.length / METRIC_COUNT), values);
+      const steps = history.steps.slice(-values.length / METRIC_COUNT);
+      if (!settings.skipNonFinite) diverged ??= findDivergence(steps, values);
+      else for (const step of countNonFinite(steps, values)) io.stderr(`${settings.stage} step ${step}: non-finite loss or gradient, skipped (no update)\n`);
       const last = metricRow(values, values.length - METRIC_COUNT);
       const step = history.steps.at(-1) ?? 0;
       const rate = trainer.step / Math.max((Date.now() - started) / 1000, 1e-3);

@@ -53,6 +53,7 @@ export const TRAIN_HELP = [
   `  --loss <list>          comma-separated loss terms: ${LOSS_TYPES.join(', ')} (default sigmoid)`,
   '  --loss-weights <list>  comma-separated weights, one per loss term (default all 1)',
   '  --no-ref-cache         recompute reference log-probs every step instead of once per row',
+  '  --skip-non-finite      a step with a NaN/∞ loss or gradient changes nothing (instead of stopping as diverged)',
   '  --dump-batches <file>  one JSON line per trained pair: input_ids, completion_mask, logp, ref_logp',
   ...CHOICE_FLAGS.map(([flag, , , help]) => `  --${flag.padEnd(21)}${help}`),
   ...NUMERIC_FLAGS.map(([flag, , help]) => `  --${flag.padEnd(21)}${help}`),
@@ -61,6 +62,7 @@ export const TRAIN_HELP = [
 export const PARSE_OPTIONS = Object.fromEntries([
   ...['data', 'out', 'eval-data', 'preset', 'sft-steps', 'loss', 'loss-weights', 'dump-batches'].map((f) => [f, { type: 'string' as const }]),
   ['no-ref-cache', { type: 'boolean' as const }],
+  ['skip-non-finite', { type: 'boolean' as const }],
   ['help', { type: 'boolean' as const }],
   ...CHOICE_FLAGS.map(([f]) => [f, { type: 'string' as const }]),
   ...NUMERIC_FLAGS.map(([f]) => [f, { type: 'string' as const }]),
@@ -94,6 +96,7 @@ export function settingsFromFlags(values: FlagValues, preset: PresetName): DpoSe
   }
   if (typeof values['loss-weights'] === 'string') settings.lossWeights = values['loss-weights'].split(',').map((w) => number('loss-weights', w));
   if (values['no-ref-cache']) settings.precomputeReference = false;
+  if (values['skip-non-finite']) settings.skipNonFinite = true;
   if (typeof values['eval-data'] === 'string') settings.evalFraction = 0;
   return settings;
 }

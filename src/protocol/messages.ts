@@ -3,7 +3,7 @@
  * union of events. Shared by worker/ and client/; types only, no code that runs.
  */
 import type { DpoSettings } from '../core/train/settings';
-import type { PresetName } from '../core/model/config';
+import type { GptConfig, PresetName } from '../core/model/config';
 import type { PreferencePair } from '../core/data/preference-pairs';
 import type { SamplingOptions } from '../core/model/sampling';
 import type { DatasetStats } from '../core/data/dataset-stats';
@@ -68,6 +68,39 @@ export interface DatasetState {
   library: LibraryEntry[];
 }
 
+export type RunStatus = 'running' | 'stopped' | 'completed' | 'diverged';
+
+/** One training run (one stage from one starting point), as saved in the browser. */
+export interface RunRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  /** "running" in storage after a reload means the run was interrupted (tab closed, crash). */
+  status: RunStatus;
+  step: number;
+  settings: DpoSettings;
+  config: GptConfig;
+  model: ModelInfo;
+  backend: BackendName;
+  /** The dataset it trains on: its saved id (null for the built-in demo), name and pair count. */
+  dataset: { id: string | null; name: string; pairs: number };
+  /** Every metric row so far (METRIC_NAMES order, row-major). */
+  history: { steps: number[]; values: number[] };
+  /** The last saved checkpoint, if any; resuming continues from it. */
+  checkpoint: { step: number; bytes: number; savedAt: string } | null;
+  diverged?: { step: number; metric: string };
+}
+
+/** A run without its curves, for lists; `final` is the last metric row. */
+export type RunSummary = Omit<RunRecord, 'history'> & { final: Record<string, number> | null };
+
+export interface RunList {
+  runs: RunSummary[];
+  /** Bytes used and available to this origin, when the browser says. */
+  storage: { usage: number; quota: number } | null;
+}
+
 export interface RequestTable {
   init: { params: { preset: PresetName; seed: number; backend?: BackendName }; result: { backend: BackendInfo; model: ModelInfo } };
   /** role "eval": a separate held-out file replacing the seeded split. The rows stay in the worker. */
@@ -82,7 +115,10 @@ export interface RequestTable {
   activateDataset: { params: { id: string }; result: DatasetState };
   deleteDataset: { params: { id: string }; result: DatasetState };
   /** A window of the active dataset's rows that match `query`. */
-  queryPairs: { params: { query: string; offset: number; limit: number }; result: { matches: number; rows: { index: number; pair: PreferencePair }[] } };
+  queryPairs: {
+    params: { query: string; offset: number; limit: number };
+    result: { matches: number; rows: { index: number; pair: PreferencePair }[] };
+  };
   editPair: { params: { index: number; pair: PreferencePair }; result: DatasetState };
   deletePair: { params: { index: number }; result: DatasetState };
   /** A labelled pair joins the active dataset. */
@@ -96,18 +132,36 @@ export interface RequestTable {
   /** Two completions of one prompt by the current policy, to compare and label. */
   sampleTwo: { params: { prompt: string; options: SamplingOptions; seed: number }; result: { completions: [string, string] } };
   /** Trains until the run reaches `settings.steps`; resolves when it does or is stopped. */
-  start: { params: { settings: DpoSettings }; result: { step: number; stopped: boolean; diverged?: { step: number; metric: string; value: number; message: string } } };
+  start: {
+    params: { settings: DpoSettings };
+    result: { step: number; stopped: boolean; diverged?: { step: number; metric: string; value: number; message: string } };
+  };
   stop: { params: Record<string, never>; result: { step: number } };
   resetModel: { params: { preset: PresetName; seed: number }; result: ModelInfo };
   exportWeights: { params: { settings: DpoSettings; appVersion: string }; result: { fileName: string; zip: ArrayBuffer } };
   importWeights: { params: { name: string; bytes: ArrayBuffer }; result: ModelInfo };
   sample: { params: { prompt: string; maxNewTokens: number }; result: { completion: string } };
+  listRuns: { params: Record<string, never>; result: RunList };
+  /** Curves of saved runs, for overlaying them. */
+  runHistory: { params: { ids: string[] }; result: { runs: { id: string; steps: number[]; values: number[] }[] } };
+  /** Loads a run's last checkpoint as the current run (its dataset must be available); `start` then continues it. */
+  resumeRun: {
+    params: { id: string };
+    result: { run: RunSummary; model: ModelInfo; /** Set when resuming switched the active dataset. */ dataset?: DatasetState };
+  };
+  renameRun: { params: { id: string; name: string }; result: RunList };
+  deleteRun: { params: { id: string }; result: RunList };
+  /** A saved run's checkpoint weights as the usual export zip. */
+  exportRun: { params: { id: string; appVersion: string }; result: { fileName: string; zip: ArrayBuffer } };
   /** The controlled-sentiment demo's SFT model (the shipped checkpoint, fetched by the page). */
   sentimentLoad: { params: { name: string; bytes: ArrayBuffer }; result: { parameters: number; source: string } };
   /** Demo stage 1 again: SFT from scratch on the review corpus; replaces the SFT model unless stopped. */
   sentimentSft: { params: { steps: number }; result: { step: number; loss: number; stopped: boolean } };
   /** Demo stages 2-3: pairs from the SFT model, then DPO once per β. */
-  sentimentRun: { params: { settings: SentimentSettings }; result: { sftReward: number; pairs: SentimentResult['pairs']; runs: SentimentRun[]; stopped: boolean } };
+  sentimentRun: {
+    params: { settings: SentimentSettings };
+    result: { sftReward: number; pairs: SentimentResult['pairs']; runs: SentimentRun[]; stopped: boolean };
+  };
   sentimentStop: { params: Record<string, never>; result: { stopping: boolean } };
 }
 
@@ -152,6 +206,10 @@ export type WorkerEvent =
   | { type: 'loadProgress'; name: string; done: number; total: number }
   /** A new run (a new stage, optimizer, reference mode or seed) starts from the current weights. */
   | { type: 'runStarted'; stage: 'sft' | 'dpo' }
+  /** Something the user should know that is not an error (skipped steps, storage full). */
+  | { type: 'notice'; message: string }
+  /** The current run was saved (a checkpoint or a status change). */
+  | { type: 'runSaved'; run: RunSummary }
   | { type: 'sentimentProgress'; phase: SentimentPhase; done: number; total: number; beta?: number }
   /** Metric rows (METRIC_NAMES order) of the demo's SFT stage or of one β's DPO run. */
   | { type: 'sentimentMetrics'; phase: 'sft' | 'dpo'; beta: number | null; firstStep: number; values: Float32Array }
@@ -159,7 +217,14 @@ export type WorkerEvent =
   | { type: 'sentimentSft'; reward: number; samples: ScoredSample[] }
   | { type: 'sentimentPairs'; pairs: SentimentResult['pairs'] }
   | { type: 'sentimentPoint'; beta: number; point: FrontierPoint; samples: ScoredSample[] }
-  | { type: 'status'; status: TrainingStatus; step: number; targetStep: number; stage: 'sft' | 'dpo'; progress?: { done: number; total: number } };
+  | {
+      type: 'status';
+      status: TrainingStatus;
+      step: number;
+      targetStep: number;
+      stage: 'sft' | 'dpo';
+      progress?: { done: number; total: number };
+    };
 
 export type WorkerMessage =
   | { v: typeof PROTOCOL_VERSION; kind: 'response'; id: number; ok: true; result: unknown }

@@ -9,7 +9,10 @@ import { CodedError } from './errors';
 
 /** What a training run needs of the data: the pairs, a held-out file if any, and a version to cache on. */
 export interface TrainingData {
+  readonly id: string | null;
   readonly pairs: PreferencePair[];
+  /** Makes a saved dataset the active one (to resume a run that trained on it). */
+  activateForRun(id: string): Promise<DatasetState>;
   readonly evalPairs: PreferencePair[] | null;
   readonly version: number;
   readonly name: string;
@@ -31,6 +34,14 @@ export class DatasetRequests implements TrainingData {
 
   get pairs() {
     return this.service.pairs;
+  }
+
+  get id() {
+    return this.service.id;
+  }
+
+  async activateForRun(id: string): Promise<DatasetState> {
+    return this.state(await this.service.activate(id));
   }
 
   get version() {

@@ -32,6 +32,11 @@ export class DatasetService {
   /** Bumped on every change, so caches (the eval split, the page's table) know to refresh. */
   version = 0;
   private meta: DatasetMeta | null = null;
+
+  /** The active dataset's id ("demo" for the built-in one, which is never saved). */
+  get id(): string | null {
+    return this.meta?.id ?? null;
+  }
   private lastRead: Pick<ReadDataset, 'rows' | 'invalid' | 'flagged'> | null = null;
   private notice: string | undefined;
 
@@ -42,13 +47,24 @@ export class DatasetService {
   }
 
   /** Reads a file; the caller decides what to do with the result. */
-  read(name: string, input: Uint8Array | ChunkedSource, mapping?: ColumnMapping, onProgress?: (bytes: number) => void): Promise<ReadDataset> {
+  read(
+    name: string,
+    input: Uint8Array | ChunkedSource,
+    mapping?: ColumnMapping,
+    onProgress?: (bytes: number) => void,
+  ): Promise<ReadDataset> {
     return readPreferenceDataset(name, input, mapping, onProgress);
   }
 
   /** Makes freshly read pairs the active dataset and saves them (`persist: false` for the built-in demo). */
   async adopt(name: string, read: ReadDataset, persist = true): Promise<DatasetSummary> {
-    this.meta = { id: persist ? crypto.randomUUID() : 'demo', name, format: read.format, count: read.pairs.length, updatedAt: new Date().toISOString() };
+    this.meta = {
+      id: persist ? crypto.randomUUID() : 'demo',
+      name,
+      format: read.format,
+      count: read.pairs.length,
+      updatedAt: new Date().toISOString(),
+    };
     this.setPairs(read.pairs);
     this.lastRead = read;
     this.notice = undefined;
@@ -93,8 +109,10 @@ export class DatasetService {
   /** Rows matching `query` (case-insensitive, any field), `limit` of them from `offset`. */
   query(query: string, offset: number, limit: number): { matches: number; rows: { index: number; pair: PreferencePair }[] } {
     const q = query.trim().toLowerCase();
-    const hit = (p: PreferencePair) => q === '' || p.prompt.toLowerCase().includes(q) || p.chosen.toLowerCase().includes(q) || p.rejected.toLowerCase().includes(q);
-    if (q === '') return { matches: this.pairs.length, rows: this.pairs.slice(offset, offset + limit).map((pair, i) => ({ index: offset + i, pair })) };
+    const hit = (p: PreferencePair) =>
+      q === '' || p.prompt.toLowerCase().includes(q) || p.chosen.toLowerCase().includes(q) || p.rejected.toLowerCase().includes(q);
+    if (q === '')
+      return { matches: this.pairs.length, rows: this.pairs.slice(offset, offset + limit).map((pair, i) => ({ index: offset + i, pair })) };
     const rows: { index: number; pair: PreferencePair }[] = [];
     let matches = 0;
     this.pairs.forEach((pair, index) => {
@@ -130,13 +148,17 @@ export class DatasetService {
 
   /** The active dataset as standard JSONL, which TRL loads as it is. */
   exportJsonl(): Uint8Array {
-    return new TextEncoder().encode(this.pairs.map((p) => JSON.stringify({ prompt: p.prompt, chosen: p.chosen, rejected: p.rejected })).join('\n') + '\n');
+    return new TextEncoder().encode(
+      this.pairs.map((p) => JSON.stringify({ prompt: p.prompt, chosen: p.chosen, rejected: p.rejected })).join('\n') + '\n',
+    );
   }
 
   /** The last file's skipped rows (and flagged ones), as JSONL: {row, field, message, kind}. */
   problemsJsonl(): Uint8Array {
     const read = this.lastRead;
-    const lines = read ? [...read.invalid.map((p) => ({ ...p, kind: 'skipped' })), ...read.flagged.map((p) => ({ ...p, kind: 'flagged' }))] : [];
+    const lines = read
+      ? [...read.invalid.map((p) => ({ ...p, kind: 'skipped' })), ...read.flagged.map((p) => ({ ...p, kind: 'flagged' }))]
+      : [];
     return new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));
   }
 

@@ -1,28 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createHandler } from './handler';
-import { PROTOCOL_VERSION, type Request, type WorkerMessage } from '../protocol/messages';
+import { harness, jsonl } from './test-harness';
+import { PROTOCOL_VERSION } from '../protocol/messages';
 import { DEFAULT_SETTINGS } from '../core/train/settings';
 import { METRIC_COUNT } from '../core/train/metrics';
 import { loadModelFile } from '../core/io/run-bundle';
 
-/** The worker handler driven in Node through a fake port, on the cpu backend. */
-function harness() {
-  const messages: WorkerMessage[] = [];
-  const handle = createHandler({ postMessage: (m) => messages.push(m) }, async () => ({ backend: 'cpu', adapter: '', fallbackReasons: [] }));
-  let id = 0;
-  const call = async <T>(type: Request['type'], params: unknown): Promise<T> => {
-    const requestId = ++id;
-    await handle({ v: PROTOCOL_VERSION, id: requestId, type, params } as Request);
-    const response = messages.find((m) => m.kind === 'response' && m.id === requestId);
-    if (!response || response.kind !== 'response') throw new Error('no response');
-    if (!response.ok) throw Object.assign(new Error(response.error.message), response.error);
-    return response.result as T;
-  };
-  return { messages, call, handle };
-}
-
-const jsonl = (rows: object[]) => new TextEncoder().encode(rows.map((r) => JSON.stringify(r)).join('\n')).buffer as ArrayBuffer;
 const rows = Array.from({ length: 6 }, (_, i) => ({ prompt: `Q${i}:`, chosen: ` good ${i}`, rejected: ` bad ${i}` }));
 const settings = { ...DEFAULT_SETTINGS, batchSize: 2, maxLength: 32, maxPromptLength: 16, steps: 3 };
 
@@ -30,10 +13,13 @@ describe('worker handler', () => {
   it('trains, streams metric deltas, exports a zip that reloads', async () => {
     const { messages, call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
-    const { kind, summary, library } = await call<{ kind: string; summary: { pairs: number; problems: unknown[] }; library: unknown[] }>('loadDataset', {
-      name: 'd.jsonl',
-      file: jsonl([...rows, { prompt: 'x' }]),
-    });
+    const { kind, summary, library } = await call<{ kind: string; summary: { pairs: number; problems: unknown[] }; library: unknown[] }>(
+      'loadDataset',
+      {
+        name: 'd.jsonl',
+        file: jsonl([...rows, { prompt: 'x' }]),
+      },
+    );
     expect(kind).toBe('loaded');
     expect(summary.pairs).toBe(6);
     expect(summary.problems).toHaveLength(1);
@@ -62,7 +48,9 @@ describe('worker handler', () => {
     await call('init', { preset: 'tiny', seed: 1 });
     await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
     await expect(call('start', { settings: { ...settings, beta: 0 } })).rejects.toMatchObject({ code: 'bad-setting', field: 'beta' });
-    await expect(call('loadDataset', { name: 'bad.jsonl', file: jsonl([{ chosen: 3, rejected: 'x' }]) })).rejects.toMatchObject({ code: 'bad-file' });
+    await expect(call('loadDataset', { name: 'bad.jsonl', file: jsonl([{ chosen: 3, rejected: 'x' }]) })).rejects.toMatchObject({
+      code: 'bad-file',
+    });
     expect((await call<{ step: number }>('start', { settings: { ...settings, steps: 1 } })).step).toBe(1);
   });
 
@@ -80,7 +68,11 @@ describe('worker handler', () => {
     const { call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
     const other = jsonl([{ question: 'q', good: 'a', bad: 'b' }]);
-    expect(await call('loadDataset', { name: 'o.jsonl', file: other })).toEqual({ kind: 'needsMapping', columns: ['question', 'good', 'bad'], sample: { question: '"q"', good: '"a"', bad: '"b"' } });
+    expect(await call('loadDataset', { name: 'o.jsonl', file: other })).toEqual({
+      kind: 'needsMapping',
+      columns: ['question', 'good', 'bad'],
+      sample: { question: '"q"', good: '"a"', bad: '"b"' },
+    });
     const mapping = { kind: 'columns', prompt: 'question', chosen: 'good', rejected: 'bad' };
     await call('loadDataset', { name: 'o.jsonl', file: jsonl([{ question: 'q', good: 'a', bad: 'b' }]), mapping });
     const { rows: shown } = await call<{ rows: { pair: unknown }[] }>('queryPairs', { query: '', offset: 0, limit: 10 });
@@ -91,7 +83,11 @@ describe('worker handler', () => {
     const { messages, call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
     await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows), role: 'train' });
-    const held = await call<{ summary: { pairs: number } }>('loadDataset', { name: 'held.jsonl', file: jsonl(rows.slice(0, 2)), role: 'eval' });
+    const held = await call<{ summary: { pairs: number } }>('loadDataset', {
+      name: 'held.jsonl',
+      file: jsonl(rows.slice(0, 2)),
+      role: 'eval',
+    });
     expect(held.summary.pairs).toBe(2);
     await call('start', { settings: { ...settings, steps: 2, evalEvery: 1 } });
     const evals = messages.flatMap((m) => (m.kind === 'event' && m.event.type === 'evalMetrics' ? [m.event] : []));

@@ -1,14 +1,29 @@
-import { PROTOCOL_VERSION, type Params, type Request, type RequestName, type Result, type WorkerEvent, type WorkerMessage } from '../protocol/messages';
+import {
+  PROTOCOL_VERSION,
+  type Params,
+  type Request,
+  type RequestName,
+  type Result,
+  type WorkerEvent,
+  type WorkerMessage,
+} from '../protocol/messages';
 import { selectBackend } from './backend';
 import { CodedError, toWireError } from './errors';
 import { TrainingSession } from './training-session';
 import { SentimentDemo } from './sentiment-demo';
 import { DatasetRequests } from './dataset-requests';
 import { IndexedDbStorage, MemoryStorage, type DatasetStorage } from './dataset-storage';
+import { IndexedDbRunStorage, MemoryRunStorage, type RunStorage } from './run-storage';
+import { RunRecorder } from './run-recorder';
+import { RunRequests } from './run-requests';
 
 /** IndexedDB where the runtime has it (browser workers), memory elsewhere (Node tests). */
 function defaultStorage(): DatasetStorage {
   return typeof indexedDB === 'undefined' ? new MemoryStorage() : new IndexedDbStorage();
+}
+
+function defaultRunStorage(): RunStorage {
+  return typeof indexedDB === 'undefined' ? new MemoryRunStorage() : new IndexedDbRunStorage();
 }
 
 /** What the handler needs of a worker scope; tests pass a fake. */
@@ -30,8 +45,14 @@ function transferablesOf(value: unknown): Transferable[] {
  * Maps typed requests onto a TrainingSession. `init` must come first: it picks the backend.
  * Requests are answered in any order (stop is answered while start is still running).
  */
-export function createHandler(port: WorkerPort, chooseBackend = selectBackend, makeStorage: () => DatasetStorage = defaultStorage): (request: Request) => Promise<void> {
+export function createHandler(
+  port: WorkerPort,
+  chooseBackend = selectBackend,
+  makeStorage: () => DatasetStorage = defaultStorage,
+  makeRunStorage: () => RunStorage = defaultRunStorage,
+): (request: Request) => Promise<void> {
   let session: TrainingSession | null = null;
+  let runs: RunRequests | null = null;
   let datasets: DatasetRequests | null = null;
   let demo: SentimentDemo | null = null;
   const emit = (event: WorkerEvent) => port.postMessage({ v: PROTOCOL_VERSION, kind: 'event', event }, transferablesOf(event));
@@ -43,6 +64,10 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend, m
     if (!demo) throw new CodedError('protocol', 'the worker was not initialised');
     return demo;
   };
+  const needRuns = () => {
+    if (!runs) throw new CodedError('protocol', 'the worker was not initialised');
+    return runs;
+  };
   const needData = () => {
     if (!datasets) throw new CodedError('protocol', 'the worker was not initialised');
     return datasets;
@@ -52,7 +77,10 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend, m
       const info = await chooseBackend(backend);
       // The studio and the demo share one device: each refuses to start while the other runs.
       datasets = new DatasetRequests(makeStorage(), emit, () => session?.assertIdle());
-      session = new TrainingSession(info, emit, datasets, () => demo?.assertIdle());
+      const runStorage = makeRunStorage();
+      const recorder = new RunRecorder(runStorage, emit);
+      session = new TrainingSession(info, emit, datasets, recorder, runStorage, () => demo?.assertIdle());
+      runs = new RunRequests(runStorage, () => recorder.current?.id ?? null);
       demo = new SentimentDemo(emit, () => session?.assertIdle());
       return { backend: info, model: session.resetModel({ preset, seed }) };
     },
@@ -76,6 +104,12 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend, m
     exportWeights: (p) => needSession().exportWeights(p),
     importWeights: (p) => needSession().importWeights(p),
     sample: (p) => needSession().sample(p),
+    listRuns: () => needRuns().list(),
+    runHistory: (p) => needRuns().history(p),
+    resumeRun: (p) => needSession().resumeRun(p),
+    renameRun: (p) => needRuns().rename(p),
+    deleteRun: (p) => needRuns().remove(p),
+    exportRun: (p) => needRuns().export(p),
     sentimentLoad: (p) => needDemo().load(p),
     sentimentSft: (p) => needDemo().retrainSft(p),
     sentimentRun: (p) => needDemo().run(p),
@@ -85,7 +119,13 @@ export function createHandler(port: WorkerPort, chooseBackend = selectBackend, m
   return async (request) => {
     const reply = (message: WorkerMessage, transfer: Transferable[] = []) => port.postMessage(message, transfer);
     if (request?.v !== PROTOCOL_VERSION) {
-      reply({ v: PROTOCOL_VERSION, kind: 'response', id: request?.id ?? -1, ok: false, error: toWireError(new CodedError('protocol', `unsupported message version ${request?.v}`)) });
+      reply({
+        v: PROTOCOL_VERSION,
+        kind: 'response',
+        id: request?.id ?? -1,
+        ok: false,
+        error: toWireError(new CodedError('protocol', `unsupported message version ${request?.v}`)),
+      });
       return;
     }
     try {

@@ -1,7 +1,7 @@
 import type { Trainer } from '../core/train/trainer';
 import { DeviceMetricsBuffer } from '../core/train/metrics';
 import type { DpoSettings } from '../core/train/settings';
-import { findDivergence, type Divergence } from '../core/train/divergence';
+import { countNonFinite, findDivergence, type Divergence } from '../core/train/divergence';
 import type { SampleRow, WorkerEvent } from '../protocol/messages';
 
 /** At most ~7 metric messages a second, and never more than this many steps unread. */
@@ -20,6 +20,8 @@ export interface LoopHooks {
   /** Keeps the flushed rows for the export's metrics.jsonl. */
   record(steps: number[], values: Float32Array): void;
   sample(step: number): Promise<SampleRow[]>;
+  /** After each metrics read-back (where a checkpoint may be saved). */
+  afterFlush?(): Promise<void>;
 }
 
 /**
@@ -42,8 +44,22 @@ export async function runTrainingLoop(trainer: Trainer, settings: DpoSettings, h
     const now = performance.now();
     const seconds = Math.max((now - lastFlush) / 1000, 1e-6);
     hooks.record(pendingSteps, values);
-    diverged ??= findDivergence(pendingSteps, values);
-    hooks.emit({ type: 'metrics', steps: Int32Array.from(pendingSteps), values, stepsPerSecond: pendingSteps.length / seconds, tokensPerSecond: tokens / seconds });
+    if (!settings.skipNonFinite) diverged ??= findDivergence(pendingSteps, values);
+    else {
+      const skipped = countNonFinite(pendingSteps, values);
+      if (skipped.length > 0)
+        hooks.emit({
+          type: 'notice',
+          message: `skipped ${skipped.length} step${skipped.length > 1 ? 's' : ''} with a non-finite loss or gradient (step ${skipped.join(', ')}); the weights were left as they were`,
+        });
+    }
+    hooks.emit({
+      type: 'metrics',
+      steps: Int32Array.from(pendingSteps),
+      values,
+      stepsPerSecond: pendingSteps.length / seconds,
+      tokensPerSecond: tokens / seconds,
+    });
     pendingSteps.length = 0;
     tokens = 0;
     lastFlush = now;
@@ -67,12 +83,19 @@ export async function runTrainingLoop(trainer: Trainer, settings: DpoSettings, h
       pendingSteps.push(trainer.step);
       tokens += tokenCount;
       const due = (every: number) => every > 0 && trainer.step % every === 0;
-      if (!flushed || buffer.size >= MAX_PENDING_STEPS || performance.now() - lastFlush >= FLUSH_INTERVAL_MS || due(settings.evalEvery) || due(settings.sampleEvery)) {
+      const flushedNow =
+        !flushed ||
+        buffer.size >= MAX_PENDING_STEPS ||
+        performance.now() - lastFlush >= FLUSH_INTERVAL_MS ||
+        due(settings.evalEvery) ||
+        due(settings.sampleEvery);
+      if (flushedNow) {
         await flush();
         if (!flushed) status('training');
         flushed = true;
       }
       if (diverged) break;
+      if (flushedNow) await hooks.afterFlush?.();
       if (due(settings.evalEvery)) await evaluate();
       if (due(settings.sampleEvery)) await samples();
       await nextTask();

@@ -9,12 +9,16 @@ import { Trainer } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { SettingsError, validateSettings, type DpoSettings } from '../core/train/settings';
 import { buildRunBundle, loadModelFile, zipBundle, type RunInfo } from '../core/io/run-bundle';
-import type { BackendInfo, ModelInfo, Params, Result, WorkerEvent } from '../protocol/messages';
+import type { BackendInfo, DatasetState, ModelInfo, Params, Result, RunRecord, WorkerEvent } from '../protocol/messages';
 import type { TrainingData } from './dataset-requests';
 import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
 import { CodedError } from './errors';
 import { runTrainingLoop, type LoopOutcome } from './training-loop';
 import { divergenceMessage } from '../core/train/divergence';
+import { decodeCheckpoint } from '../core/train/checkpoint-file';
+import { METRIC_COUNT } from '../core/train/metrics';
+import { summarize, type RunRecorder } from './run-recorder';
+import type { RunStorage } from './run-storage';
 
 /** Settings a running Trainer cannot change: a change starts a new run from the current weights. */
 const RUN_DEFINING: (keyof DpoSettings)[] = ['stage', 'optimizer', 'reference', 'seed'];
@@ -40,6 +44,8 @@ export class TrainingSession {
     private readonly backend: BackendInfo,
     private readonly emit: (event: WorkerEvent) => void,
     private readonly data: TrainingData,
+    private readonly runs: RunRecorder,
+    private readonly runStorage: RunStorage,
     /** Throws while something else (the sentiment demo) holds the device. */
     private readonly deviceBusy: () => void = () => undefined,
   ) {}
@@ -93,6 +99,15 @@ export class TrainingSession {
     this.history = { steps: [], values: [] };
     this.stages.push({ stage: settings.stage, steps: 0 });
     this.emit({ type: 'runStarted', stage: settings.stage });
+    await this.runs.begin({
+      step: 0,
+      settings,
+      config: this.config,
+      model: this.model,
+      backend: this.backend.backend,
+      dataset: { id: this.data.id, name: this.data.name, pairs: this.data.pairs.length },
+      history: { steps: [], values: [] },
+    });
     return this.trainer;
   }
 
@@ -103,7 +118,8 @@ export class TrainingSession {
     validateSettings(settings, this.config);
     const trainer = await this.trainerFor(settings);
     trainer.setData(this.dataSplit(settings));
-    if (trainer.step >= settings.steps) throw new SettingsError('steps', `steps: this run is already at step ${trainer.step}; raise Steps above it to train further`);
+    if (trainer.step >= settings.steps)
+      throw new SettingsError('steps', `steps: this run is already at step ${trainer.step}; raise Steps above it to train further`);
     this.stopRequested = false;
     const run = runTrainingLoop(trainer, settings, {
       emit: this.emit,
@@ -113,6 +129,7 @@ export class TrainingSession {
         for (const v of values) this.history.values.push(v);
       },
       sample: (step) => this.sampleRows(trainer, settings, step),
+      afterFlush: () => this.runs.progress(trainer, this.history),
     });
     this.running = run;
     let outcome;
@@ -124,7 +141,15 @@ export class TrainingSession {
       this.stages[this.stages.length - 1].steps = trainer.step;
     }
     const d = outcome.diverged;
-    this.status = d ? { status: 'diverged', diverged: { step: d.step, metric: d.metric } } : { status: this.stopRequested ? 'stopped' : 'completed' };
+    this.status = d
+      ? { status: 'diverged', diverged: { step: d.step, metric: d.metric } }
+      : { status: this.stopRequested ? 'stopped' : 'completed' };
+    await this.runs.finish(
+      trainer,
+      this.history,
+      d ? 'diverged' : trainer.step >= settings.steps ? 'completed' : 'stopped',
+      this.status.diverged,
+    );
     if (!d) return { step: trainer.step, stopped: this.stopRequested };
     return { step: trainer.step, stopped: true, diverged: { ...d, message: divergenceMessage(d, settings.learningRate, settings.beta) } };
   }
@@ -173,7 +198,8 @@ export class TrainingSession {
     this.config = loaded.config;
     this.weights = loaded.weights;
     this.stages = [];
-    const preset = (Object.keys(PRESETS) as PresetName[]).find((p) => sameShape(presetConfig(p, BYTE_VOCAB_SIZE), loaded.config)) ?? 'custom';
+    const preset =
+      (Object.keys(PRESETS) as PresetName[]).find((p) => sameShape(presetConfig(p, BYTE_VOCAB_SIZE), loaded.config)) ?? 'custom';
     this.model = this.describe(preset, name, loaded.run?.step ?? 0);
     return this.model;
   }
@@ -182,7 +208,13 @@ export class TrainingSession {
     this.assertIdle();
     this.deviceBusy();
     return this.withPolicyWeights(async (weights) => {
-      const [ids] = await sampleCompletions(weights, this.config, [encodeText(prompt)], { maxNewTokens, temperature: 0, topK: 0, topP: 1 }, new SeededRandom(0));
+      const [ids] = await sampleCompletions(
+        weights,
+        this.config,
+        [encodeText(prompt)],
+        { maxNewTokens, temperature: 0, topK: 0, topP: 1 },
+        new SeededRandom(0),
+      );
       return { completion: decodeIds(ids) };
     });
   }
@@ -212,9 +244,79 @@ export class TrainingSession {
     this.trainer?.dispose();
     this.trainer = null;
     this.history = { steps: [], values: [] };
+    this.runs.forget();
+  }
+
+  /**
+   * Makes a saved run current again from its last checkpoint: weights, optimizer, data
+   * position and curves up to that step. `start` with its settings then continues it.
+   */
+  async resumeRun({ id }: Params<'resumeRun'>): Promise<Result<'resumeRun'>> {
+    this.assertIdle();
+    this.deviceBusy();
+    const record = await this.runStorage.get(id);
+    if (!record) throw new CodedError('protocol', 'that run is no longer saved in this browser');
+    const bytes = await this.runStorage.checkpoint(id);
+    if (!bytes || !record.checkpoint) throw new CodedError('bad-file', `run "${record.name}" has no checkpoint to resume from`);
+    let snapshot;
+    try {
+      snapshot = decodeCheckpoint(bytes).snapshot;
+    } catch (error) {
+      throw new CodedError(
+        'bad-file',
+        `run "${record.name}": ${(error as Error).message}. Its settings and curves are kept, but it cannot be resumed.`,
+      );
+    }
+    let dataset: DatasetState | undefined;
+    if (record.dataset.id && record.dataset.id !== 'demo' && record.dataset.id !== this.data.id) {
+      dataset = await this.data.activateForRun(record.dataset.id).catch(() => {
+        throw new CodedError(
+          'no-dataset',
+          `the dataset run "${record.name}" trained on ("${record.dataset.name}") is no longer saved; load it again to resume`,
+        );
+      });
+    }
+    if (this.data.pairs.length !== record.dataset.pairs) {
+      throw new CodedError(
+        'no-dataset',
+        `run "${record.name}" trained on "${record.dataset.name}" (${record.dataset.pairs} pairs); the active dataset has ${this.data.pairs.length}. Load that dataset to resume.`,
+      );
+    }
+    this.endRun();
+    const trainer = new Trainer(record.config, snapshot.policy, record.settings);
+    try {
+      trainer.setData(this.dataSplit(record.settings));
+      trainer.restore(snapshot);
+    } catch (error) {
+      trainer.dispose();
+      throw new CodedError('bad-file', `run "${record.name}": ${(error as Error).message}`);
+    }
+    this.config = record.config;
+    this.weights = snapshot.policy;
+    this.trainer = trainer;
+    const keep = record.history.steps.findIndex((step) => step > snapshot.step);
+    const rows = keep < 0 ? record.history.steps.length : keep;
+    this.history = { steps: record.history.steps.slice(0, rows), values: record.history.values.slice(0, rows * METRIC_COUNT) };
+    this.stages = [{ stage: record.settings.stage, steps: snapshot.step }];
+    this.model = { ...record.model, step: snapshot.step };
+    this.status = { status: 'stopped' };
+    const resumed: RunRecord = { ...record, status: 'stopped', step: snapshot.step, history: this.history };
+    this.runs.adopt(resumed);
+    this.emit({ type: 'runStarted', stage: record.settings.stage });
+    if (rows > 0)
+      this.emit({
+        type: 'metrics',
+        steps: Int32Array.from(this.history.steps),
+        values: Float32Array.from(this.history.values),
+        stepsPerSecond: 0,
+        tokensPerSecond: 0,
+      });
+    return { run: summarize(resumed), model: this.model, ...(dataset ? { dataset } : {}) };
   }
 }
 
 function sameShape(a: GptConfig, b: GptConfig): boolean {
-  return a.nEmbd === b.nEmbd && a.nLayer === b.nLayer && a.nHead === b.nHead && a.nPositions === b.nPositions && a.vocabSize === b.vocabSize;
+  return (
+    a.nEmbd === b.nEmbd && a.nLayer === b.nLayer && a.nHead === b.nHead && a.nPositions === b.nPositions && a.vocabSize === b.vocabSize
+  );
 }

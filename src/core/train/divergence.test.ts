@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { findDivergence } from './divergence';
 import { METRIC_COUNT, METRIC_NAMES } from './metrics';
 
-const row = (patch: Partial<Record<(typeof METRIC_NAMES)[number], number>>) => METRIC_NAMES.map((n) => patch[n] ?? (n.startsWith('rewards') ? NaN : 1));
+const row = (patch: Partial<Record<(typeof METRIC_NAMES)[number], number>>) =>
+  METRIC_NAMES.map((n) => patch[n] ?? (n.startsWith('rewards') ? NaN : 1));
 
 describe('findDivergence', () => {
   it('finds the first non-finite loss or grad_norm, ignoring DPO-only NaNs (SFT)', () => {

@@ -27,3 +27,12 @@ export function findDivergence(steps: ArrayLike<number>, values: ArrayLike<numbe
 export function divergenceMessage(d: Divergence, learningRate: number, beta: number): string {
   return `training diverged at step ${d.step}: ${d.metric} became ${d.value}. Lower the learning rate (now ${learningRate}) or raise β (now ${beta}), then train again from weights saved before it diverged.`;
 }
+
+/** Steps whose loss or gradient norm is not finite (the ones skipNonFinite left without an update). */
+export function countNonFinite(steps: ArrayLike<number>, values: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    if (WATCHED.some((metric) => !Number.isFinite(values[i * METRIC_COUNT + METRIC_NAMES.indexOf(metric)]))) out.push(steps[i]);
+  }
+  return out;
+}

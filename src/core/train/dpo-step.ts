@@ -104,7 +104,13 @@ export function dpoForward(
  * SFT ("Preferred-FT"): token-mean next-token NLL over the completion tokens of B rows of
  * prompt + chosen. Metrics that only DPO defines are NaN (logged as null).
  */
-export function sftForward(policy: NamedWeights, config: GptConfig, batch: DeviceBatch, mask: tf.Tensor2D, scales: TokenScales = UNSCALED): StepForward {
+export function sftForward(
+  policy: NamedWeights,
+  config: GptConfig,
+  batch: DeviceBatch,
+  mask: tf.Tensor2D,
+  scales: TokenScales = UNSCALED,
+): StepForward {
   const logits = gptForward(policy, config, batch.inputIds, mask);
   const logps = sequenceLogProbs(logits, batch.labels, batch.completionMask);
   const loss = tf.mul(scales.chosen, tf.neg(tf.div(tf.sum(logps), tf.maximum(tf.sum(batch.completionMask), 1)))) as tf.Scalar;

@@ -37,9 +37,12 @@ export class Optimizer {
 
   /**
    * Clips `grads` (keyed like the params) to `maxGradNorm` (≤ 0: no clipping), then updates.
+   * With `guard`, the update happens only where the gradient norm and `guard` are finite,
+   * decided on the device (no read-back): a non-finite step leaves weights and moments as
+   * they were (the bias-correction count still advances).
    * @returns the global gradient norm before clipping (scalar, owned by the caller)
    */
-  apply(grads: tf.NamedTensorMap, learningRate: number, maxGradNorm: number): tf.Scalar {
+  apply(grads: tf.NamedTensorMap, learningRate: number, maxGradNorm: number, guard?: tf.Scalar): tf.Scalar {
     this.stepCount++;
     const { beta1, beta2, epsilon, weightDecay, rmsAlpha } = this.options;
     const correction1 = 1 - beta1 ** this.stepCount;
@@ -47,21 +50,27 @@ export class Optimizer {
     return tf.tidy(() => {
       const norm = globalNorm(Object.values(grads));
       const scale = maxGradNorm > 0 ? tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
+      const finite = guard ? tf.logicalAnd(tf.isFinite(norm), tf.isFinite(guard)) : null;
+      const update = (target: tf.Variable, next: tf.Tensor) =>
+        target.assign(finite ? tf.where(tf.broadcastTo(finite, target.shape), next, target) : next);
       for (const [name, p] of Object.entries(this.params)) {
         let g: tf.Tensor = tf.mul(grads[name], scale);
         if (this.kind !== 'adamw' && weightDecay > 0) g = tf.add(g, tf.mul(weightDecay, p));
         const v = this.v[name];
         if (this.kind === 'rmsprop') {
-          v.assign(tf.add(tf.mul(rmsAlpha, v), tf.mul(1 - rmsAlpha, tf.square(g))));
-          p.assign(tf.sub(p, tf.mul(learningRate, tf.div(g, tf.add(tf.sqrt(v), epsilon)))));
+          const nextV = tf.add(tf.mul(rmsAlpha, v), tf.mul(1 - rmsAlpha, tf.square(g)));
+          update(p, tf.sub(p, tf.mul(learningRate, tf.div(g, tf.add(tf.sqrt(nextV), epsilon)))));
+          update(v, nextV);
           continue;
         }
         const m = this.m[name];
-        m.assign(tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g)));
-        v.assign(tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g))));
-        const update = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), epsilon));
+        const nextM = tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g));
+        const nextV = tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g)));
+        const step = tf.div(tf.div(nextM, correction1), tf.add(tf.sqrt(tf.div(nextV, correction2)), epsilon));
         const decayed = this.kind === 'adamw' && weightDecay > 0 ? tf.mul(p, 1 - learningRate * weightDecay) : p;
-        p.assign(tf.sub(decayed, tf.mul(learningRate, update)));
+        update(p, tf.sub(decayed, tf.mul(learningRate, step)));
+        update(m, nextM);
+        update(v, nextV);
       }
       return norm;
     });

@@ -32,7 +32,13 @@ export class ReferenceModel {
    * Reference log-probs of every pair, `batchSize` pairs per forward, read back once per
    * chunk so progress can be shown.
    */
-  async precompute(pairs: readonly TokenizedPair[], batchSize: number, length: number, mask: tf.Tensor2D, onProgress?: (done: number) => void): Promise<ReferenceCache> {
+  async precompute(
+    pairs: readonly TokenizedPair[],
+    batchSize: number,
+    length: number,
+    mask: tf.Tensor2D,
+    onProgress?: (done: number) => void,
+  ): Promise<ReferenceCache> {
     const cache = new Float32Array(pairs.length * 2);
     for (let start = 0; start < pairs.length; start += batchSize) {
       const chunk = pairs.slice(start, start + batchSize);
@@ -61,7 +67,8 @@ export class ReferenceModel {
   load(weights: HostWeights): void {
     for (const name of Object.keys(this.weights)) {
       const t = weights.get(name);
-      if (!t || t.shape.join(',') !== this.weights[name].shape.join(',')) throw new Error(`checkpoint: reference tensor ${name} is missing or has the wrong shape`);
+      if (!t || t.shape.join(',') !== this.weights[name].shape.join(','))
+        throw new Error(`checkpoint: reference tensor ${name} is missing or has the wrong shape`);
       this.weights[name].dispose();
       this.weights[name] = tf.tensor(t.data, t.shape);
     }

@@ -15,9 +15,16 @@ export interface SampleRow {
  * The policy's completions beside the reference's for the same prompts, seeded by
  * (seed, step) so a rerun shows the same text.
  */
-export async function samplePolicyAndReference(trainer: Trainer, prompts: string[], options: SamplingOptions, seed: number, step: number): Promise<SampleRow[]> {
+export async function samplePolicyAndReference(
+  trainer: Trainer,
+  prompts: string[],
+  options: SamplingOptions,
+  seed: number,
+  step: number,
+): Promise<SampleRow[]> {
   const ids = prompts.map(encodeText);
-  const generate = async (weights: NamedWeights) => (await sampleCompletions(weights, trainer.config, ids, options, new SeededRandom(seed + step))).map(decodeIds);
+  const generate = async (weights: NamedWeights) =>
+    (await sampleCompletions(weights, trainer.config, ids, options, new SeededRandom(seed + step))).map(decodeIds);
   const policy = await generate(trainer.policy);
   const reference = trainer.reference ? await generate(trainer.reference.weights) : null;
   return prompts.map((prompt, i) => ({ prompt, policy: policy[i], reference: reference ? reference[i] : null }));

@@ -50,6 +50,10 @@ export interface DpoSettings {
   evalEvery: number;
   /** Sample policy and reference completions every N steps; 0 disables. */
   sampleEvery: number;
+  /** Save a resumable checkpoint every N steps; 0 = about once a minute (and always on stop). */
+  checkpointEvery: number;
+  /** Skip a step whose loss or gradient norm is not finite (no update) instead of stopping the run. */
+  skipNonFinite: boolean;
   temperature: number;
   topK: number;
   topP: number;
@@ -82,6 +86,8 @@ export const DEFAULT_SETTINGS: DpoSettings = {
   evalFraction: 0.05,
   evalEvery: 25,
   sampleEvery: 50,
+  checkpointEvery: 0,
+  skipNonFinite: false,
   temperature: 1,
   topK: 0,
   topP: 1,
@@ -121,14 +127,16 @@ export function validateSettings(s: DpoSettings, model: GptConfig, trainPairs?: 
   if (!Number.isFinite(s.simpoGamma)) fail('simpoGamma', `must be a number, got ${s.simpoGamma}`);
   if (s.reference !== 'frozen' && s.reference !== 'none') fail('reference', `must be "frozen" or "none", got ${s.reference}`);
   if (!isWhole(s.referenceSyncSteps, 0)) fail('referenceSyncSteps', `must be a whole number ≥ 0, got ${s.referenceSyncSteps}`);
-  if (!(s.referenceSyncAlpha > 0 && s.referenceSyncAlpha <= 1)) fail('referenceSyncAlpha', `must be in (0, 1], got ${s.referenceSyncAlpha}`);
+  if (!(s.referenceSyncAlpha > 0 && s.referenceSyncAlpha <= 1))
+    fail('referenceSyncAlpha', `must be in (0, 1], got ${s.referenceSyncAlpha}`);
   if (!['adamw', 'adam', 'rmsprop'].includes(s.optimizer)) fail('optimizer', `must be adamw, adam or rmsprop, got ${s.optimizer}`);
   if (!(s.learningRate > 0) || !Number.isFinite(s.learningRate)) fail('learningRate', `must be a positive number, got ${s.learningRate}`);
   if (!(s.weightDecay >= 0)) fail('weightDecay', `must be ≥ 0, got ${s.weightDecay}`);
   if (!['constant', 'linear', 'cosine'].includes(s.scheduler)) fail('scheduler', `must be constant, linear or cosine, got ${s.scheduler}`);
   if (!isWhole(s.warmupSteps, 0)) fail('warmupSteps', `must be a whole number ≥ 0, got ${s.warmupSteps}`);
   if (!isWhole(s.batchSize, 1)) fail('batchSize', `must be a whole number ≥ 1, got ${s.batchSize}`);
-  if (!isWhole(s.gradientAccumulationSteps, 1)) fail('gradientAccumulationSteps', `must be a whole number ≥ 1, got ${s.gradientAccumulationSteps}`);
+  if (!isWhole(s.gradientAccumulationSteps, 1))
+    fail('gradientAccumulationSteps', `must be a whole number ≥ 1, got ${s.gradientAccumulationSteps}`);
   if (trainPairs !== undefined && s.batchSize > trainPairs) {
     fail('batchSize', `${s.batchSize} pairs per batch, but the dataset has only ${trainPairs} usable training pairs`);
   }
@@ -143,6 +151,7 @@ export function validateSettings(s: DpoSettings, model: GptConfig, trainPairs?: 
   if (!(s.evalFraction >= 0 && s.evalFraction < 1)) fail('evalFraction', `must be in [0, 1), got ${s.evalFraction}`);
   if (!isWhole(s.evalEvery, 0)) fail('evalEvery', `must be a whole number ≥ 0, got ${s.evalEvery}`);
   if (!isWhole(s.sampleEvery, 0)) fail('sampleEvery', `must be a whole number ≥ 0, got ${s.sampleEvery}`);
+  if (!isWhole(s.checkpointEvery, 0)) fail('checkpointEvery', `must be a whole number ≥ 0, got ${s.checkpointEvery}`);
   if (!(s.temperature >= 0)) fail('temperature', `must be ≥ 0 (0 = greedy), got ${s.temperature}`);
   if (!isWhole(s.topK, 0)) fail('topK', `must be a whole number ≥ 0 (0 = off), got ${s.topK}`);
   if (!(s.topP > 0 && s.topP <= 1)) fail('topP', `must be in (0, 1], got ${s.topP}`);

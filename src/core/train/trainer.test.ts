@@ -111,7 +111,14 @@ describe('Trainer', () => {
   });
 
   it('reference-free SimPO holds no reference model and still learns', async () => {
-    const trainer = makeTrainer({ ...MICRO_SETTINGS, reference: 'none', lossTypes: ['simpo'], lossWeights: [1], beta: 2, learningRate: 3e-3 });
+    const trainer = makeTrainer({
+      ...MICRO_SETTINGS,
+      reference: 'none',
+      lossTypes: ['simpo'],
+      lossWeights: [1],
+      beta: 2,
+      learningRate: 3e-3,
+    });
     expect(trainer.reference).toBeNull();
     const values = await runSteps(trainer, 15);
     expect(metricRow(values, 14 * METRIC_COUNT).loss).toBeLessThan(metricRow(values, 0).loss);
@@ -140,7 +147,11 @@ describe('Trainer', () => {
   });
 
   it('refuses a max length shorter than every prompt, naming the setting', () => {
-    const trainer = new Trainer(MICRO_CONFIG, initGptWeights(MICRO_CONFIG, new SeededRandom(1)), { ...MICRO_SETTINGS, maxLength: 4, maxPromptLength: 2 });
+    const trainer = new Trainer(MICRO_CONFIG, initGptWeights(MICRO_CONFIG, new SeededRandom(1)), {
+      ...MICRO_SETTINGS,
+      maxLength: 4,
+      maxPromptLength: 2,
+    });
     expect(() => trainer.setData(allTrain)).toThrow(/^maxLength: every prompt alone fills 4 tokens/);
     trainer.dispose();
   });

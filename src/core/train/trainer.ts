@@ -205,8 +205,10 @@ export class Trainer {
         metricSum = metricSum ? tf.add(metricSum, microMetrics) : microMetrics;
       });
       const grads = Object.fromEntries(Object.entries(gradSum!).map(([name, g]) => [name, tf.div(g, micro)]));
-      const gradNorm = this.optimizer.apply(grads, learningRate, this.settings.maxGradNorm);
-      return tf.concat([tf.div(metricSum!, micro), tf.reshape(gradNorm, [1]), tf.tensor1d([learningRate])]) as tf.Tensor1D;
+      const mean = tf.div(metricSum!, micro) as tf.Tensor1D;
+      const guard = this.settings.skipNonFinite ? (tf.reshape(tf.slice(mean, [0], [1]), []) as tf.Scalar) : undefined; // the loss
+      const gradNorm = this.optimizer.apply(grads, learningRate, this.settings.maxGradNorm, guard);
+      return tf.concat([mean, tf.reshape(gradNorm, [1]), tf.tensor1d([learningRate])]) as tf.Tensor1D;
     });
     tf.dispose(kept);
     this.step++;
