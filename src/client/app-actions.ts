@@ -9,8 +9,10 @@ import { useStore } from '../state/store';
 import type { View } from '../state/session-slice';
 import { TrainerClient } from './trainer-client';
 import { guarded, setWorker, worker } from './connection';
+import { download } from './download';
 import { loadDatasetSource, restoreOrLoadDemo } from './dataset-actions';
 import { loadShippedSft, routeSentimentEvent } from './sentiment-actions';
+import { refreshRuns } from './run-actions';
 
 import { APP_VERSION } from '../core/version';
 export const SAMPLE_PROMPT = 'Review of Night Train:';
@@ -32,6 +34,12 @@ function routeEvent(event: WorkerEvent): void {
       return store.setStage(event.stage);
     case 'status':
       return store.setStatus(event.status, event.step, event.targetStep, event.progress);
+    case 'notice':
+      return store.setNotice(event.message);
+    case 'runSaved':
+      return store.upsertRun(event.run);
+    case 'deviceLost':
+      return workerLost(`${event.message}. Restart to continue from the last checkpoint, here or on another backend.`);
     default:
       return routeSentimentEvent(event);
   }
@@ -49,19 +57,57 @@ export async function startApp(options: StartupOptions, spawn = TrainerClient.sp
   const store = useStore.getState();
   if (options.preset && isPresetName(options.preset)) store.setPreset(options.preset);
   if (options.view === 'studio' || options.view === 'demo') store.setView(options.view);
+  const backend = (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === options.backend) as BackendName | undefined;
+  if (await connect(spawn, backend)) {
+    if (useStore.getState().view === 'demo') await loadShippedSft();
+  }
+}
+
+/**
+ * Spawns a worker, initialises it, restores the dataset and lists saved runs (offering to
+ * resume one a crash or reload interrupted). @returns whether it came up
+ */
+async function connect(spawn: () => TrainerClient, backend?: BackendName): Promise<boolean> {
+  const store = useStore.getState();
   const client = spawn();
   setWorker(client);
   client.onEvent(routeEvent);
-  await guarded(async () => {
+  client.onCrash((message) => workerLost(message));
+  const ok = await guarded(async () => {
     const { preset, settings } = useStore.getState();
-    const backend = (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === options.backend) as BackendName | undefined;
     const init = await worker().call('init', { preset, seed: settings.seed, backend });
     store.setBackend(init.backend);
     store.setModel(init.model);
     store.setStatus('idle');
     await restoreOrLoadDemo();
-    if (useStore.getState().view === 'demo') await loadShippedSft();
+    // A storage failure here must not stop the app: runs are then just not listed.
+    await refreshRuns(true).catch((error: Error) => store.setNotice(`Saved runs could not be read: ${error.message}`));
+    return true;
   });
+  return ok === true;
+}
+
+/** The worker crashed or its GPU device was lost: stop using it and offer a restart. */
+function workerLost(message: string): void {
+  const store = useStore.getState();
+  store.setWorkerLost(message);
+  store.setStatus('idle');
+  store.setDemoActivity('idle');
+}
+
+/** A fresh worker (on the chosen backend, or the best one); an interrupted run is then offered for resuming. */
+export async function restartWorker(backend?: BackendName, spawn = TrainerClient.spawn): Promise<void> {
+  const store = useStore.getState();
+  try {
+    worker().terminate();
+  } catch {
+    // no worker to stop
+  }
+  store.setWorkerLost(null);
+  store.setError(null);
+  store.setDemoSft(null);
+  store.setStatus('starting');
+  if ((await connect(spawn, backend)) && useStore.getState().view === 'demo') await loadShippedSft();
 }
 
 /** Switches views; the demo's SFT checkpoint is fetched the first time the demo is shown. */
@@ -136,11 +182,6 @@ export async function exportRun(): Promise<void> {
   await guarded(async () => {
     const { settings } = useStore.getState();
     const { fileName, zip } = await worker().call('exportWeights', { settings, appVersion: APP_VERSION });
-    const url = URL.createObjectURL(new Blob([zip], { type: 'application/zip' }));
-    const link = Object.assign(document.createElement('a'), { href: url, download: fileName });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    download(fileName, zip, 'application/zip');
   });
 }

@@ -18,7 +18,13 @@ export async function guarded<T>(task: () => Promise<T>): Promise<T | undefined>
     return await task();
   } catch (error) {
     const e = error as Error;
-    useStore.getState().setError(error instanceof WorkerError ? { message: e.message, code: error.code, field: error.field } : { message: e.message, code: 'client' });
+    useStore
+      .getState()
+      .setError(
+        error instanceof WorkerError
+          ? { message: e.message, code: error.code, field: error.field }
+          : { message: e.message, code: 'client' },
+      );
     return undefined;
   }
 }

@@ -11,6 +11,7 @@ import { pairFromVerdict, type Verdict } from '../state/labelling';
 import type { DatasetSource } from '../state/library-slice';
 import { useStore } from '../state/store';
 import { guarded, worker } from './connection';
+import { download } from './download';
 
 export const DEMO_DATASET_URL = 'demo/preferences.jsonl';
 const DEMO_NAME = 'demo: movie reviews (built in)';
@@ -55,7 +56,10 @@ function rememberedMapping(columns: string[]): ColumnMapping | undefined {
  * for files of the same shape is applied; otherwise the mapping dialog opens and null is
  * returned (the dialog's choice reruns this with `mapping`).
  */
-async function parseFile(source: DatasetSource, mapping?: ColumnMapping): Promise<Extract<Result<'loadDataset'>, { kind: 'loaded' }> | null> {
+async function parseFile(
+  source: DatasetSource,
+  mapping?: ColumnMapping,
+): Promise<Extract<Result<'loadDataset'>, { kind: 'loaded' }> | null> {
   useStore.getState().setLoading({ name: source.name, done: 0, total: source.file.size });
   let result;
   try {
@@ -88,7 +92,9 @@ export async function applyMapping(mapping: ColumnMapping): Promise<void> {
   } catch {
     // storage unavailable: the mapping still applies to this file
   }
-  await guarded(() => (pending.source.role === 'eval' ? openEvalSource(pending.source, mapping) : loadDatasetSource(pending.source, mapping)));
+  await guarded(() =>
+    pending.source.role === 'eval' ? openEvalSource(pending.source, mapping) : loadDatasetSource(pending.source, mapping),
+  );
 }
 
 /** A separate held-out file: evaluation uses it instead of the seeded split. */
@@ -122,15 +128,6 @@ export async function removeDataset(id: string): Promise<void> {
       await restoreOrLoadDemo();
     }
   });
-}
-
-function download(fileName: string, data: ArrayBuffer, type: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const link = Object.assign(document.createElement('a'), { href: url, download: fileName });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The active dataset as standard JSONL (built in the worker), which TRL loads as it is. */
@@ -204,7 +201,12 @@ let draws = 0;
 
 function drawTwo(prompt: string): Promise<[string, string]> {
   const { settings } = useStore.getState();
-  const options = { maxNewTokens: settings.maxNewTokens, temperature: Math.max(settings.temperature, 0.7), topK: settings.topK, topP: settings.topP };
+  const options = {
+    maxNewTokens: settings.maxNewTokens,
+    temperature: Math.max(settings.temperature, 0.7),
+    topK: settings.topK,
+    topP: settings.topP,
+  };
   return worker()
     .call('sampleTwo', { prompt, options, seed: settings.seed + draws++ })
     .then((r) => r.completions);

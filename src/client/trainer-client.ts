@@ -1,4 +1,13 @@
-import { PROTOCOL_VERSION, type ErrorCode, type Params, type Request, type RequestName, type Result, type WorkerEvent, type WorkerMessage } from '../protocol/messages';
+import {
+  PROTOCOL_VERSION,
+  type ErrorCode,
+  type Params,
+  type Request,
+  type RequestName,
+  type Result,
+  type WorkerEvent,
+  type WorkerMessage,
+} from '../protocol/messages';
 
 /** A worker error on the page side, keeping the code the UI branches on. */
 export class WorkerError extends Error {
@@ -30,14 +39,21 @@ export class TrainerClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: WorkerEvent) => void>();
+  private readonly crashListeners = new Set<(message: string) => void>();
 
   constructor(private readonly worker: WorkerLike) {
     worker.onmessage = (event) => this.receive(event.data);
-    worker.onerror = (event) => this.failAll(new WorkerError(`the training worker crashed: ${event.message || 'unknown error'}`, 'internal'));
+    worker.onerror = (event) => {
+      const message = `the training worker crashed: ${event.message || 'unknown error'}`;
+      this.failAll(new WorkerError(message, 'internal'));
+      for (const listener of this.crashListeners) listener(message);
+    };
   }
 
   static spawn(): TrainerClient {
-    return new TrainerClient(new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module' }) as unknown as WorkerLike);
+    return new TrainerClient(
+      new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module' }) as unknown as WorkerLike,
+    );
   }
 
   /** @param transfer buffers handed to the worker; the caller must not use them again */
@@ -53,6 +69,12 @@ export class TrainerClient {
   onEvent(listener: (event: WorkerEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The worker died (an uncaught error, out of memory): pending calls have been rejected. */
+  onCrash(listener: (message: string) => void): () => void {
+    this.crashListeners.add(listener);
+    return () => this.crashListeners.delete(listener);
   }
 
   terminate(): void {

@@ -208,6 +208,8 @@ export type WorkerEvent =
   | { type: 'runStarted'; stage: 'sft' | 'dpo' }
   /** Something the user should know that is not an error (skipped steps, storage full). */
   | { type: 'notice'; message: string }
+  /** WebGPU's device is gone: this worker cannot train any more; the page restarts it. */
+  | { type: 'deviceLost'; message: string }
   /** The current run was saved (a checkpoint or a status change). */
   | { type: 'runSaved'; run: RunSummary }
   | { type: 'sentimentProgress'; phase: SentimentPhase; done: number; total: number; beta?: number }

@@ -54,7 +54,8 @@ export const createSessionSlice: StateCreator<SessionSlice> = (set) => ({
   sample: null,
   samples: null,
   progress: null,
-  setStatus: (status, step, targetStep, progress) => set((s) => ({ status, step: step ?? s.step, targetStep: targetStep || s.targetStep, progress: progress ?? null })),
+  setStatus: (status, step, targetStep, progress) =>
+    set((s) => ({ status, step: step ?? s.step, targetStep: targetStep || s.targetStep, progress: progress ?? null })),
   setSamples: (samples) => set({ samples }),
   setBackend: (backend) => set({ backend }),
   setModel: (model) => set({ model, step: model.step }),

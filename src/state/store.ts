@@ -4,8 +4,9 @@ import { createSessionSlice, type SessionSlice } from './session-slice';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice';
 import { createLibrarySlice, type LibrarySlice } from './library-slice';
 import { createSentimentSlice, type SentimentSlice } from './sentiment-slice';
+import { createRunsSlice, type RunsSlice } from './runs-slice';
 
-export type AppState = MetricsSlice & SessionSlice & SettingsSlice & LibrarySlice & SentimentSlice;
+export type AppState = MetricsSlice & SessionSlice & SettingsSlice & LibrarySlice & SentimentSlice & RunsSlice;
 
 /** The one store; components read it through narrow selectors. */
 export const useStore = create<AppState>()((...a) => ({
@@ -14,4 +15,5 @@ export const useStore = create<AppState>()((...a) => ({
   ...createSettingsSlice(...a),
   ...createLibrarySlice(...a),
   ...createSentimentSlice(...a),
+  ...createRunsSlice(...a),
 }));

@@ -12,6 +12,8 @@ import { SamplesPanel } from './samples/SamplesPanel';
 import { LabellingPanel } from './labelling/LabellingPanel';
 import { MappingDialog } from './dataset/MappingDialog';
 import { SentimentDemo } from './sentiment/SentimentDemo';
+import { RunBanners } from './runs/RunBanners';
+import { RunsPanel } from './runs/RunsPanel';
 import { useStore } from '../state/store';
 import type { View } from '../state/session-slice';
 
@@ -35,6 +37,7 @@ export function App() {
         <BackendBadge />
       </header>
       <ErrorBanner />
+      <RunBanners />
       <MappingDialog />
       <nav className="tabs" role="tablist" aria-label="Views">
         {TABS.map(([id, label]) => (
@@ -66,6 +69,7 @@ export function App() {
           <ChartsPanel />
           <SamplesPanel />
           <ExportPanel />
+          <RunsPanel />
         </section>
       </main>
     </div>

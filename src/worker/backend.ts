@@ -59,3 +59,13 @@ export async function selectBackend(only?: BackendName): Promise<BackendInfo> {
   }
   throw new Error(`no TensorFlow.js backend could start: ${fallbackReasons.join('; ')}`);
 }
+
+/**
+ * Calls `onLost` when the WebGPU device TF.js uses is lost (driver reset, GPU removed, the
+ * OS reclaiming it after sleep). Nothing on other backends.
+ */
+export function watchDeviceLoss(onLost: (message: string) => void): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
+  void device?.lost?.then((info) => onLost(`the GPU device was lost${info.reason ? ` (${info.reason})` : ''}: ${info.message || 'no details'}`));
+}

@@ -7,7 +7,7 @@ import {
   type WorkerEvent,
   type WorkerMessage,
 } from '../protocol/messages';
-import { selectBackend } from './backend';
+import { selectBackend, watchDeviceLoss } from './backend';
 import { CodedError, toWireError } from './errors';
 import { TrainingSession } from './training-session';
 import { SentimentDemo } from './sentiment-demo';
@@ -75,6 +75,7 @@ export function createHandler(
   const handlers: Handlers = {
     init: async ({ preset, seed, backend }) => {
       const info = await chooseBackend(backend);
+      watchDeviceLoss((message) => emit({ type: 'deviceLost', message }));
       // The studio and the demo share one device: each refuses to start while the other runs.
       datasets = new DatasetRequests(makeStorage(), emit, () => session?.assertIdle());
       const runStorage = makeRunStorage();
