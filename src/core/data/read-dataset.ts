@@ -34,6 +34,15 @@ export interface ChunkedSource {
   chunks(): AsyncIterable<Uint8Array>;
 }
 
+/** A value's first 80 characters as JSON, for the mapping dialog (a hostile value nested too deep to print is named, not thrown). */
+function preview(value: unknown): string {
+  try {
+    return JSON.stringify(value ?? null).slice(0, 80);
+  } catch {
+    return '(nested too deeply to show)';
+  }
+}
+
 /** Collects normalized pairs row by row, so raw rows are dropped as soon as they are read. */
 class PairCollector {
   readonly pairs: PreferencePair[] = [];
@@ -48,14 +57,23 @@ class PairCollector {
   add(row: number, value: unknown): void {
     this.rows++;
     if (this.first === undefined) this.first = value;
-    const result = normalizeRow(value, this.mapping);
+    let result;
+    try {
+      result = normalizeRow(value, this.mapping);
+    } catch (error) {
+      // A hostile row nested thousands deep overflows the stack while being read; it is one bad row.
+      if (!(error instanceof RangeError)) throw error;
+      this.invalid.push({ row, field: '(row)', message: 'nested too deeply to be a preference pair' });
+      return;
+    }
     if ('field' in result) {
       this.invalid.push({ row, ...result });
       return;
     }
     this.pairs.push(result.pair);
     this.schemas.set(result.schema, (this.schemas.get(result.schema) ?? 0) + 1);
-    if (result.pair.chosen === result.pair.rejected) this.flagged.push({ row, field: 'chosen', message: 'chosen and rejected are identical (no learning signal)' });
+    if (result.pair.chosen === result.pair.rejected)
+      this.flagged.push({ row, field: 'chosen', message: 'chosen and rejected are identical (no learning signal)' });
   }
 
   problem(row: number, field: string, message: string): void {
@@ -70,13 +88,31 @@ class PairCollector {
     const columns = typeof first === 'object' && first !== null && !Array.isArray(first) ? Object.keys(first) : [];
     const needsMapping = !this.mapping && this.pairs.length === 0 && columns.length > 0 && !columns.includes('chosen');
     const format = this.mapping ? `${type}/mapped` : `${type}/${schema}`;
-    const sample = Object.fromEntries(columns.map((c) => [c, JSON.stringify((first as Record<string, unknown>)[c] ?? null).slice(0, 80)]));
-    return { format, fileType: type, rows: this.rows, pairs: this.pairs, invalid: this.invalid, flagged: this.flagged, columns, sample, needsMapping };
+    const sample = Object.fromEntries(columns.map((c) => [c, preview((first as Record<string, unknown>)[c])]));
+    return {
+      format,
+      fileType: type,
+      rows: this.rows,
+      pairs: this.pairs,
+      invalid: this.invalid,
+      flagged: this.flagged,
+      columns,
+      sample,
+      needsMapping,
+    };
   }
 }
 
+/** A JSONL line longer than this is refused as a row (a hostile or wrong file must not grow memory without bound). */
+export const MAX_ROW_CHARS = 16 * 1024 * 1024;
+
 /** JSONL from chunks: lines are decoded and parsed as they arrive (UTF-8 split across chunks included). */
-async function streamJsonl(name: string, source: ChunkedSource, collector: PairCollector, onProgress?: (bytes: number) => void): Promise<void> {
+async function streamJsonl(
+  name: string,
+  source: ChunkedSource,
+  collector: PairCollector,
+  onProgress?: (bytes: number) => void,
+): Promise<void> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let carry = '';
   let line = 0;
@@ -93,12 +129,30 @@ async function streamJsonl(name: string, source: ChunkedSource, collector: PairC
     }
     collector.add(line, value);
   };
+  // The rest of a line too long to be a row is skipped up to its newline, never buffered.
+  let skipping = false;
   try {
     for await (const chunk of source.chunks()) {
       bytes += chunk.byteLength;
-      const lines = (carry + decoder.decode(chunk, { stream: true })).split('\n');
+      let text = decoder.decode(chunk, { stream: true });
+      if (skipping) {
+        const newline = text.indexOf('\n');
+        skipping = newline < 0;
+        text = skipping ? '' : text.slice(newline + 1);
+      }
+      const lines = (carry + text).split('\n');
       carry = lines.pop() ?? '';
-      for (const text of lines) take(text.endsWith('\r') ? text.slice(0, -1) : text);
+      for (const row of lines) take(row.endsWith('\r') ? row.slice(0, -1) : row);
+      if (carry.length > MAX_ROW_CHARS) {
+        line++;
+        collector.problem(
+          line,
+          '(row)',
+          `longer than ${MAX_ROW_CHARS / 1024 / 1024} MB without a line break: no preference pair is that big (is this a dataset?); skipped`,
+        );
+        carry = '';
+        skipping = true;
+      }
       onProgress?.(bytes);
     }
     carry += decoder.decode();
@@ -141,7 +195,10 @@ export async function readPreferenceDataset(
   const bytes = chunked ? await collect(input) : input;
   onProgress?.(bytes.byteLength);
   const table = await readTable(name, bytes);
-  const rows = [...table.rows.map((r) => ({ ...r, problem: undefined })), ...table.problems.map((p) => ({ row: p.row, value: undefined, problem: p }))].sort((a, b) => a.row - b.row);
+  const rows = [
+    ...table.rows.map((r) => ({ ...r, problem: undefined })),
+    ...table.problems.map((p) => ({ row: p.row, value: undefined, problem: p })),
+  ].sort((a, b) => a.row - b.row);
   for (const r of rows) {
     if (r.problem) collector.problem(r.row, r.problem.field, r.problem.message);
     else collector.add(r.row, r.value);

@@ -37,7 +37,8 @@ export function gpt2ConfigJson(config: GptConfig): Record<string, unknown> {
 export function parseGpt2ConfigJson(json: unknown): GptConfig {
   if (typeof json !== 'object' || json === null) throw new Error('config.json: not a JSON object');
   const c = json as Record<string, unknown>;
-  if (c.model_type !== undefined && c.model_type !== 'gpt2') throw new Error(`config.json: model_type "${String(c.model_type)}" is not supported (only gpt2)`);
+  if (c.model_type !== undefined && c.model_type !== 'gpt2')
+    throw new Error(`config.json: model_type "${String(c.model_type)}" is not supported (only gpt2)`);
   const activation = c.activation_function ?? 'gelu_new';
   if (activation !== 'gelu_new' && activation !== 'gelu_pytorch_tanh') {
     throw new Error(`config.json: activation_function "${String(activation)}" is not supported (gelu_new only)`);
@@ -85,7 +86,11 @@ export function readGpt2Safetensors(bytes: Uint8Array, configJson?: unknown): { 
   if (configSource === undefined) {
     const embedded = file.metadata[CONFIG_METADATA_KEY];
     if (!embedded) throw new Error('model.safetensors: no config.json given and none embedded in the file; drop config.json with it');
-    configSource = JSON.parse(embedded);
+    try {
+      configSource = JSON.parse(embedded);
+    } catch (error) {
+      throw new Error(`model.safetensors: its embedded config is not valid JSON (${(error as Error).message}); drop config.json with it`);
+    }
   }
   const config = parseGpt2ConfigJson(configSource);
   const weights: HostWeights = new Map();
@@ -95,7 +100,13 @@ export function readGpt2Safetensors(bytes: Uint8Array, configJson?: unknown): { 
     if (entry.shape.join(',') !== shape.join(',')) {
       throw new Error(`model.safetensors: tensor ${name} has shape [${entry.shape}], config.json implies [${shape}]`);
     }
-    weights.set(name, { shape, data: entryToFloat32(name, entry) });
+    const data = entryToFloat32(name, entry);
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0)
+      throw new Error(
+        `model.safetensors: tensor ${name} holds ${data[bad]} at index ${bad}; weights with NaN or infinity cannot be trained`,
+      );
+    weights.set(name, { shape, data });
   }
   return { config, weights };
 }

@@ -26,13 +26,24 @@ describe('run bundle', () => {
   it('zips a Hugging Face GPT-2 folder whose tensors match config.json, and reloads it exactly', () => {
     const zip = zipBundle(buildRunBundle(MICRO_CONFIG, weights, history, run));
     const files = unzipSync(zip);
-    expect(Object.keys(files).sort()).toEqual(['config.json', 'metrics.jsonl', 'model.safetensors', 'run.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(Object.keys(files).sort()).toEqual([
+      'config.json',
+      'metrics.jsonl',
+      'model.safetensors',
+      'run.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     const config = JSON.parse(new TextDecoder().decode(files['config.json']));
     expect(config.model_type).toBe('gpt2');
     const tensors = readSafetensors(files['model.safetensors']).tensors;
     expect(tensors.get('wte.weight')!.shape).toEqual([config.vocab_size, config.n_embd]);
     expect(tensors.get('h.0.attn.c_attn.weight')!.shape).toEqual([config.n_embd, 3 * config.n_embd]);
-    const lines = new TextDecoder().decode(files['metrics.jsonl']).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = new TextDecoder()
+      .decode(files['metrics.jsonl'])
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[1]).toMatchObject({ step: 2, loss: METRIC_COUNT, 'rewards/chosen': METRIC_COUNT + 1 });
 
     const loaded = loadModelFile('run.zip', zip);

@@ -35,7 +35,13 @@ const json = (value: unknown) => encode(JSON.stringify(value, null, 2) + '\n');
 /** One JSON object per logged step, with TRL's metric names. */
 export function metricsJsonl(history: MetricsHistory): string {
   return history.steps
-    .map((step, i) => JSON.stringify({ ...(history.stages ? { stage: history.stages[i] } : {}), step, ...metricRow(history.values, i * METRIC_NAMES.length) }))
+    .map((step, i) =>
+      JSON.stringify({
+        ...(history.stages ? { stage: history.stages[i] } : {}),
+        step,
+        ...metricRow(history.values, i * METRIC_NAMES.length),
+      }),
+    )
     .join('\n')
     .concat(history.steps.length > 0 ? '\n' : '');
 }
@@ -54,7 +60,9 @@ export function buildRunBundle(config: GptConfig, weights: HostWeights, history:
 
 export function zipBundle(files: Record<string, Uint8Array>): Uint8Array {
   // safetensors barely compresses; storing it keeps export fast for big models.
-  return zipSync(Object.fromEntries(Object.entries(files).map(([name, data]) => [name, [data, { level: name.endsWith('.safetensors') ? 0 : 6 }]])));
+  return zipSync(
+    Object.fromEntries(Object.entries(files).map(([name, data]) => [name, [data, { level: name.endsWith('.safetensors') ? 0 : 6 }]])),
+  );
 }
 
 export interface LoadedModel {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { float32Entry, readSafetensors, writeSafetensors, type SafetensorsEntry } from './safetensors';
+import { entryToFloat32, float32Entry, readSafetensors, writeSafetensors, type SafetensorsEntry } from './safetensors';
 
 function sample(): Map<string, SafetensorsEntry> {
   return new Map([
@@ -43,11 +43,18 @@ describe('safetensors', () => {
     ['a file shorter than 8 bytes', new Uint8Array(3), /too short/],
     ['a header that is not JSON', withHeader('{oops'), /not valid UTF-8 JSON/],
     ['an unknown dtype', withHeader('{"t":{"dtype":"Q7","shape":[1],"data_offsets":[0,4]}}', new Uint8Array(4)), /unsupported dtype/],
-    ['a shape that disagrees with the byte count', withHeader('{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}', new Uint8Array(4)), /needs 8 bytes/],
+    [
+      'a shape that disagrees with the byte count',
+      withHeader('{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}', new Uint8Array(4)),
+      /needs 8 bytes/,
+    ],
     ['offsets outside the data', withHeader('{"t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', new Uint8Array(4)), /fall outside/],
     [
       'overlapping tensors',
-      withHeader('{"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"u":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', new Uint8Array(8)),
+      withHeader(
+        '{"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"u":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}',
+        new Uint8Array(8),
+      ),
       /overlapping or gapped/,
     ],
   ])('rejects %s with a clear message', (_label, bytes, message) => {
@@ -58,5 +65,18 @@ describe('safetensors', () => {
     const bytes = new Uint8Array(16);
     new DataView(bytes.buffer).setBigUint64(0, 2n ** 60n, true);
     expect(() => readSafetensors(bytes)).toThrow(/runs past the end/);
+  });
+});
+
+describe('reading from a view into a larger buffer (a Node Buffer, a zip entry)', () => {
+  it('reads the tensor bytes, not the start of the underlying buffer', () => {
+    const data = Float32Array.of(1.5, -2, 3.25);
+    const file = writeSafetensors(new Map([['t', float32Entry([3], data)]]));
+    const padded = new Uint8Array(file.length + 100);
+    padded.set(file, 100);
+    const view = padded.subarray(100);
+    // A Buffer's slice() is a view, as Node's readFileSync results behave.
+    const nodeLike = Object.assign(view, { slice: (a?: number, b?: number) => view.subarray(a, b) });
+    expect(Array.from(entryToFloat32('t', readSafetensors(nodeLike).tensors.get('t')!))).toEqual([1.5, -2, 3.25]);
   });
 });

@@ -62,7 +62,9 @@ function parseHeader(bytes: Uint8Array): { header: Record<string, unknown>; data
   if (bytes.byteLength < 8) throw new SafetensorsError(`file is ${bytes.byteLength} bytes, too short to hold a header length`);
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
   if (length > BigInt(bytes.byteLength - 8)) {
-    throw new SafetensorsError(`header length ${length} runs past the end of the ${bytes.byteLength}-byte file (truncated or not safetensors)`);
+    throw new SafetensorsError(
+      `header length ${length} runs past the end of the ${bytes.byteLength}-byte file (truncated or not safetensors)`,
+    );
   }
   if (length > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(`header length ${length} is implausibly large`);
   const headerLength = Number(length);
@@ -78,7 +80,8 @@ function parseHeader(bytes: Uint8Array): { header: Record<string, unknown>; data
 
 function parseMetadata(value: unknown): Record<string, string> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SafetensorsError('__metadata__ must be an object of strings');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new SafetensorsError('__metadata__ must be an object of strings');
   for (const [k, v] of Object.entries(value)) if (typeof v !== 'string') throw new SafetensorsError(`__metadata__.${k} must be a string`);
   return value as Record<string, string>;
 }
@@ -86,18 +89,22 @@ function parseMetadata(value: unknown): Record<string, string> {
 function parseEntry(name: string, raw: unknown, data: Uint8Array): SafetensorsEntry & { begin: number; end: number } {
   const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   if (typeof info !== 'object' || info === null) throw new SafetensorsError(`tensor "${name}": entry is not an object`);
-  if (typeof info.dtype !== 'string' || !(info.dtype in DTYPE_BYTES)) throw new SafetensorsError(`tensor "${name}": unsupported dtype ${JSON.stringify(info.dtype)}`);
+  if (typeof info.dtype !== 'string' || !(info.dtype in DTYPE_BYTES))
+    throw new SafetensorsError(`tensor "${name}": unsupported dtype ${JSON.stringify(info.dtype)}`);
   const dtype = info.dtype as SafetensorsDtype;
   const shape = info.shape;
-  if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new SafetensorsError(`tensor "${name}": shape must be a list of non-negative integers`);
+  if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0))
+    throw new SafetensorsError(`tensor "${name}": shape must be a list of non-negative integers`);
   const offsets = info.data_offsets;
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => Number.isSafeInteger(n) && n >= 0)) {
     throw new SafetensorsError(`tensor "${name}": data_offsets must be two non-negative integers`);
   }
   const [begin, end] = offsets as [number, number];
-  if (begin > end || end > data.byteLength) throw new SafetensorsError(`tensor "${name}": data_offsets [${begin}, ${end}] fall outside the ${data.byteLength} data bytes`);
+  if (begin > end || end > data.byteLength)
+    throw new SafetensorsError(`tensor "${name}": data_offsets [${begin}, ${end}] fall outside the ${data.byteLength} data bytes`);
   const expected = shape.reduce((a: number, b: number) => a * b, 1) * DTYPE_BYTES[dtype];
-  if (end - begin !== expected) throw new SafetensorsError(`tensor "${name}": shape [${shape}] of ${dtype} needs ${expected} bytes, data_offsets give ${end - begin}`);
+  if (end - begin !== expected)
+    throw new SafetensorsError(`tensor "${name}": shape [${shape}] of ${dtype} needs ${expected} bytes, data_offsets give ${end - begin}`);
   return { dtype, shape: shape as number[], bytes: data.subarray(begin, end), begin, end };
 }
 
@@ -112,7 +119,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   const sorted = entries.map(([name, e]) => ({ name, begin: e.begin, end: e.end })).sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const { name, begin, end } of sorted) {
-    if (begin !== cursor) throw new SafetensorsError(`tensor "${name}" starts at byte ${begin}, expected ${cursor} (overlapping or gapped data_offsets)`);
+    if (begin !== cursor)
+      throw new SafetensorsError(`tensor "${name}" starts at byte ${begin}, expected ${cursor} (overlapping or gapped data_offsets)`);
     cursor = end;
   }
   if (cursor !== data.byteLength) throw new SafetensorsError(`data region is ${data.byteLength} bytes but the tensors cover ${cursor}`);
@@ -124,6 +132,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
 /** F32 tensor data as a Float32Array (copied, so alignment within the file never matters). */
 export function entryToFloat32(name: string, entry: SafetensorsEntry): Float32Array {
   if (entry.dtype !== 'F32') throw new SafetensorsError(`tensor "${name}" is ${entry.dtype}; only F32 is read here`);
-  const copy = entry.bytes.slice();
+  // new Uint8Array(view) always copies; a Node Buffer's slice() would not (it is a view), and
+  // its .buffer starts at the pool's or file's byte 0, not at the tensor.
+  const copy = new Uint8Array(entry.bytes);
   return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
 }

@@ -44,7 +44,7 @@ export async function samplePreferencePairs(
     ).map(decodeIds);
     chunk.forEach((prompt, i) => {
       const [a, b] = [completions[2 * i], completions[2 * i + 1]];
-      const [ra, rb] = [sentimentReward(a), sentimentReward(b)];
+      const [ra, rb] = [sentimentReward(a, prompt), sentimentReward(b, prompt)];
       if (ra === rb) ties++;
       else if (ra > rb) pairs.push({ prompt, chosen: a, rejected: b, chosenReward: ra, rejectedReward: rb });
       else pairs.push({ prompt, chosen: b, rejected: a, chosenReward: rb, rejectedReward: ra });

@@ -16,6 +16,8 @@ describe('the ground-truth sentiment reward', () => {
     expect(sentimentScore('it was not good')).toBe(-3);
     expect(sentimentScore("i didn't hate it")).toBe(3);
     expect(sentimentScore('not the good part')).toBe(3); // only the very next word
+    expect(sentimentScore(' bad. the end', 'the story was not')).toBe(3); // a negator ending the prompt
+    expect(sentimentScore(' bad', 'not really')).toBe(-3);
   });
 
   it('maps the score through a logistic with scale 2 into [0, 1]', () => {

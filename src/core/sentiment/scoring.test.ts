@@ -64,6 +64,9 @@ describe('demo scoring', () => {
       sum += (await stepwiseLogProb(policy, prompt, completions[i])) - (await stepwiseLogProb(reference, prompt, completions[i]));
     }
     expect(other.kl).toBeCloseTo(sum / completions.length, 3);
-    expect(other.reward).toBeCloseTo(other.samples.reduce((a, s) => a + sentimentReward(s.completion), 0) / other.samples.length, 12);
+    expect(other.reward).toBeCloseTo(
+      other.samples.reduce((a, s) => a + sentimentReward(s.completion, s.prompt), 0) / other.samples.length,
+      12,
+    );
   });
 });

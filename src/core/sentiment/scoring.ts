@@ -91,7 +91,7 @@ export async function evaluatePolicy(
   }
   const samples = repeated.map((prompt, i) => {
     const completion = decodeIds(completions[i]);
-    return { prompt, completion, reward: sentimentReward(completion), logRatio: ratios[i] };
+    return { prompt, completion, reward: sentimentReward(completion, prompt), logRatio: ratios[i] };
   });
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
   return { reward: mean(samples.map((s) => s.reward)), kl: mean(samples.map((s) => s.logRatio)), samples };

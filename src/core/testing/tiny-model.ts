@@ -4,7 +4,14 @@ import { DEFAULT_SETTINGS, type DpoSettings } from '../train/settings';
 import type { PreferencePair } from '../data/preference-pairs';
 
 /** A model small enough for finite differences on the cpu backend. */
-export const MICRO_CONFIG: GptConfig = { vocabSize: BYTE_VOCAB_SIZE, nPositions: 24, nEmbd: 8, nLayer: 1, nHead: 2, layerNormEpsilon: 1e-5 };
+export const MICRO_CONFIG: GptConfig = {
+  vocabSize: BYTE_VOCAB_SIZE,
+  nPositions: 24,
+  nEmbd: 8,
+  nLayer: 1,
+  nHead: 2,
+  layerNormEpsilon: 1e-5,
+};
 
 export const MICRO_SETTINGS: DpoSettings = { ...DEFAULT_SETTINGS, batchSize: 2, maxLength: 24, maxPromptLength: 8, steps: 10, seed: 7 };
 

@@ -73,7 +73,7 @@ export function decodeCheckpoint(bytes: Uint8Array): { snapshot: TrainerSnapshot
   }
   const orderEntry = file.tensors.get('data.order');
   if (!orderEntry || orderEntry.dtype !== 'I32') throw new CheckpointError('data.order is missing or not I32');
-  const order = Array.from(new Int32Array(orderEntry.bytes.slice().buffer));
+  const order = Array.from(new Int32Array(new Uint8Array(orderEntry.bytes).buffer));
   if (order.some((i) => i < 0)) throw new CheckpointError('data.order holds a negative index');
   if (groups.policy.size === 0) throw new CheckpointError('it holds no policy weights');
   return {
