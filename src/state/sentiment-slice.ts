@@ -61,7 +61,7 @@ export const createSentimentSlice: StateCreator<SentimentSlice> = (set) => ({
   demoSftLosses: [],
   demoRuns: [],
   demoPairs: null,
-  demoSettings: { ...DEFAULT_SENTIMENT_SETTINGS, betas: [0.1, 0.5] },
+  demoSettings: { ...DEFAULT_SENTIMENT_SETTINGS, betas: [0.1, 1] },
   setDemoActivity: (demoActivity) => set(demoActivity === 'idle' ? { demoActivity, demoProgress: null } : { demoActivity }),
   setDemoSft: (demoSft) => set({ demoSft }),
   setDemoProgress: (p) =>

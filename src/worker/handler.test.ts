@@ -5,6 +5,7 @@ import { PROTOCOL_VERSION } from '../protocol/messages';
 import { DEFAULT_SETTINGS } from '../core/train/settings';
 import { METRIC_COUNT } from '../core/train/metrics';
 import { loadModelFile } from '../core/io/run-bundle';
+import { strFromU8, unzipSync } from 'fflate';
 
 const rows = Array.from({ length: 6 }, (_, i) => ({ prompt: `Q${i}:`, chosen: ` good ${i}`, rejected: ` bad ${i}` }));
 const settings = { ...DEFAULT_SETTINGS, batchSize: 2, maxLength: 32, maxPromptLength: 16, steps: 3 };
@@ -126,7 +127,10 @@ describe('worker handler', () => {
     expect(result.diverged.message).toMatch(/Lower the learning rate \(now 1e\+30\)/);
     expect(result.step).toBeLessThan(200);
     const exported = await call<{ zip: ArrayBuffer }>('exportWeights', { settings, appVersion: 'test' });
-    expect(loadModelFile('x', new Uint8Array(exported.zip)).run).toMatchObject({ status: 'diverged', diverged: { step: 2 } });
+    // run.json records it; the NaN weights themselves are refused if loaded back.
+    const files = unzipSync(new Uint8Array(exported.zip));
+    expect(JSON.parse(strFromU8(files['run.json']))).toMatchObject({ status: 'diverged', diverged: { step: 2 } });
+    expect(() => loadModelFile('x', new Uint8Array(exported.zip))).toThrow(/holds NaN/);
   });
 
   it('stops between steps when asked', async () => {

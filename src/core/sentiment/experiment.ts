@@ -32,15 +32,15 @@ export interface SentimentSettings {
 
 export const DEFAULT_SENTIMENT_SETTINGS: SentimentSettings = {
   betas: [0.1],
-  steps: 200,
+  steps: 150,
   evalEvery: 25,
   seed: 1,
-  learningRate: 1e-3,
+  learningRate: 5e-4,
   batchSize: 16,
-  pairPrompts: 512,
+  pairPrompts: 1024,
   heldOutPairPrompts: 64,
-  evalPrompts: 32,
-  samplesPerPrompt: 2,
+  evalPrompts: 64,
+  samplesPerPrompt: 4,
 };
 
 export interface FrontierPoint {
