@@ -12,6 +12,8 @@ test('the sentiment demo runs stages 2-3 from the shipped SFT model and plots th
   await demo.getByLabel('DPO steps per β').fill('4');
   await demo.getByLabel('Evaluate every').fill('2');
   await demo.getByLabel('Prompts for pairs').fill('96');
+  await demo.getByLabel('Evaluation prompts').fill('8');
+  await demo.getByLabel('Samples per prompt').fill('2');
   await demo.getByRole('button', { name: 'Run sweep' }).click();
   await expect(demo.getByRole('status')).toContainText(/Stage 2: sampling pairs|Stage 3: DPO/, { timeout: 60_000 });
 
@@ -46,6 +48,8 @@ test('a stopped sweep keeps what it measured and can run again', async ({ page }
   await demo.getByLabel('DPO steps per β').fill('400');
   await demo.getByLabel('Evaluate every').fill('2');
   await demo.getByLabel('Prompts for pairs').fill('96');
+  await demo.getByLabel('Evaluation prompts').fill('8');
+  await demo.getByLabel('Samples per prompt').fill('2');
   await demo.getByRole('button', { name: 'Run sweep' }).click();
   await expect(demo.getByRole('status')).toContainText('Stage 3: DPO', { timeout: 120_000 });
   await expect(page.getByRole('img', { name: /Reward vs KL frontier/ })).toHaveAttribute('aria-label', /β = 0.5: \(0, [\d.]+\) \(/, {

@@ -10,7 +10,7 @@ import { DEFAULT_SETTINGS, SettingsError, type DpoSettings } from '../train/sett
 import type { Review } from './corpus';
 import { SENTIMENT_MAX_PROMPT, SENTIMENT_SFT_SETTINGS } from './demo-model';
 import { samplePreferencePairs, type LabelledPair } from './pairs';
-import { evaluatePolicy, type ScoredSample } from './scoring';
+import { evaluatePolicy, yieldToEventLoop, type ScoredSample } from './scoring';
 
 export interface SentimentSettings {
   /** One DPO run per β, one after another, all from the SFT model on the same pairs. */
@@ -139,6 +139,8 @@ async function stepUntil(
       if (trainer.step % FLUSH_EVERY === 0 || trainer.step === until) {
         if (!onValues(first, await buffer.flush())) return false;
         first = trainer.step + 1;
+        // A read-back on cpu/wasm resolves without a macrotask: yield one so a stop message is seen.
+        await yieldToEventLoop();
         if (shouldStop?.()) return false;
       }
     }
@@ -171,6 +173,7 @@ export async function runSentimentExperiment(
       drawPrompts(prompts.train, s.pairPrompts, s.seed + 2),
       s.seed + 3,
       (done) => hooks.onPairsProgress?.(done, total),
+      hooks.shouldStop,
     );
     const heldOut = await samplePreferencePairs(
       sftDevice,
@@ -178,8 +181,10 @@ export async function runSentimentExperiment(
       drawPrompts(prompts.heldOut, s.heldOutPairPrompts, s.seed + 4),
       s.seed + 5,
       (done) => hooks.onPairsProgress?.(s.pairPrompts + done, total),
+      hooks.shouldStop,
     );
-    if (train.pairs.length < s.batchSize) {
+    const stoppedEarly = hooks.shouldStop?.() ?? false;
+    if (train.pairs.length < s.batchSize && !stoppedEarly) {
       throw new SettingsError(
         'pairPrompts',
         `only ${train.pairs.length} of ${s.pairPrompts} prompts gave a preference (the other ${train.ties} tied: both samples scored the same), fewer than a batch of ${s.batchSize}; use more prompts for pairs or a better-trained SFT model`,
@@ -202,6 +207,7 @@ export async function runSentimentExperiment(
       stopped: false,
     };
     hooks.onPairs?.(result.pairs);
+    if (stoppedEarly) return { ...result, stopped: true };
     for (const beta of s.betas) {
       if (hooks.shouldStop?.()) break;
       const run = await runOneBeta(config, sft, train.pairs, heldOut.pairs, evalPrompts, s, beta, sftEval.reward, hooks);
@@ -252,12 +258,12 @@ async function runOneBeta(
         },
         hooks.shouldStop,
       );
-      if (run.diverged) break;
+      // A stop ends the run at once: what was measured is kept, no extra evaluation is waited for.
+      if (run.diverged || !finished) break;
       const evaluation = await evaluatePolicy(trainer.policy, trainer.reference!.weights, config, evalPrompts, s.samplesPerPrompt, s.seed);
       const point = { step: trainer.step, reward: evaluation.reward, kl: evaluation.kl, accuracy: await accuracy() };
       run.points.push(point);
       hooks.onPoint?.(beta, point, evaluation.samples);
-      if (!finished) break;
     }
     return run;
   } finally {

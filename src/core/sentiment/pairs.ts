@@ -2,7 +2,7 @@ import type { GptConfig } from '../model/config';
 import type { NamedWeights } from '../model/gpt';
 import { decodeIds } from '../tokenizer/byte-tokenizer';
 import type { PreferencePair } from '../data/preference-pairs';
-import { sampleMany } from './scoring';
+import { sampleMany, yieldToEventLoop } from './scoring';
 import { sentimentReward } from './reward';
 
 export interface LabelledPair extends PreferencePair {
@@ -29,6 +29,8 @@ export async function samplePreferencePairs(
   prompts: readonly string[],
   seed: number,
   onProgress?: (done: number, total: number) => void,
+  /** Checked between chunks: a stop keeps the pairs made so far. */
+  shouldStop?: () => boolean,
 ): Promise<SampledPairs> {
   const pairs: LabelledPair[] = [];
   let ties = 0;
@@ -50,6 +52,8 @@ export async function samplePreferencePairs(
       else pairs.push({ prompt, chosen: b, rejected: a, chosenReward: rb, rejectedReward: ra });
     });
     onProgress?.(Math.min(start + CHUNK, prompts.length), prompts.length);
+    await yieldToEventLoop();
+    if (shouldStop?.()) break;
   }
   return { pairs, ties };
 }

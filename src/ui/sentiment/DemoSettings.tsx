@@ -2,13 +2,15 @@ import { useState } from 'react';
 import { useStore } from '../../state/store';
 import type { SentimentSettings } from '../../core/sentiment/experiment';
 
-type NumberKey = 'steps' | 'learningRate' | 'evalEvery' | 'pairPrompts';
+type NumberKey = 'steps' | 'learningRate' | 'evalEvery' | 'pairPrompts' | 'evalPrompts' | 'samplesPerPrompt';
 
 const FIELDS: [key: NumberKey, label: string, help: string, integer: boolean][] = [
   ['steps', 'DPO steps per β', 'Optimizer steps of each run.', true],
   ['learningRate', 'Learning rate', 'AdamW, constant.', false],
   ['evalEvery', 'Evaluate every', 'Steps between reward/KL evaluations on held-out prompts.', true],
   ['pairPrompts', 'Prompts for pairs', 'Each is sampled twice from the SFT model; ties are dropped.', true],
+  ['evalPrompts', 'Evaluation prompts', 'Held-out prompts sampled at each evaluation.', true],
+  ['samplesPerPrompt', 'Samples per prompt', 'More samples: less noisy reward and KL, slower evaluations.', true],
 ];
 
 /** Parses "0.1, 0.5" into β values; null with a reason when one is not a number > 0. */
