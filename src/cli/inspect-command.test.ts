@@ -20,17 +20,55 @@ describe('cli inspect', () => {
     expect(report).toMatchObject({ format: 'parquet/standard', rows: 3, valid: 3, invalid: [] });
   });
 
-  it.each([['not-a-dataset.json'], ['truncated.parquet'], ['missing.jsonl']])('%s: exit 2, one line on stderr, nothing on stdout', async (name) => {
-    const { code, stdout, stderr } = await cli('inspect', `${DIR}/${name}`);
+  it.each([['not-a-dataset.json'], ['truncated.parquet'], ['missing.jsonl']])(
+    '%s: exit 2, one line on stderr, nothing on stdout',
+    async (name) => {
+      const { code, stdout, stderr } = await cli('inspect', `${DIR}/${name}`);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(/^error: /);
+    },
+  );
+
+  it('train --data accepts the other formats', async () => {
+    const { code, stdout } = await cli(
+      'train',
+      '--data',
+      `${DIR}/ultrafeedback.jsonl`,
+      '--steps',
+      '1',
+      '--batch-size',
+      '1',
+      '--eval-fraction',
+      '0',
+      '--out',
+      '/tmp/dpo-cli-uf',
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).trainPairs).toBe(1);
+  });
+});
+
+describe('cli inspect on model files', () => {
+  const BAD = 'src/core/testing/bad-files';
+  it.each([
+    'exabyte-header.safetensors',
+    'overlapping-offsets.safetensors',
+    'truncated-model.safetensors',
+    'nan-weights.safetensors',
+    'unknown-dtype.safetensors',
+  ])('%s: exit 2 and one line naming the problem', async (name) => {
+    const { code, stdout, stderr } = await cli('inspect', `${BAD}/${name}`);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/^error: /);
+    expect(stderr).toMatch(new RegExp(`^error: ${BAD}/${name}: (safetensors: |model.safetensors: )`));
   });
 
-  it('train --data accepts the other formats', async () => {
-    const { code, stdout } = await cli('train', '--data', `${DIR}/ultrafeedback.jsonl`, '--steps', '1', '--batch-size', '1', '--eval-fraction', '0', '--out', '/tmp/dpo-cli-uf');
+  it('a usable model reports its shape', async () => {
+    const { code, stdout } = await cli('inspect', 'public/demo/sentiment/model.safetensors');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).trainPairs).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ kind: 'model', config: { nEmbd: 64, nLayer: 2 }, parameters: 120704 });
   });
 });
