@@ -29,8 +29,12 @@ test('CSV, Parquet and chat-format files load; bad rows are listed and the rest 
 test('100k pairs: summary, fast search, edit and delete a row', async ({ page }) => {
   await page.goto('/?preset=tiny&backend=cpu&view=studio');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
-  const rows = Array.from({ length: 100_000 }, (_, i) => JSON.stringify({ prompt: `Question ${i}:`, chosen: ` answer ${i}`, rejected: i % 1000 === 0 ? ` answer ${i}` : ` nope ${i}` }));
-  await page.getByTestId('dataset-input').setInputFiles({ name: 'big.jsonl', mimeType: 'application/json', buffer: Buffer.from(rows.join('\n')) });
+  const rows = Array.from({ length: 100_000 }, (_, i) =>
+    JSON.stringify({ prompt: `Question ${i}:`, chosen: ` answer ${i}`, rejected: i % 1000 === 0 ? ` answer ${i}` : ` nope ${i}` }),
+  );
+  await page
+    .getByTestId('dataset-input')
+    .setInputFiles({ name: 'big.jsonl', mimeType: 'application/json', buffer: Buffer.from(rows.join('\n')) });
   await expect(page.getByTestId('dataset-count')).toHaveText('100000', { timeout: 60_000 });
   await expect(page.getByTestId('dataset-stats')).toContainText('100 with identical chosen and rejected');
   expect(await page.getByTestId('pair-row').count()).toBeLessThan(20); // virtualized
@@ -79,7 +83,9 @@ test('pasted JSONL text loads like a file', async ({ page }) => {
   await page.goto('/?preset=tiny&backend=cpu&view=studio');
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
   await page.locator('.paste-box summary').click();
-  await page.getByTestId('paste-input').fill('{"prompt":"p1","chosen":"good","rejected":"bad"}\n{"prompt":"p2","chosen":"yes","rejected":"no"}\n');
+  await page
+    .getByTestId('paste-input')
+    .fill('{"prompt":"p1","chosen":"good","rejected":"bad"}\n{"prompt":"p2","chosen":"yes","rejected":"no"}\n');
   await page.getByTestId('paste-load').click();
   await expect(page.getByTestId('dataset-count')).toHaveText('2');
   await expect(page.getByTestId('dataset-library')).toContainText('pasted.jsonl (2 pairs)');

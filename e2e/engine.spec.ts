@@ -30,7 +30,10 @@ test('the same steps on webgpu and on cpu agree to 1e-3', async ({ page }) => {
     await openTiny(page, backend);
     await page.getByTestId('settings-eval-fraction').fill('0');
     await trainTo(page, 3);
-    return text((await exportedFiles(page))['metrics.jsonl']).trim().split('\n').map((l) => JSON.parse(l));
+    return text((await exportedFiles(page))['metrics.jsonl'])
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   };
   const gpu = await metricsOn('webgpu');
   const cpu = await metricsOn('cpu');
@@ -38,7 +41,9 @@ test('the same steps on webgpu and on cpu agree to 1e-3', async ({ page }) => {
   gpu.forEach((row, i) => {
     for (const [name, value] of Object.entries(row)) {
       const expected = cpu[i][name] as number;
-      expect(Math.abs((value as number) - expected), `step ${row.step} ${name}: webgpu ${value} vs cpu ${expected}`).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(expected)));
+      expect(Math.abs((value as number) - expected), `step ${row.step} ${name}: webgpu ${value} vs cpu ${expected}`).toBeLessThanOrEqual(
+        1e-3 * Math.max(1, Math.abs(expected)),
+      );
     }
   });
 });

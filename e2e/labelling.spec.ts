@@ -10,8 +10,17 @@ test('drop a file with bad rows, label pairs with the keyboard, find them after 
   await expect(page.getByTestId('dataset-problems')).toContainText('row 3, (row): not valid JSON');
   const problems = page.waitForEvent('download');
   await page.getByTestId('problems-download').click();
-  const listed = readFileSync(await (await problems).path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  expect(listed.map((p) => `${p.kind}:${p.row}:${p.field}`)).toEqual(['skipped:2:rejected', 'skipped:3:(row)', 'skipped:4:chosen', 'skipped:6:chosen[0].content', 'flagged:5:chosen']);
+  const listed = readFileSync(await (await problems).path(), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  expect(listed.map((p) => `${p.kind}:${p.row}:${p.field}`)).toEqual([
+    'skipped:2:rejected',
+    'skipped:3:(row)',
+    'skipped:4:chosen',
+    'skipped:6:chosen[0].content',
+    'flagged:5:chosen',
+  ]);
   await expect(page.getByTestId('dataset-library')).toContainText('mixed-bad.jsonl (3 pairs)');
 
   await page.getByTestId('compare-prompt').fill('My review:');
@@ -46,7 +55,10 @@ test('drop a file with bad rows, label pairs with the keyboard, find them after 
 
   const download = page.waitForEvent('download');
   await page.getByTestId('dataset-export').click();
-  const lines = readFileSync(await (await download).path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(await (await download).path(), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(lines).toHaveLength(7);
   expect(lines.slice(3, 6).every((p) => p.prompt === 'My review:' && p.chosen !== p.rejected)).toBe(true);
   expect(lines[6]).toEqual({ prompt: 'Q: best pet?', chosen: ' A cat.', rejected: ' A rock.' });

@@ -15,7 +15,7 @@ test('a run survives a reload: resume continues the step count from its checkpoi
   await page.getByTestId('train-start').click();
   // Wait for a checkpoint past step 6, then reload mid-run.
   await expect(async () => {
-    const text = (await page.getByTestId('run-row').first().locator('td').nth(5).textContent()) ?? '';
+    const text = (await page.getByTestId('run-checkpoint').first().textContent()) ?? '';
     expect(Number(text.replace('step ', ''))).toBeGreaterThanOrEqual(6);
   }).toPass({ timeout: 120_000 });
   await page.reload();
@@ -44,7 +44,7 @@ test('a diverged run keeps its last good checkpoint; a corrupt checkpoint gets a
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('error')).toContainText(/training diverged at step \d+/, { timeout: 60_000 });
   await expect(page.getByTestId('run-status').first()).toHaveText('diverged');
-  await expect(page.getByTestId('run-row').first().locator('td').nth(5)).toHaveText(/^step \d+$/);
+  await expect(page.getByTestId('run-checkpoint').first()).toHaveText(/^step \d+$/);
 
   // Damage the stored checkpoint; resuming must explain, not break the page.
   await page.evaluate(async () => {

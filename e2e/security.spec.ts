@@ -14,8 +14,14 @@ test('strict CSP; loading a dataset makes no network request; row text is never 
 
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
-  const hostile = JSON.stringify({ prompt: '<img src=x onerror="window.pwned=1">', chosen: '<b>bold?</b>', rejected: '<script>window.pwned=2</script>' });
-  await page.getByTestId('dataset-input').setInputFiles({ name: 'hostile.jsonl', mimeType: 'application/json', buffer: Buffer.from(hostile + '\n') });
+  const hostile = JSON.stringify({
+    prompt: '<img src=x onerror="window.pwned=1">',
+    chosen: '<b>bold?</b>',
+    rejected: '<script>window.pwned=2</script>',
+  });
+  await page
+    .getByTestId('dataset-input')
+    .setInputFiles({ name: 'hostile.jsonl', mimeType: 'application/json', buffer: Buffer.from(hostile + '\n') });
   await expect(page.getByTestId('dataset-count')).toHaveText('1');
   await expect(page.getByTestId('dataset-preview')).toContainText('<img src=x onerror="window.pwned=1">');
   expect(await page.getByTestId('dataset-preview').locator('img, b, script').count()).toBe(0);

@@ -1,4 +1,14 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
+
+/** Fills the sweep's fields by their labels; evaluations kept small so the test stays quick. */
+async function configure(demo: Locator, betas: string, steps: number) {
+  await demo.getByLabel('β values (one run each)').fill(betas);
+  await demo.getByLabel('DPO steps per β').fill(String(steps));
+  await demo.getByLabel('Evaluate every').fill('2');
+  await demo.getByLabel('Prompts for pairs').fill('96');
+  await demo.getByLabel('Evaluation prompts').fill('8');
+  await demo.getByLabel('Samples per prompt').fill('2');
+}
 
 // The demo a new user meets first: shipped SFT checkpoint → pairs → a short DPO sweep.
 // wasm keeps it quick on this machine's CPUs; the pipeline is the same on every backend.
@@ -8,12 +18,7 @@ test('the sentiment demo runs stages 2-3 from the shipped SFT model and plots th
   await expect(page.getByRole('tab', { name: 'Sentiment demo' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByText(/shipped SFT checkpoint, [\d,]+ parameters/)).toBeVisible({ timeout: 60_000 });
 
-  await demo.getByLabel('β values (one run each)').fill('0.1, 1');
-  await demo.getByLabel('DPO steps per β').fill('4');
-  await demo.getByLabel('Evaluate every').fill('2');
-  await demo.getByLabel('Prompts for pairs').fill('96');
-  await demo.getByLabel('Evaluation prompts').fill('8');
-  await demo.getByLabel('Samples per prompt').fill('2');
+  await configure(demo, '0.1, 1', 4);
   await demo.getByRole('button', { name: 'Run sweep' }).click();
   await expect(demo.getByRole('status')).toContainText(/Stage 2: sampling pairs|Stage 3: DPO/, { timeout: 60_000 });
 
@@ -44,12 +49,7 @@ test('a stopped sweep keeps what it measured and can run again', async ({ page }
   await page.goto('/?backend=wasm');
   const demo = page.locator('#panel-demo');
   await expect(page.getByText(/shipped SFT checkpoint/)).toBeVisible({ timeout: 60_000 });
-  await demo.getByLabel('β values (one run each)').fill('0.5');
-  await demo.getByLabel('DPO steps per β').fill('400');
-  await demo.getByLabel('Evaluate every').fill('2');
-  await demo.getByLabel('Prompts for pairs').fill('96');
-  await demo.getByLabel('Evaluation prompts').fill('8');
-  await demo.getByLabel('Samples per prompt').fill('2');
+  await configure(demo, '0.5', 400);
   await demo.getByRole('button', { name: 'Run sweep' }).click();
   await expect(demo.getByRole('status')).toContainText('Stage 3: DPO', { timeout: 120_000 });
   await expect(page.getByRole('img', { name: /Reward vs KL frontier/ })).toHaveAttribute('aria-label', /β = 0.5: \(0, [\d.]+\) \(/, {
@@ -61,4 +61,14 @@ test('a stopped sweep keeps what it measured and can run again', async ({ page }
   expect(stoppedAt).toBeGreaterThan(0);
   expect(stoppedAt).toBeLessThan(400);
   await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
+test('stage 1 can be rerun in the browser and replaces the SFT model', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  const demo = page.locator('#panel-demo');
+  await expect(demo.getByText(/shipped SFT checkpoint/)).toBeVisible({ timeout: 60_000 });
+  await demo.getByLabel('Steps', { exact: true }).fill('3');
+  await demo.getByRole('button', { name: 'Retrain stage 1' }).click();
+  await expect(demo.getByText(/retrained here: 3 steps, loss \d+\.\d{3}/)).toBeVisible({ timeout: 120_000 });
+  await expect(demo.getByRole('img', { name: /SFT loss\. SFT: \(1, [\d.]+\) \(2, [\d.]+\) \(3, [\d.]+\)/ })).toBeVisible();
 });

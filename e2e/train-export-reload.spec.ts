@@ -48,7 +48,11 @@ test('train on WebGPU with live charts, stop, export, and reload the trained mod
   const zipPath = await download.path();
   const files = unzipSync(new Uint8Array(readFileSync(zipPath)));
 
-  const metrics = new TextDecoder().decode(files['metrics.jsonl']).trim().split('\n').map((line) => JSON.parse(line));
+  const metrics = new TextDecoder()
+    .decode(files['metrics.jsonl'])
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: stoppedAt }, (_, i) => i + 1));
   expect(metrics[0].loss).toBeCloseTo(Math.LN2, 4);
   const margins = metrics.map((m) => m['rewards/margins'] as number);

@@ -8,7 +8,8 @@ export async function logWebGpuAdapter(page: Page): Promise<void> {
     const adapter = (await gpu.requestAdapter()) as null | { info?: object; features: Set<string>; limits: Record<string, number> };
     if (!adapter) return 'no adapter';
     const limits: Record<string, number> = {};
-    for (const key of ['maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxBufferSize']) limits[key] = adapter.limits[key];
+    for (const key of ['maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxBufferSize'])
+      limits[key] = adapter.limits[key];
     const info = adapter.info as Record<string, string> | undefined;
     return JSON.stringify({ vendor: info?.vendor, architecture: info?.architecture, features: [...adapter.features], limits });
   });

@@ -148,6 +148,8 @@ export async function train(): Promise<void> {
   const store = useStore.getState();
   store.setError(null);
   const result = await guarded(() => worker().call('start', { settings: store.settings }));
+  // A failure mid-run (out of GPU memory, a lost device): offer the run's last checkpoint.
+  if (!result && useStore.getState().error?.code === 'internal') await refreshRuns(true).catch(() => undefined);
   const model = useStore.getState().model;
   if (result && model) store.setModel({ ...model, step: result.step });
   if (result?.diverged) store.setError({ message: result.diverged.message, code: 'diverged' });

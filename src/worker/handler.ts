@@ -51,70 +51,57 @@ export function createHandler(
   makeStorage: () => DatasetStorage = defaultStorage,
   makeRunStorage: () => RunStorage = defaultRunStorage,
 ): (request: Request) => Promise<void> {
-  let session: TrainingSession | null = null;
-  let runs: RunRequests | null = null;
-  let datasets: DatasetRequests | null = null;
-  let demo: SentimentDemo | null = null;
+  /** Everything `init` creates; null before it. */
+  let parts: { session: TrainingSession; runs: RunRequests; datasets: DatasetRequests; demo: SentimentDemo } | null = null;
   const emit = (event: WorkerEvent) => port.postMessage({ v: PROTOCOL_VERSION, kind: 'event', event }, transferablesOf(event));
-  const needSession = () => {
-    if (!session) throw new CodedError('protocol', 'the worker was not initialised');
-    return session;
-  };
-  const needDemo = () => {
-    if (!demo) throw new CodedError('protocol', 'the worker was not initialised');
-    return demo;
-  };
-  const needRuns = () => {
-    if (!runs) throw new CodedError('protocol', 'the worker was not initialised');
-    return runs;
-  };
-  const needData = () => {
-    if (!datasets) throw new CodedError('protocol', 'the worker was not initialised');
-    return datasets;
+  const need = () => {
+    if (!parts) throw new CodedError('protocol', 'the worker was not initialised');
+    return parts;
   };
   const handlers: Handlers = {
     init: async ({ preset, seed, backend }) => {
       const info = await chooseBackend(backend);
       watchDeviceLoss((message) => emit({ type: 'deviceLost', message }));
       // The studio and the demo share one device: each refuses to start while the other runs.
-      datasets = new DatasetRequests(makeStorage(), emit, () => session?.assertIdle());
+      const datasets = new DatasetRequests(makeStorage(), emit, () => parts?.session.assertIdle());
       const runStorage = makeRunStorage();
       const recorder = new RunRecorder(runStorage, emit);
-      session = new TrainingSession(info, emit, datasets, recorder, runStorage, () => demo?.assertIdle());
-      runs = new RunRequests(runStorage, () => recorder.current?.id ?? null);
-      demo = new SentimentDemo(emit, () => session?.assertIdle());
+      const session = new TrainingSession(info, emit, datasets, recorder, runStorage, () => parts?.demo.assertIdle());
+      const runs = new RunRequests(runStorage, () => recorder.current?.id ?? null);
+      const demo = new SentimentDemo(emit, () => session.assertIdle());
+      parts = { session, runs, datasets, demo };
       return { backend: info, model: session.resetModel({ preset, seed }) };
     },
-    loadDataset: (p) => needData().loadDataset(p),
-    clearEvalDataset: () => needData().clearEvalDataset(),
-    restoreDataset: () => needData().restoreDataset(),
-    activateDataset: (p) => needData().activateDataset(p),
-    deleteDataset: (p) => needData().deleteDataset(p),
-    queryPairs: (p) => needData().queryPairs(p),
-    editPair: (p) => needData().editPair(p),
-    deletePair: (p) => needData().deletePair(p),
-    addPair: (p) => needData().addPair(p),
-    removeLastPair: () => needData().removeLastPair(),
-    exportDataset: () => needData().exportDataset(),
-    exportProblems: () => needData().exportProblems(),
-    describeDataset: (p) => needData().describeDataset(p),
-    sampleTwo: (p) => needSession().sampleTwo(p),
-    start: (p) => needSession().start(p),
-    stop: () => needSession().stop(),
-    resetModel: (p) => needSession().resetModel(p),
-    exportWeights: (p) => needSession().exportWeights(p),
-    importWeights: (p) => needSession().importWeights(p),
-    sample: (p) => needSession().sample(p),
-    listRuns: () => needRuns().list(),
-    runHistory: (p) => needRuns().history(p),
-    resumeRun: (p) => needSession().resumeRun(p),
-    renameRun: (p) => needRuns().rename(p),
-    deleteRun: (p) => needRuns().remove(p),
-    exportRun: (p) => needRuns().export(p),
-    sentimentLoad: (p) => needDemo().load(p),
-    sentimentSft: (p) => needDemo().retrainSft(p),
-    sentimentRun: (p) => needDemo().run(p),
-    sentimentStop: () => needDemo().stop(),
+    loadDataset: (p) => need().datasets.loadDataset(p),
+    clearEvalDataset: () => need().datasets.clearEvalDataset(),
+    restoreDataset: () => need().datasets.restoreDataset(),
+    activateDataset: (p) => need().datasets.activateDataset(p),
+    deleteDataset: (p) => need().datasets.deleteDataset(p),
+    queryPairs: (p) => need().datasets.queryPairs(p),
+    editPair: (p) => need().datasets.editPair(p),
+    deletePair: (p) => need().datasets.deletePair(p),
+    addPair: (p) => need().datasets.addPair(p),
+    removeLastPair: () => need().datasets.removeLastPair(),
+    exportDataset: () => need().datasets.exportDataset(),
+    exportProblems: () => need().datasets.exportProblems(),
+    describeDataset: (p) => need().datasets.describeDataset(p),
+    sampleTwo: (p) => need().session.sampleTwo(p),
+    start: (p) => need().session.start(p),
+    stop: () => need().session.stop(),
+    resetModel: (p) => need().session.resetModel(p),
+    exportWeights: (p) => need().session.exportWeights(p),
+    importWeights: (p) => need().session.importWeights(p),
+    sample: (p) => need().session.sample(p),
+    listRuns: () => need().runs.list(),
+    runHistory: (p) => need().runs.history(p),
+    resumeRun: (p) => need().session.resumeRun(p),
+    renameRun: (p) => need().runs.rename(p),
+    deleteRun: (p) => need().runs.remove(p),
+    exportRun: (p) => need().runs.export(p),
+    sentimentLoad: (p) => need().demo.load(p),
+    sentimentSft: (p) => need().demo.retrainSft(p),
+    sentimentRun: (p) => need().demo.run(p),
+    sentimentStop: () => need().demo.stop(),
   };
 
   return async (request) => {

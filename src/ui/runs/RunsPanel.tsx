@@ -7,6 +7,12 @@ import { LinePlot, SERIES_COLORS } from '../sentiment/LinePlot';
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+/** The settings that tell runs apart, in one line (the export's run.json has all of them). */
+function settingsSummary({ settings: s, model, dataset }: RunSummary): string {
+  const loss = s.stage === 'sft' ? 'SFT' : `${s.lossTypes.join('+')} β=${s.beta}`;
+  return `${loss} · lr ${s.learningRate} · batch ${s.batchSize}×${s.gradientAccumulationSteps} · ${model.preset} · ${dataset.name}`;
+}
+
 /** Every saved run: resume, rename, export, delete, and overlay their loss curves. */
 export function RunsPanel() {
   const runs = useStore((s) => s.runs);
@@ -36,6 +42,7 @@ export function RunsPanel() {
             <tr>
               <th scope="col">Compare</th>
               <th scope="col">Name</th>
+              <th scope="col">Settings</th>
               <th scope="col">Status</th>
               <th scope="col">Step</th>
               <th scope="col">Loss</th>
@@ -102,12 +109,13 @@ function RunRow({ run, busy, selected, onToggle }: { run: RunSummary; busy: bool
           </button>
         )}
       </td>
+      <td className="run-settings">{settingsSummary(run)}</td>
       <td data-testid="run-status">{run.status === 'running' && !busy ? 'interrupted' : run.status}</td>
       <td>
         {run.step}/{run.settings.steps}
       </td>
       <td>{run.final && Number.isFinite(run.final.loss) ? run.final.loss.toFixed(4) : '—'}</td>
-      <td>{run.checkpoint ? `step ${run.checkpoint.step}` : 'none'}</td>
+      <td data-testid="run-checkpoint">{run.checkpoint ? `step ${run.checkpoint.step}` : 'none'}</td>
       <td className="run-actions">
         <button
           type="button"
