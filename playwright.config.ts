@@ -1,9 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { existsSync } from 'node:fs';
-
-// Debian's Chromium where it is installed (CI, the dev machines: nothing can be downloaded
-// there); otherwise Playwright's own browser, as on a user's machine after `npx playwright install`.
-const systemChromium = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+import { CHROMIUM_LAUNCH } from './tools/chromium-launch';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -14,18 +10,7 @@ export default defineConfig({
   use: {
     baseURL: 'http://127.0.0.1:4173',
     acceptDownloads: true,
-    launchOptions: {
-      executablePath: systemChromium,
-      args: [
-        '--no-sandbox',
-        '--enable-unsafe-webgpu',
-        '--use-webgpu-adapter=swiftshader',
-        '--enable-features=Vulkan',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: CHROMIUM_LAUNCH,
   },
   webServer: {
     command: 'npm run -s build && npx vite preview --host 127.0.0.1 --port 4173 --strictPort',

@@ -10,4 +10,4 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
-void startApp({ preset: query.get('preset'), backend: query.get('backend'), view: query.get('view') });
+void startApp({ preset: query.get('preset'), backend: query.get('backend'), view: query.get('view'), bench: query.get('bench') });

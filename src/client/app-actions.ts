@@ -50,6 +50,8 @@ export interface StartupOptions {
   backend?: string | null;
   /** "studio" opens the studio instead of the sentiment demo. */
   view?: string | null;
+  /** JSON {models, options}: run the step benchmark in the worker and show its result (npm run bench). */
+  bench?: string | null;
 }
 
 /** Starts the worker on the best backend and loads the built-in demo dataset. */
@@ -58,9 +60,14 @@ export async function startApp(options: StartupOptions, spawn = TrainerClient.sp
   if (options.preset && isPresetName(options.preset)) store.setPreset(options.preset);
   if (options.view === 'studio' || options.view === 'demo') store.setView(options.view);
   const backend = (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === options.backend) as BackendName | undefined;
-  if (await connect(spawn, backend)) {
-    if (useStore.getState().view === 'demo') await loadShippedSft();
-  }
+  if (!(await connect(spawn, backend))) return;
+  if (options.bench) await runBench(options.bench);
+  else if (useStore.getState().view === 'demo') await loadShippedSft();
+}
+
+async function runBench(request: string): Promise<void> {
+  const result = await guarded(() => worker().call('bench', JSON.parse(request)));
+  useStore.setState({ benchResult: JSON.stringify(result ?? { error: useStore.getState().error?.message ?? 'failed' }) });
 }
 
 /**

@@ -11,6 +11,7 @@ import type { ColumnMapping } from '../core/data/normalize-row';
 import type { DatasetProblem } from '../core/data/read-dataset';
 import type { FrontierPoint, SentimentResult, SentimentRun, SentimentSettings } from '../core/sentiment/experiment';
 import type { ScoredSample } from '../core/sentiment/scoring';
+import type { BenchOptions, BenchRun } from '../core/bench/step-bench';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -153,6 +154,8 @@ export interface RequestTable {
   deleteRun: { params: { id: string }; result: RunList };
   /** A saved run's checkpoint weights as the usual export zip. */
   exportRun: { params: { id: string; appVersion: string }; result: { fileName: string; zip: ArrayBuffer } };
+  /** Times fixed DPO and SFT steps of the named cases on this worker's backend (npm run bench). */
+  bench: { params: { models: string[]; options: BenchOptions }; result: { runs: BenchRun[] } };
   /** The controlled-sentiment demo's SFT model (the shipped checkpoint, fetched by the page). */
   sentimentLoad: { params: { name: string; bytes: ArrayBuffer }; result: { parameters: number; source: string } };
   /** Demo stage 1 again: SFT from scratch on the review corpus; replaces the SFT model unless stopped. */

@@ -13,6 +13,8 @@ export interface AppError {
 }
 
 export interface SessionSlice {
+  /** The JSON result of `?bench=` (npm run bench drives the page and reads it). */
+  benchResult: string | null;
   view: View;
   setView(view: View): void;
   status: SessionStatus;
@@ -41,6 +43,7 @@ export interface SessionSlice {
 }
 
 export const createSessionSlice: StateCreator<SessionSlice> = (set) => ({
+  benchResult: null,
   view: 'demo',
   setView: (view) => set({ view }),
   status: 'starting',

@@ -25,6 +25,7 @@ const TABS: [view: View, label: string][] = [
 /** Layout only. Files dropped anywhere are handled, so a missed drop never navigates away. */
 export function App() {
   const view = useStore((s) => s.view);
+  const benchResult = useStore((s) => s.benchResult);
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     void openFiles(Array.from(event.dataTransfer.files));
@@ -37,6 +38,7 @@ export function App() {
         <BackendBadge />
       </header>
       <ErrorBanner />
+      {benchResult && <pre data-testid="bench-result">{benchResult}</pre>}
       <RunBanners />
       <MappingDialog />
       <nav className="tabs" role="tablist" aria-label="Views">

@@ -16,6 +16,7 @@ import { IndexedDbStorage, MemoryStorage, type DatasetStorage } from './dataset-
 import { IndexedDbRunStorage, MemoryRunStorage, type RunStorage } from './run-storage';
 import { RunRecorder } from './run-recorder';
 import { RunRequests } from './run-requests';
+import { runBench } from './bench';
 
 /** IndexedDB where the runtime has it (browser workers), memory elsewhere (Node tests). */
 function defaultStorage(): DatasetStorage {
@@ -98,6 +99,7 @@ export function createHandler(
     renameRun: (p) => need().runs.rename(p),
     deleteRun: (p) => need().runs.remove(p),
     exportRun: (p) => need().runs.export(p),
+    bench: (p) => runBench(p, () => (need().session.assertIdle(), need().demo.assertIdle())),
     sentimentLoad: (p) => need().demo.load(p),
     sentimentSft: (p) => need().demo.retrainSft(p),
     sentimentRun: (p) => need().demo.run(p),

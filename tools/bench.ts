@@ -1,0 +1,122 @@
+// `npm run bench -- [--out file.json] [--models small,anchor] [--browser webgpu,webgl,wasm,cpu]
+//  [--node wasm,cpu] [--no-torch] [--steps N] [--growth N]`: fixed DPO and SFT steps, side by side in one
+// run, on every backend it can get — headless Chromium driving the app's own worker (?bench=),
+// Node (the CLI's backends), and PyTorch on the CPU as the anchor — printed as a table and
+// written as JSON. Numbers from the software WebGPU adapter (SwiftShader) are labelled as such.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { chromium } from '@playwright/test';
+import { BENCH_CASES, QUICK_BENCH, benchCase, type BenchOptions, type BenchRun } from '../src/core/bench/step-bench';
+import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
+import { CHROMIUM_LAUNCH } from './chromium-launch';
+
+type Row = BenchRun & { where: string; note?: string };
+
+const PORT = 4181;
+const list = (text: string | undefined, fallback: string[]) => (text === undefined ? fallback : text.split(',').filter(Boolean));
+
+async function nodeRuns(backends: string[], models: string[], options: BenchOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const backend of backends) {
+    const used = await useNodeBackend(backend as NodeBackend, (line) => process.stderr.write(line));
+    for (const model of models) {
+      process.stderr.write(`node ${used}: ${model}…\n`);
+      rows.push({ ...(await benchCase(BENCH_CASES[model], options, () => performance.now())), where: 'node' });
+    }
+  }
+  return rows;
+}
+
+async function browserRuns(backends: string[], models: string[], options: BenchOptions): Promise<{ rows: Row[]; adapter: string }> {
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
+  const rows: Row[] = [];
+  let adapter = '';
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    for (const backend of backends) {
+      process.stderr.write(`chromium ${backend}: ${models.join(', ')}…\n`);
+      const page = await browser.newPage();
+      const bench = encodeURIComponent(JSON.stringify({ models, options }));
+      await page.goto(`http://127.0.0.1:${PORT}/?view=studio&backend=${backend}&bench=${bench}`);
+      const text = await page.getByTestId('bench-result').textContent({ timeout: 30 * 60_000 });
+      const badge = (await page.getByTestId('backend').textContent()) ?? '';
+      const result = JSON.parse(text ?? '{}') as { runs?: BenchRun[]; error?: string };
+      if (!result.runs) process.stderr.write(`chromium ${backend}: ${result.error}\n`);
+      const software = /swiftshader/i.test(badge);
+      if (backend === 'webgpu') adapter = badge;
+      for (const run of result.runs ?? []) rows.push({ ...run, where: 'chromium', ...(software && backend === 'webgpu' ? { note: 'software WebGPU (SwiftShader on the CPU), not GPU speed' } : {}) });
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    if (server.pid) process.kill(-server.pid);
+  }
+  return { rows, adapter };
+}
+
+function torchRuns(models: string[], options: BenchOptions): Row[] {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    process.stderr.write('PyTorch anchor skipped: /usr/bin/python3 has no torch (apt-get install python3-torch)\n');
+    return [];
+  }
+  process.stderr.write(`pytorch: ${models.join(', ')}…\n`);
+  const request = JSON.stringify({ cases: models.map((m) => BENCH_CASES[m]), options });
+  const out = execFileSync('/usr/bin/python3', ['tools/bench/torch_bench.py', request], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return (JSON.parse(out) as { runs: BenchRun[] }).runs.map((r) => ({ ...r, where: 'python' }));
+}
+
+function table(rows: Row[]): string {
+  const f = (v: number | null | undefined, digits = 0) => (v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits));
+  const header = ['where', 'backend', 'model', 'tokens', 'DPO ms', 'uncached ms', 'SFT ms', 'DPO/SFT', 'uncached/SFT', 'tok/s (DPO)', 'first step ms', 'tensors', 'peak MB', 'kernels'];
+  const lines = rows.map((r) => [
+    r.where,
+    r.backend + (r.note ? ' *' : ''),
+    r.model,
+    String(r.tokens),
+    f(r.dpo_ms),
+    f(r.dpo_uncached_ms),
+    f(r.sft_ms),
+    f(r.dpo_ms / r.sft_ms, 2),
+    f(r.dpo_uncached_ms / r.sft_ms, 2),
+    f((r.tokens / r.dpo_ms) * 1000),
+    f(r.first_step_ms),
+    r.tensors_before === undefined ? '—' : `${r.tensors_before}→${r.tensors_after}`,
+    r.peak_bytes === undefined ? '—' : f(r.peak_bytes / 1024 / 1024, 1),
+    f(r.kernels_per_step),
+  ]);
+  const md = [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`);
+  const notes = [...new Set(rows.filter((r) => r.note).map((r) => `* ${r.note}`))];
+  return [...md, ...notes].join('\n');
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, models: { type: 'string' }, browser: { type: 'string' }, node: { type: 'string' }, 'no-torch': { type: 'boolean' }, steps: { type: 'string' }, growth: { type: 'string' } },
+  });
+  const models = list(values.models, ['small', 'anchor']);
+  for (const m of models) if (!BENCH_CASES[m]) throw new Error(`--models: unknown "${m}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
+  const options: BenchOptions = {
+    ...QUICK_BENCH,
+    ...(values.steps ? { measure: Number(values.steps), block: Math.min(QUICK_BENCH.block, Number(values.steps)) } : {}),
+    ...(values.growth ? { growthSteps: Number(values.growth) } : {}),
+  };
+  const started = Date.now();
+  const browser = list(values.browser, ['webgpu', 'webgl', 'wasm', 'cpu']);
+  const { rows: chromiumRows, adapter } = browser.length > 0 ? await browserRuns(browser, models, options) : { rows: [], adapter: '' };
+  const rows: Row[] = [...chromiumRows, ...(await nodeRuns(list(values.node, ['wasm', 'cpu']), models, options)), ...(values['no-torch'] ? [] : torchRuns(models, options))];
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, webgpuAdapter: adapter };
+  const result = { machine, options, seconds: Math.round((Date.now() - started) / 1000), runs: rows };
+  if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${table(rows)}\n\nmachine: ${JSON.stringify(machine)}\n`);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`error: ${error.message}\n`);
+  process.exitCode = 1;
+});
