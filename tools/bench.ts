@@ -1,5 +1,5 @@
 // `npm run bench -- [--out file.json] [--models small,anchor] [--browser webgpu,webgl,wasm,cpu]
-//  [--node wasm,cpu] [--no-torch] [--steps N] [--growth N]`: fixed DPO and SFT steps, side by side in one
+//  [--node wasm,cpu] [--no-torch] [--steps N] [--growth N] [--browser-models tiny]`: fixed DPO and SFT steps, side by side in one
 // run, on every backend it can get — headless Chromium driving the app's own worker (?bench=),
 // Node (the CLI's backends), and PyTorch on the CPU as the anchor — printed as a table and
 // written as JSON. Numbers from the software WebGPU adapter (SwiftShader) are labelled as such.
@@ -24,6 +24,7 @@ async function nodeRuns(backends: string[], models: string[], options: BenchOpti
     for (const model of models) {
       process.stderr.write(`node ${used}: ${model}…\n`);
       rows.push({ ...(await benchCase(BENCH_CASES[model], options, () => performance.now())), where: 'node' });
+      process.stderr.write(`  ${JSON.stringify(rows.at(-1))}\n`);
     }
   }
   return rows;
@@ -31,26 +32,38 @@ async function nodeRuns(backends: string[], models: string[], options: BenchOpti
 
 async function browserRuns(backends: string[], models: string[], options: BenchOptions): Promise<{ rows: Row[]; adapter: string }> {
   execFileSync('npm', ['run', '-s', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
+  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], {
+    stdio: 'ignore',
+    detached: true,
+  });
   const rows: Row[] = [];
   let adapter = '';
   const browser = await chromium.launch(CHROMIUM_LAUNCH);
   try {
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    for (const backend of backends) {
-      process.stderr.write(`chromium ${backend}: ${models.join(', ')}…\n`);
-      const page = await browser.newPage();
-      const bench = encodeURIComponent(JSON.stringify({ models, options }));
-      await page.goto(`http://127.0.0.1:${PORT}/?view=studio&backend=${backend}&bench=${bench}`);
-      const text = await page.getByTestId('bench-result').textContent({ timeout: 30 * 60_000 });
-      const badge = (await page.getByTestId('backend').textContent()) ?? '';
-      const result = JSON.parse(text ?? '{}') as { runs?: BenchRun[]; error?: string };
-      if (!result.runs) process.stderr.write(`chromium ${backend}: ${result.error}\n`);
-      const software = /swiftshader/i.test(badge);
-      if (backend === 'webgpu') adapter = badge;
-      for (const run of result.runs ?? []) rows.push({ ...run, where: 'chromium', ...(software && backend === 'webgpu' ? { note: 'software WebGPU (SwiftShader on the CPU), not GPU speed' } : {}) });
-      await page.close();
-    }
+    // One page per backend and model: a fresh worker each time, and progress as each finishes.
+    for (const backend of backends)
+      for (const model of models) {
+        process.stderr.write(`chromium ${backend}: ${model}…\n`);
+        const page = await browser.newPage();
+        const bench = encodeURIComponent(JSON.stringify({ models: [model], options }));
+        await page.goto(`http://127.0.0.1:${PORT}/?view=studio&backend=${backend}&bench=${bench}`);
+        const text = await page.getByTestId('bench-result').textContent({ timeout: 30 * 60_000 });
+        const badge = (await page.getByTestId('backend').textContent()) ?? '';
+        const result = JSON.parse(text ?? '{}') as { runs?: BenchRun[]; error?: string };
+        if (!result.runs) process.stderr.write(`chromium ${backend}: ${result.error}\n`);
+        const software = /swiftshader/i.test(badge);
+        if (backend === 'webgpu') adapter = badge;
+        for (const run of result.runs ?? []) {
+          rows.push({
+            ...run,
+            where: 'chromium',
+            ...(software && backend === 'webgpu' ? { note: 'software WebGPU (SwiftShader on the CPU), not GPU speed' } : {}),
+          });
+          process.stderr.write(`  ${JSON.stringify(rows.at(-1))}\n`);
+        }
+        await page.close();
+      }
   } finally {
     await browser.close();
     if (server.pid) process.kill(-server.pid);
@@ -73,7 +86,22 @@ function torchRuns(models: string[], options: BenchOptions): Row[] {
 
 function table(rows: Row[]): string {
   const f = (v: number | null | undefined, digits = 0) => (v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits));
-  const header = ['where', 'backend', 'model', 'tokens', 'DPO ms', 'uncached ms', 'SFT ms', 'DPO/SFT', 'uncached/SFT', 'tok/s (DPO)', 'first step ms', 'tensors', 'peak MB', 'kernels'];
+  const header = [
+    'where',
+    'backend',
+    'model',
+    'tokens',
+    'DPO ms',
+    'uncached ms',
+    'SFT ms',
+    'DPO/SFT',
+    'uncached/SFT',
+    'tok/s (DPO)',
+    'first step ms',
+    'tensors',
+    'peak MB',
+    'kernels',
+  ];
   const lines = rows.map((r) => [
     r.where,
     r.backend + (r.note ? ' *' : ''),
@@ -97,7 +125,16 @@ function table(rows: Row[]): string {
 
 async function main() {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, models: { type: 'string' }, browser: { type: 'string' }, node: { type: 'string' }, 'no-torch': { type: 'boolean' }, steps: { type: 'string' }, growth: { type: 'string' } },
+    options: {
+      out: { type: 'string' },
+      models: { type: 'string' },
+      browser: { type: 'string' },
+      node: { type: 'string' },
+      'no-torch': { type: 'boolean' },
+      steps: { type: 'string' },
+      growth: { type: 'string' },
+      'browser-models': { type: 'string' },
+    },
   });
   const models = list(values.models, ['small', 'anchor']);
   for (const m of models) if (!BENCH_CASES[m]) throw new Error(`--models: unknown "${m}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
@@ -108,9 +145,19 @@ async function main() {
   };
   const started = Date.now();
   const browser = list(values.browser, ['webgpu', 'webgl', 'wasm', 'cpu']);
-  const { rows: chromiumRows, adapter } = browser.length > 0 ? await browserRuns(browser, models, options) : { rows: [], adapter: '' };
-  const rows: Row[] = [...chromiumRows, ...(await nodeRuns(list(values.node, ['wasm', 'cpu']), models, options)), ...(values['no-torch'] ? [] : torchRuns(models, options))];
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, webgpuAdapter: adapter };
+  const { rows: chromiumRows, adapter } = browser.length > 0 ? await browserRuns(browser, list(values['browser-models'], models), options) : { rows: [], adapter: '' };
+  const rows: Row[] = [
+    ...chromiumRows,
+    ...(await nodeRuns(list(values.node, ['wasm', 'cpu']), models, options)),
+    ...(values['no-torch'] ? [] : torchRuns(models, options)),
+  ];
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? '',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    webgpuAdapter: adapter,
+  };
   const result = { machine, options, seconds: Math.round((Date.now() - started) / 1000), runs: rows };
   if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(`${table(rows)}\n\nmachine: ${JSON.stringify(machine)}\n`);

@@ -50,8 +50,12 @@ export interface BenchRun {
   growth_steps: number;
 }
 
-/** The built-in benchmark shapes: the default preset, and GPT-2 small's shape (124M parameters). */
+/**
+ * The benchmark shapes: the tiny and default (small) presets, the issue's PyTorch anchor shape,
+ * and GPT-2 small's shape (124M parameters).
+ */
 export const BENCH_CASES: Record<string, BenchCase> = {
+  tiny: { model: 'tiny (d32 L2 V258)', config: { vocabSize: 258, nPositions: 64, nEmbd: 32, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 }, pairs: 2, length: 64 },
   small: { model: 'small (d128 L4 V258)', config: { vocabSize: 258, nPositions: 128, nEmbd: 128, nLayer: 4, nHead: 4, layerNormEpsilon: 1e-5 }, pairs: 4, length: 128 },
   anchor: { model: 'anchor (d128 L4 V512)', config: { vocabSize: 512, nPositions: 64, nEmbd: 128, nLayer: 4, nHead: 4, layerNormEpsilon: 1e-5 }, pairs: 8, length: 64 },
   'gpt2-small': { model: 'gpt2-small shape (d768 L12 V50257)', config: { vocabSize: 50257, nPositions: 128, nEmbd: 768, nLayer: 12, nHead: 12, layerNormEpsilon: 1e-5 }, pairs: 1, length: 128 },
