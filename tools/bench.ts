@@ -145,7 +145,8 @@ async function main() {
   };
   const started = Date.now();
   const browser = list(values.browser, ['webgpu', 'webgl', 'wasm', 'cpu']);
-  const { rows: chromiumRows, adapter } = browser.length > 0 ? await browserRuns(browser, list(values['browser-models'], models), options) : { rows: [], adapter: '' };
+  const { rows: chromiumRows, adapter } =
+    browser.length > 0 ? await browserRuns(browser, list(values['browser-models'], models), options) : { rows: [], adapter: '' };
   const rows: Row[] = [
     ...chromiumRows,
     ...(await nodeRuns(list(values.node, ['wasm', 'cpu']), models, options)),

@@ -55,10 +55,30 @@ export interface BenchRun {
  * and GPT-2 small's shape (124M parameters).
  */
 export const BENCH_CASES: Record<string, BenchCase> = {
-  tiny: { model: 'tiny (d32 L2 V258)', config: { vocabSize: 258, nPositions: 64, nEmbd: 32, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 }, pairs: 2, length: 64 },
-  small: { model: 'small (d128 L4 V258)', config: { vocabSize: 258, nPositions: 128, nEmbd: 128, nLayer: 4, nHead: 4, layerNormEpsilon: 1e-5 }, pairs: 4, length: 128 },
-  anchor: { model: 'anchor (d128 L4 V512)', config: { vocabSize: 512, nPositions: 64, nEmbd: 128, nLayer: 4, nHead: 4, layerNormEpsilon: 1e-5 }, pairs: 8, length: 64 },
-  'gpt2-small': { model: 'gpt2-small shape (d768 L12 V50257)', config: { vocabSize: 50257, nPositions: 128, nEmbd: 768, nLayer: 12, nHead: 12, layerNormEpsilon: 1e-5 }, pairs: 1, length: 128 },
+  tiny: {
+    model: 'tiny (d32 L2 V258)',
+    config: { vocabSize: 258, nPositions: 64, nEmbd: 32, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 },
+    pairs: 2,
+    length: 64,
+  },
+  small: {
+    model: 'small (d128 L4 V258)',
+    config: { vocabSize: 258, nPositions: 128, nEmbd: 128, nLayer: 4, nHead: 4, layerNormEpsilon: 1e-5 },
+    pairs: 4,
+    length: 128,
+  },
+  anchor: {
+    model: 'anchor (d128 L4 V512)',
+    config: { vocabSize: 512, nPositions: 64, nEmbd: 128, nLayer: 4, nHead: 4, layerNormEpsilon: 1e-5 },
+    pairs: 8,
+    length: 64,
+  },
+  'gpt2-small': {
+    model: 'gpt2-small shape (d768 L12 V50257)',
+    config: { vocabSize: 50257, nPositions: 128, nEmbd: 768, nLayer: 12, nHead: 12, layerNormEpsilon: 1e-5 },
+    pairs: 1,
+    length: 128,
+  },
 };
 
 /** Pairs whose byte tokens fill the length exactly (prompt a quarter, completions the rest). */
@@ -66,12 +86,27 @@ function fixedPairs(c: BenchCase): PreferencePair[] {
   const rng = new SeededRandom(5);
   const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + rng.int(26))).join('');
   const prompt = Math.floor(c.length / 4);
-  return Array.from({ length: c.pairs * 2 }, () => ({ prompt: text(prompt), chosen: text(c.length - prompt - 1), rejected: text(c.length - prompt - 1) }));
+  return Array.from({ length: c.pairs * 2 }, () => ({
+    prompt: text(prompt),
+    chosen: text(c.length - prompt - 1),
+    rejected: text(c.length - prompt - 1),
+  }));
 }
 
 function settingsFor(c: BenchCase, stage: Stage, cached: boolean): DpoSettings {
   const rows = stage === 'sft' ? c.pairs * 2 : c.pairs;
-  return { ...DEFAULT_SETTINGS, stage, batchSize: rows, maxLength: c.length, maxPromptLength: c.length - 1, precomputeReference: cached, steps: 1e9, evalFraction: 0, evalEvery: 0, sampleEvery: 0 };
+  return {
+    ...DEFAULT_SETTINGS,
+    stage,
+    batchSize: rows,
+    maxLength: c.length,
+    maxPromptLength: c.length - 1,
+    precomputeReference: cached,
+    steps: 1e9,
+    evalFraction: 0,
+    evalEvery: 0,
+    sampleEvery: 0,
+  };
 }
 
 const median = (values: number[]) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
