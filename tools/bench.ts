@@ -1,5 +1,6 @@
 // `npm run bench -- [--out file.json] [--models small,anchor] [--browser webgpu,webgl,wasm,cpu]
-//  [--node wasm,cpu] [--no-torch] [--steps N] [--growth N] [--browser-models tiny]`: fixed DPO and SFT steps, side by side in one
+//  [--node wasm,cpu] [--no-torch] [--steps N] [--growth N] [--browser-models tiny]
+//  [--smoothness wasm,webgpu] [--smoothness-steps N]`: fixed DPO and SFT steps, side by side in one
 // run, on every backend it can get — headless Chromium driving the app's own worker (?bench=),
 // Node (the CLI's backends), and PyTorch on the CPU as the anchor — printed as a table and
 // written as JSON. Numbers from the software WebGPU adapter (SwiftShader) are labelled as such.
@@ -71,6 +72,60 @@ async function browserRuns(backends: string[], models: string[], options: BenchO
   return { rows, adapter };
 }
 
+/**
+ * Main-thread smoothness while the app trains: long tasks (over 50 ms, PerformanceObserver)
+ * during a run of `steps` steps of the tiny preset in the studio, with its live charts.
+ */
+async function smoothness(
+  backend: string,
+  steps: number,
+): Promise<{ backend: string; steps: number; seconds: number; longTasks: number; maxLongTaskMs: number }> {
+  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      const tasks: number[] = [];
+      (window as unknown as { __longTasks: number[] }).__longTasks = tasks;
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => tasks.push(e.duration))).observe({
+        type: 'longtask',
+        buffered: true,
+      });
+    });
+    await page.goto(`http://127.0.0.1:${PORT}/?preset=tiny&view=studio&backend=${backend}`);
+    await page.getByTestId('dataset-count').filter({ hasText: '400' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('settings-steps').fill(String(steps));
+    await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks.length = 0));
+    const started = Date.now();
+    await page.getByTestId('train-start').click();
+    await page
+      .getByTestId('step-count')
+      .filter({ hasText: new RegExp(`^${steps}$`) })
+      .waitFor({ timeout: 30 * 60_000 });
+    const seconds = (Date.now() - started) / 1000;
+    const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
+    // The observer must be able to see a long task, or "0 long tasks" would mean nothing.
+    await page.evaluate(() =>
+      setTimeout(() => {
+        const until = performance.now() + 120;
+        while (performance.now() < until);
+      }, 0),
+    );
+    await page.waitForTimeout(500);
+    const seen = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.length);
+    if (seen <= tasks.length)
+      throw new Error('the long-task observer did not see a deliberate 120 ms task; the smoothness figure would mean nothing');
+    return { backend, steps, seconds: Math.round(seconds), longTasks: tasks.length, maxLongTaskMs: Math.round(Math.max(0, ...tasks)) };
+  } finally {
+    await browser.close();
+    if (server.pid) process.kill(-server.pid);
+  }
+}
+
 function torchRuns(models: string[], options: BenchOptions): Row[] {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
@@ -134,6 +189,8 @@ async function main() {
       steps: { type: 'string' },
       growth: { type: 'string' },
       'browser-models': { type: 'string' },
+      smoothness: { type: 'string' },
+      'smoothness-steps': { type: 'string' },
     },
   });
   const models = list(values.models, ['small', 'anchor']);
@@ -152,6 +209,11 @@ async function main() {
     ...(await nodeRuns(list(values.node, ['wasm', 'cpu']), models, options)),
     ...(values['no-torch'] ? [] : torchRuns(models, options)),
   ];
+  const smooth = [];
+  for (const backend of list(values.smoothness, browser.length > 0 ? ['wasm'] : [])) {
+    process.stderr.write(`smoothness: training ${values['smoothness-steps'] ?? 300} steps on ${backend} in the app…\n`);
+    smooth.push(await smoothness(backend, Number(values['smoothness-steps'] ?? 300)));
+  }
   const machine = {
     cpus: cpus().length,
     cpu: cpus()[0]?.model ?? '',
@@ -159,9 +221,13 @@ async function main() {
     node: process.version,
     webgpuAdapter: adapter,
   };
-  const result = { machine, options, seconds: Math.round((Date.now() - started) / 1000), runs: rows };
+  const result = { machine, options, seconds: Math.round((Date.now() - started) / 1000), runs: rows, smoothness: smooth };
   if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(`${table(rows)}\n\nmachine: ${JSON.stringify(machine)}\n`);
+  const smoothLines = smooth.map(
+    (m) =>
+      `main thread while training ${m.steps} steps on ${m.backend} (${m.seconds} s): ${m.longTasks} long tasks over 50 ms, longest ${m.maxLongTaskMs} ms`,
+  );
+  process.stdout.write(`${table(rows)}\n\n${smoothLines.join('\n')}${smoothLines.length ? '\n' : ''}machine: ${JSON.stringify(machine)}\n`);
 }
 
 main().catch((error: Error) => {
