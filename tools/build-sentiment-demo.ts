@@ -12,10 +12,12 @@ import { gpt2ConfigJson, writeGpt2Safetensors } from '../src/core/io/hf-gpt2';
 import { METRIC_COUNT } from '../src/core/train/metrics';
 import { useNodeBackend } from '../src/cli/node-backend';
 import { APP_VERSION } from '../src/core/version';
-import * as tf from '@tensorflow/tfjs-core';
+import { uploadWeights } from '../src/core/model/gpt-weights';
 
 async function main() {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'public/demo/sentiment' }, steps: { type: 'string' }, corpus: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string', default: 'public/demo/sentiment' }, steps: { type: 'string' }, corpus: { type: 'string' } },
+  });
   const backend = await useNodeBackend('wasm', (t) => process.stderr.write(t));
   const settings = { ...SENTIMENT_SFT_SETTINGS, steps: values.steps ? Number(values.steps) : SENTIMENT_SFT_SETTINGS.steps };
   const reviews = generateReviews(SENTIMENT_CORPUS.reviews, SENTIMENT_CORPUS.seed);
@@ -33,7 +35,7 @@ async function main() {
         );
     },
   });
-  const device = tf.tidy(() => Object.fromEntries([...weights].map(([n, { shape, data }]) => [n, tf.keep(tf.tensor(data, shape))])));
+  const device = uploadWeights(weights);
   const check = await evaluatePolicy(
     device,
     null,

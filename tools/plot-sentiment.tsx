@@ -3,7 +3,7 @@
 // component. Usage: plot-sentiment <result.json> <out.svg>
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { LinePlot, SERIES_COLORS } from '../src/ui/sentiment/LinePlot';
+import { betaSeries, LinePlot } from '../src/ui/sentiment/LinePlot';
 
 interface Result {
   sft: { reward: number };
@@ -16,8 +16,7 @@ if (!input || !output) {
   process.exit(2);
 }
 const result = JSON.parse(readFileSync(input, 'utf8')) as Result;
-const series = (pick: (p: Result['runs'][number]['points'][number]) => [number, number]) =>
-  result.runs.map((r, i) => ({ label: `β = ${r.beta}`, color: SERIES_COLORS[i % SERIES_COLORS.length], points: r.points.map(pick) }));
+const series = (pick: (p: Result['runs'][number]['points'][number]) => [number, number]) => betaSeries(result.runs, pick);
 const sft = { label: `SFT model (${result.sft.reward.toFixed(3)})`, color: '#777', points: [[0, result.sft.reward]] as [number, number][] };
 const frontier = renderToStaticMarkup(
   <LinePlot

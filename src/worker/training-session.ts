@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PRESETS, presetConfig, type GptConfig, type PresetName } from '../core/model/config';
-import { countParameters, initGptWeights, type HostWeights } from '../core/model/gpt-weights';
+import { countParameters, initGptWeights, uploadWeights, type HostWeights } from '../core/model/gpt-weights';
 import { sampleCompletions } from '../core/model/sampling';
 import type { NamedWeights } from '../core/model/gpt';
 import { SeededRandom } from '../core/random';
@@ -222,8 +222,7 @@ export class TrainingSession {
   /** Runs `use` with the current policy: the run's variables, or the host weights uploaded for the call. */
   private async withPolicyWeights<T>(use: (weights: NamedWeights) => Promise<T>): Promise<T> {
     if (this.trainer) return use(this.trainer.policy);
-    const weights: NamedWeights = {};
-    for (const [name, { shape, data }] of this.weights) weights[name] = tf.tensor(data, shape);
+    const weights = uploadWeights(this.weights);
     try {
       return await use(weights);
     } finally {

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from './config';
 import type { SeededRandom } from '../random';
 
@@ -64,4 +65,9 @@ export function initGptWeights(config: GptConfig, rng: SeededRandom): HostWeight
 
 export function countParameters(config: GptConfig): number {
   return gptParameterShapes(config).reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** Host weights as device tensors with the same names (the caller disposes them). */
+export function uploadWeights(weights: HostWeights): Record<string, tf.Tensor> {
+  return tf.tidy(() => Object.fromEntries([...weights].map(([name, { shape, data }]) => [name, tf.keep(tf.tensor(data, shape))])));
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
-import { initGptWeights, type HostWeights } from '../model/gpt-weights';
-import type { NamedWeights } from '../model/gpt';
+import { initGptWeights, uploadWeights, type HostWeights } from '../model/gpt-weights';
 import { SeededRandom } from '../random';
 import { Trainer } from '../train/trainer';
 import { DeviceMetricsBuffer, METRIC_COUNT } from '../train/metrics';
@@ -89,11 +88,6 @@ export interface SentimentResult {
 /** Metric read-backs happen this often (and at every evaluation), which is also when a stop is seen. */
 const FLUSH_EVERY = 10;
 
-/** Device tensors for host weights (the caller disposes them). */
-function upload(weights: HostWeights): NamedWeights {
-  return tf.tidy(() => Object.fromEntries([...weights].map(([name, { shape, data }]) => [name, tf.keep(tf.tensor(data, shape))])));
-}
-
 function dpoSettings(s: SentimentSettings, beta: number, config: GptConfig): DpoSettings {
   return {
     ...DEFAULT_SETTINGS,
@@ -161,7 +155,7 @@ export async function runSentimentExperiment(
   s: SentimentSettings,
   hooks: SentimentHooks = {},
 ): Promise<SentimentResult> {
-  const sftDevice = upload(sft);
+  const sftDevice = uploadWeights(sft);
   try {
     const evalPrompts = drawPrompts(prompts.heldOut, s.evalPrompts, s.seed + 1);
     const sftEval = await evaluatePolicy(sftDevice, null, config, evalPrompts, s.samplesPerPrompt, s.seed);

@@ -1,10 +1,5 @@
 import { useStore } from '../../state/store';
-import { LinePlot, SERIES_COLORS, type PlotSeries } from './LinePlot';
-import type { DemoRun } from '../../state/sentiment-slice';
-
-function seriesOf(runs: DemoRun[], pick: (p: DemoRun['points'][number]) => [number, number]): PlotSeries[] {
-  return runs.map((r, i) => ({ label: `β = ${r.beta}`, color: SERIES_COLORS[i % SERIES_COLORS.length], points: r.points.map(pick) }));
-}
+import { betaSeries, LinePlot, type PlotSeries } from './LinePlot';
 
 /** Reward and KL over steps, and the reward-vs-KL frontier (the paper's Figure 2), one series per β. */
 export function DemoCharts() {
@@ -32,7 +27,7 @@ export function DemoCharts() {
         title="Reward on held-out prompts"
         xLabel="step"
         yLabel="mean reward"
-        series={[...sftLine, ...seriesOf(runs, (p) => [p.step, p.reward])]}
+        series={[...sftLine, ...betaSeries(runs, (p) => [p.step, p.reward])]}
         include={[
           [0, 0],
           [0, 1],
@@ -42,20 +37,23 @@ export function DemoCharts() {
         title="KL(π ‖ π_ref)"
         xLabel="step"
         yLabel="sequence KL (nats)"
-        series={seriesOf(runs, (p) => [p.step, p.kl])}
+        series={betaSeries(runs, (p) => [p.step, p.kl])}
         include={[[0, 0]]}
       />
       <LinePlot
         title="DPO loss"
         xLabel="step"
         yLabel="loss"
-        series={runs.map((r, i) => ({ label: `β = ${r.beta}`, color: SERIES_COLORS[i % SERIES_COLORS.length], points: r.losses }))}
+        series={betaSeries(
+          runs.map((r) => ({ beta: r.beta, points: r.losses })),
+          (p) => p,
+        )}
       />
       <LinePlot
         title="Reward vs KL frontier"
         xLabel="KL(π ‖ π_ref)"
         yLabel="mean reward"
-        series={[...sftPoint, ...seriesOf(runs, (p) => [p.kl, p.reward])]}
+        series={[...sftPoint, ...betaSeries(runs, (p) => [p.kl, p.reward])]}
         include={[
           [0, 0],
           [0, 1],

@@ -126,3 +126,8 @@ export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 
 
 /** One color per β, in sweep order. */
 export const SERIES_COLORS = ['#1f6feb', '#d73a49', '#2da44e', '#bf8700', '#8250df', '#0a7ea4'];
+
+/** One series per β run, colored in sweep order, with the point coordinates `pick` chooses. */
+export function betaSeries<P>(runs: readonly { beta: number; points: readonly P[] }[], pick: (point: P) => [number, number]): PlotSeries[] {
+  return runs.map((r, i) => ({ label: `β = ${r.beta}`, color: SERIES_COLORS[i % SERIES_COLORS.length], points: r.points.map(pick) }));
+}
