@@ -2,9 +2,28 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; the training path needs them everywhere core runs.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { GptConfig } from './config';
+import { embedTokens } from './embedding';
 
 /** Weights by Hugging Face GPT-2 name: trainable variables (policy) or plain tensors (reference). */
 export type NamedWeights = Record<string, tf.Tensor>;
+
+/** LoRA at forward time: PEFT's `scaling` (alpha / r) and its training-time dropout on the adapter input. */
+export interface LoraForward {
+  scale: number;
+  dropout: number;
+  /** Seeds the dropout masks (one stream per module) so a step is reproducible; unseeded without it. */
+  seed?: number;
+}
+
+export interface ForwardOptions {
+  /**
+   * Adds the adapters found in the weights (`${module}.lora_A.weight` [r, in] and
+   * `.lora_B.weight` [out, r]) to their projections. Without it, or for a module whose
+   * adapters are absent, the projection is the base one: the reference model is the same
+   * base tensors in a record without adapter entries.
+   */
+  lora?: LoraForward;
+}
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
@@ -26,6 +45,21 @@ export function conv1d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D 
 }
 
 /**
+ * GPT-2's Conv1D named `module` (e.g. `h.0.attn.c_attn`), plus PEFT's LoRA term
+ * `scale · dropout(x) · Aᵀ · Bᵀ` when `lora` is given and both adapters are in `w`.
+ * x: [N, in] → [N, out]
+ */
+export function projection(x: tf.Tensor2D, w: NamedWeights, module: string, lora?: LoraForward): tf.Tensor2D {
+  const base = conv1d(x, w[`${module}.weight`], w[`${module}.bias`]);
+  const a = w[`${module}.lora_A.weight`];
+  const b = w[`${module}.lora_B.weight`];
+  if (!lora || !a || !b) return base;
+  const dropped = lora.dropout > 0 ? tf.dropout(x, lora.dropout, undefined, lora.seed === undefined ? undefined : `${lora.seed}/${module}`) : x;
+  const low = tf.matMul(dropped as tf.Tensor2D, a as tf.Tensor2D, false, true); // [N, r]
+  return tf.add(base, tf.mul(tf.matMul(low, b as tf.Tensor2D, false, true), lora.scale));
+}
+
+/**
  * Additive causal mask [T, T]: 0 where a query may attend (key ≤ query), -1e9 elsewhere.
  * Right padding needs nothing more: real tokens never see the pads that follow them.
  */
@@ -40,47 +74,44 @@ function splitHeads(x: tf.Tensor, batch: number, length: number, heads: number):
   return tf.transpose(tf.reshape(x, [batch, length, heads, -1]), [0, 2, 1, 3]);
 }
 
-function attention(h: tf.Tensor2D, w: NamedWeights, p: string, c: GptConfig, batch: number, length: number, mask: tf.Tensor2D) {
-  const qkv = conv1d(h, w[`${p}attn.c_attn.weight`], w[`${p}attn.c_attn.bias`]);
+function attention(h: tf.Tensor2D, w: NamedWeights, p: string, c: GptConfig, batch: number, length: number, mask: tf.Tensor2D, lora?: LoraForward) {
+  const qkv = projection(h, w, `${p}attn.c_attn`, lora);
   const [q, k, v] = tf.split(qkv, 3, 1).map((t) => splitHeads(t, batch, length, c.nHead));
   const headDim = c.nEmbd / c.nHead;
   const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim)), mask);
   const context = tf.matMul(tf.softmax(scores), v); // [B, H, T, hd]
   const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * length, c.nEmbd]);
-  return conv1d(merged as tf.Tensor2D, w[`${p}attn.c_proj.weight`], w[`${p}attn.c_proj.bias`]);
+  return projection(merged as tf.Tensor2D, w, `${p}attn.c_proj`, lora);
 }
 
-/** GPT-2's MLP block: c_fc, gelu_new, c_proj. h: [N, d] */
-export function mlp(h: tf.Tensor2D, w: NamedWeights, p: string) {
-  const hidden = geluTanh(conv1d(h, w[`${p}mlp.c_fc.weight`], w[`${p}mlp.c_fc.bias`]));
-  return conv1d(hidden as tf.Tensor2D, w[`${p}mlp.c_proj.weight`], w[`${p}mlp.c_proj.bias`]);
+/** GPT-2's MLP block: c_fc, gelu_new, c_proj (with LoRA when `lora` is given). h: [N, d] */
+export function mlp(h: tf.Tensor2D, w: NamedWeights, p: string, lora?: LoraForward) {
+  const hidden = geluTanh(projection(h, w, `${p}mlp.c_fc`, lora));
+  return projection(hidden as tf.Tensor2D, w, `${p}mlp.c_proj`, lora);
 }
 
 /**
- * GPT-2 forward pass (pre-LayerNorm, learned positions, tied embeddings, no dropout).
- * The token embedding is a one-hot matMul rather than a gather: the gather gradient needs
- * UnsortedSegmentSum, which the wasm backend lacks, and for a byte vocabulary the matMul
- * is as cheap.
+ * GPT-2 forward pass (pre-LayerNorm, learned positions, tied embeddings, no dropout except
+ * LoRA's). The token embedding is `embedTokens`, a gather whose gradient works on wasm too.
  * @param inputIds [B, T] int32
  * @param mask [T, T] from `causalMask(T)`
  * @returns logits [B, T, V]
  */
-export function gptForward(weights: NamedWeights, config: GptConfig, inputIds: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {
+export function gptForward(weights: NamedWeights, config: GptConfig, inputIds: tf.Tensor2D, mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
   return tf.tidy(() => {
     const [batch, length] = inputIds.shape;
     const d = config.nEmbd;
     const flatIds = tf.reshape(inputIds, [batch * length]) as tf.Tensor1D;
-    const oneHot = tf.cast(tf.oneHot(flatIds, config.vocabSize), 'float32') as tf.Tensor2D;
-    const tokens = tf.matMul(oneHot, weights['wte.weight'] as tf.Tensor2D);
+    const tokens = embedTokens(weights['wte.weight'] as tf.Tensor2D, flatIds);
     const positions = tf.tile(tf.slice(weights['wpe.weight'], [0, 0], [length, d]), [batch, 1]);
     let h = tf.add(tokens, positions) as tf.Tensor2D;
     for (let i = 0; i < config.nLayer; i++) {
       const p = `h.${i}.`;
       const eps = config.layerNormEpsilon;
       const a = layerNorm(h, weights[`${p}ln_1.weight`], weights[`${p}ln_1.bias`], eps) as tf.Tensor2D;
-      h = tf.add(h, attention(a, weights, p, config, batch, length, mask));
+      h = tf.add(h, attention(a, weights, p, config, batch, length, mask, options.lora));
       const m = layerNorm(h, weights[`${p}ln_2.weight`], weights[`${p}ln_2.bias`], eps) as tf.Tensor2D;
-      h = tf.add(h, mlp(m, weights, p));
+      h = tf.add(h, mlp(m, weights, p, options.lora));
     }
     const final = layerNorm(h, weights['ln_f.weight'], weights['ln_f.bias'], config.layerNormEpsilon) as tf.Tensor2D;
     const logits = tf.matMul(final, weights['wte.weight'] as tf.Tensor2D, false, true);
