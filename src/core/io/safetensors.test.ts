@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { entryToFloat32, float32Entry, readSafetensors, writeSafetensors, type SafetensorsEntry } from './safetensors';
 
@@ -78,5 +80,62 @@ describe('reading from a view into a larger buffer (a Node Buffer, a zip entry)'
     // A Buffer's slice() is a view, as Node's readFileSync results behave.
     const nodeLike = Object.assign(view, { slice: (a?: number, b?: number) => view.subarray(a, b) });
     expect(Array.from(entryToFloat32('t', readSafetensors(nodeLike).tensors.get('t')!))).toEqual([1.5, -2, 3.25]);
+  });
+});
+
+describe('F16 and BF16 widen to float32 exactly as PyTorch rounds them', () => {
+  const fixtureDir = 'src/core/testing/fixtures/tiny-gpt2';
+  const golden = JSON.parse(readFileSync(join(fixtureDir, 'golden.json'), 'utf8')) as {
+    dtype_samples: Record<'F16' | 'BF16', { bits: number[]; float32_bits: number[] }>;
+  };
+  const halfEntry = (dtype: 'F16' | 'BF16', bits: number[], offset = 0): SafetensorsEntry => {
+    const buffer = new Uint8Array(offset + 2 * bits.length);
+    const view = new DataView(buffer.buffer);
+    bits.forEach((b, i) => view.setUint16(offset + 2 * i, b, true));
+    return { dtype, shape: [bits.length], bytes: buffer.subarray(offset) };
+  };
+
+  for (const dtype of ['F16', 'BF16'] as const) {
+    it(`${dtype}: ±0, subnormals, max, ±inf and rounded constants match torch's float32 widening bit for bit`, () => {
+      const { bits, float32_bits: expected } = golden.dtype_samples[dtype];
+      for (const offset of [0, 1]) {
+        // offset 1: an odd byte offset inside the file must not break the 16-bit reads
+        const data = entryToFloat32('t', halfEntry(dtype, bits, offset));
+        expect(Array.from(new Uint32Array(data.buffer, data.byteOffset, data.length))).toEqual(expected);
+      }
+    });
+  }
+
+  it('widens NaN to NaN', () => {
+    expect(entryToFloat32('t', halfEntry('F16', [0x7e00]))[0]).toBeNaN();
+    expect(entryToFloat32('t', halfEntry('BF16', [0x7fc0]))[0]).toBeNaN();
+  });
+
+  it('decodes the F16 and BF16 checkpoints PyTorch wrote to within their rounding of the F32 weights', () => {
+    const f32 = readSafetensors(new Uint8Array(readFileSync(join(fixtureDir, 'model.safetensors'))));
+    for (const [dir, relative] of [['f16', 2 ** -11], ['bf16', 2 ** -8]] as const) {
+      const half = readSafetensors(new Uint8Array(readFileSync(join(fixtureDir, dir, 'model.safetensors'))));
+      const wte = entryToFloat32('wte.weight', half.tensors.get('wte.weight')!);
+      const exact = entryToFloat32('wte.weight', f32.tensors.get('transformer.wte.weight')!);
+      expect(wte.length).toBe(50257 * 8);
+      let worst = 0;
+      for (let i = 0; i < wte.length; i++) worst = Math.max(worst, Math.abs(wte[i] - exact[i]) / Math.max(Math.abs(exact[i]), 2 ** -14));
+      expect(worst).toBeGreaterThan(0); // it was rounded, not stored as F32
+      expect(worst).toBeLessThanOrEqual(relative);
+    }
+  });
+
+  it('shares an aligned F32 buffer only when asked', () => {
+    const bytes = writeSafetensors(sample());
+    const entry = readSafetensors(bytes).tensors.get('a.weight')!;
+    expect(entryToFloat32('a', entry).buffer).not.toBe(bytes.buffer);
+    const shared = entryToFloat32('a', entry, { share: true });
+    expect(shared.buffer).toBe(bytes.buffer);
+    expect(Array.from(shared)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('still refuses integer tensors, naming the tensor and dtype', () => {
+    const entry: SafetensorsEntry = { dtype: 'I64', shape: [1], bytes: new Uint8Array(8) };
+    expect(() => entryToFloat32('h.0.attn.bias', entry)).toThrow(/"h\.0\.attn\.bias" is I64/);
   });
 });

@@ -129,11 +129,73 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   return { tensors, metadata };
 }
 
-/** F32 tensor data as a Float32Array (copied, so alignment within the file never matters). */
-export function entryToFloat32(name: string, entry: SafetensorsEntry): Float32Array {
-  if (entry.dtype !== 'F32') throw new SafetensorsError(`tensor "${name}" is ${entry.dtype}; only F32 is read here`);
-  // new Uint8Array(view) always copies; a Node Buffer's slice() would not (it is a view), and
-  // its .buffer starts at the pool's or file's byte 0, not at the tensor.
-  const copy = new Uint8Array(entry.bytes);
-  return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+/** IEEE half bits → the float32 bits of the same value (every half is exact in float32). */
+function halfToFloat32Bits(half: number): number {
+  const sign = (half & 0x8000) << 16;
+  const exponent = (half >> 10) & 0x1f;
+  let mantissa = half & 0x3ff;
+  if (exponent === 0x1f) return (sign | 0x7f800000 | (mantissa << 13)) >>> 0; // inf, NaN
+  if (exponent !== 0) return (sign | ((exponent + 112) << 23) | (mantissa << 13)) >>> 0;
+  if (mantissa === 0) return sign >>> 0; // ±0
+  // Subnormal: mantissa·2^-24; shift it up to a normal float32 with an implicit leading 1.
+  let e = 113;
+  while ((mantissa & 0x400) === 0) {
+    mantissa <<= 1;
+    e--;
+  }
+  return (sign | (e << 23) | ((mantissa & 0x3ff) << 13)) >>> 0;
+}
+
+/** All 65,536 halves, built on first use (256 KB): a lookup beats branching per element. */
+let halfTable: Uint32Array | undefined;
+function getHalfTable(): Uint32Array {
+  if (!halfTable) {
+    halfTable = new Uint32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat32Bits(h);
+  }
+  return halfTable;
+}
+
+/** 16-bit little-endian words of `bytes` (a view when aligned, else a copy). */
+function uint16Words(bytes: Uint8Array): Uint16Array {
+  const source = bytes.byteOffset % 2 === 0 ? bytes : new Uint8Array(bytes);
+  return new Uint16Array(source.buffer, source.byteOffset, source.byteLength / 2);
+}
+
+export interface ToFloat32Options {
+  /**
+   * F32 only: return a view into the file's bytes when they are 4-byte aligned instead of a
+   * copy (saves one full copy of a large checkpoint; the result then shares the file's
+   * buffer, so the file must not be mutated or transferred while the weights live).
+   */
+  share?: boolean;
+}
+
+/**
+ * F32, F16 or BF16 tensor data as a Float32Array. F32 is copied unless `share` (so
+ * alignment within the file never matters); F16 and BF16 widen exactly (every half and
+ * bfloat16 value, subnormals, ±0, ±inf and NaN included, is a float32).
+ */
+export function entryToFloat32(name: string, entry: SafetensorsEntry, options: ToFloat32Options = {}): Float32Array {
+  const count = entry.shape.reduce((a, b) => a * b, 1);
+  if (entry.dtype === 'F32') {
+    if (options.share && entry.bytes.byteOffset % 4 === 0) return new Float32Array(entry.bytes.buffer, entry.bytes.byteOffset, count);
+    // new Uint8Array(view) always copies; a Node Buffer's slice() would not (it is a view), and
+    // its .buffer starts at the pool's or file's byte 0, not at the tensor.
+    const copy = new Uint8Array(entry.bytes);
+    return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+  }
+  if (entry.dtype === 'F16' || entry.dtype === 'BF16') {
+    const words = uint16Words(entry.bytes);
+    const out = new Uint32Array(count);
+    if (entry.dtype === 'F16') {
+      const table = getHalfTable();
+      for (let i = 0; i < count; i++) out[i] = table[words[i]];
+    } else {
+      // bfloat16 is the top half of a float32.
+      for (let i = 0; i < count; i++) out[i] = words[i] << 16;
+    }
+    return new Float32Array(out.buffer);
+  }
+  throw new SafetensorsError(`tensor "${name}" is ${entry.dtype}; only F32, F16 and BF16 weights are read here`);
 }
