@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type DpoSettings } from '../train/settings';
-import { pythonString } from './python-literal';
 import { dpoConfigArguments, TRL_VERSION, trlExportFiles, trlScript } from './trl-script';
 
 const PYTHON = '/usr/bin/python3';
