@@ -1,4 +1,4 @@
-import { encodeText, EOS_ID, PAD_ID } from '../tokenizer/byte-tokenizer';
+import { BYTE_TOKENIZER, type TextTokenizer } from '../tokenizer/tokenizer';
 import type { PreferencePair } from '../data/preference-pairs';
 
 /** A pair as token ids; each completion ends with EOS so the model learns to stop. */
@@ -18,12 +18,12 @@ export interface TruncationLimits {
  * dropped (null; the caller counts it); otherwise keep the *last* maxPromptLength prompt
  * tokens, then cut each completion so prompt + completion ≤ maxLength.
  */
-export function tokenizePair(pair: PreferencePair, limits: TruncationLimits): TokenizedPair | null {
-  const promptIds = encodeText(pair.prompt);
+export function tokenizePair(pair: PreferencePair, limits: TruncationLimits, tokenizer: TextTokenizer = BYTE_TOKENIZER): TokenizedPair | null {
+  const promptIds = tokenizer.encode(pair.prompt);
   if (promptIds.length >= limits.maxLength) return null;
   const prompt = promptIds.slice(Math.max(0, promptIds.length - limits.maxPromptLength));
   const room = limits.maxLength - prompt.length;
-  const completion = (text: string) => [...encodeText(text), EOS_ID].slice(0, room);
+  const completion = (text: string) => [...tokenizer.encode(text), tokenizer.eosId].slice(0, room);
   return { prompt, chosen: completion(pair.chosen), rejected: completion(pair.rejected) };
 }
 
@@ -33,11 +33,15 @@ export interface TokenizedDataset {
   dropped: number;
 }
 
-export function tokenizeDataset(pairs: readonly PreferencePair[], limits: TruncationLimits): TokenizedDataset {
+export function tokenizeDataset(
+  pairs: readonly PreferencePair[],
+  limits: TruncationLimits,
+  tokenizer: TextTokenizer = BYTE_TOKENIZER,
+): TokenizedDataset {
   const kept: TokenizedPair[] = [];
   let dropped = 0;
   for (const pair of pairs) {
-    const tokenized = tokenizePair(pair, limits);
+    const tokenized = tokenizePair(pair, limits, tokenizer);
     if (tokenized) kept.push(tokenized);
     else dropped++;
   }
@@ -60,19 +64,25 @@ export interface DpoBatch {
   tokenCount: number;
 }
 
-export function collateDpoBatch(pairs: readonly TokenizedPair[], length: number): DpoBatch {
-  return collateRows([...pairs.map((p) => [p.prompt, p.chosen] as const), ...pairs.map((p) => [p.prompt, p.rejected] as const)], length);
+export function collateDpoBatch(pairs: readonly TokenizedPair[], length: number, padId = BYTE_TOKENIZER.padId): DpoBatch {
+  const rows = [...pairs.map((p) => [p.prompt, p.chosen] as const), ...pairs.map((p) => [p.prompt, p.rejected] as const)];
+  return collateRows(rows, length, padId);
 }
 
 /** SFT rows: prompt + chosen only, loss on the completion. */
-export function collateSftBatch(pairs: readonly TokenizedPair[], length: number): DpoBatch {
-  return collateRows(pairs.map((p) => [p.prompt, p.chosen] as const), length);
+export function collateSftBatch(pairs: readonly TokenizedPair[], length: number, padId = BYTE_TOKENIZER.padId): DpoBatch {
+  return collateRows(
+    pairs.map((p) => [p.prompt, p.chosen] as const),
+    length,
+    padId,
+  );
 }
 
-function collateRows(sequences: readonly (readonly [number[], number[]])[], length: number): DpoBatch {
+/** GPT-2 has no pad token, so its pad is EOS: harmless, as padded positions have mask 0. */
+function collateRows(sequences: readonly (readonly [number[], number[]])[], length: number, padId: number): DpoBatch {
   const rows = sequences.length;
-  const inputIds = new Int32Array(rows * length).fill(PAD_ID);
-  const labels = new Int32Array(rows * length).fill(PAD_ID);
+  const inputIds = new Int32Array(rows * length).fill(padId);
+  const labels = new Int32Array(rows * length).fill(padId);
   const completionMask = new Float32Array(rows * length);
   let tokenCount = 0;
   sequences.forEach(([prompt, completion], r) => {

@@ -2,7 +2,7 @@ import type { GptConfig } from './config';
 import type { NamedWeights } from './gpt';
 import { KvCacheDecoder } from './kv-cache-decoder';
 import type { SeededRandom } from '../random';
-import { EOS_ID, PAD_ID } from '../tokenizer/byte-tokenizer';
+import { BYTE_TOKENIZER } from '../tokenizer/tokenizer';
 
 export interface SamplingOptions {
   maxNewTokens: number;
@@ -14,9 +14,19 @@ export interface SamplingOptions {
   topP: number;
 }
 
+/** The ids sampling must know: where a completion ends, and a pad that is never sampled. */
+export interface SpecialIds {
+  eosId: number;
+  /** Never picked, unless it is also EOS (GPT-2 pads with EOS). */
+  padId: number;
+}
+
+const BYTE_IDS: SpecialIds = BYTE_TOKENIZER;
+
 /** Picks a token from one row of logits on the host with the seeded generator. PAD is never picked. */
-export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, rng: SeededRandom): number {
-  const candidates = Array.from({ length: logits.length }, (_, id) => id).filter((id) => id !== PAD_ID);
+export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, rng: SeededRandom, special: SpecialIds = BYTE_IDS): number {
+  const banned = special.padId === special.eosId ? -1 : special.padId;
+  const candidates = Array.from({ length: logits.length }, (_, id) => id).filter((id) => id !== banned);
   if (o.temperature === 0) return candidates.reduce((best, id) => (logits[id] > logits[best] ? id : best), candidates[0]);
   candidates.sort((a, b) => logits[b] - logits[a]);
   const kept = o.topK > 0 ? candidates.slice(0, o.topK) : candidates;
@@ -41,25 +51,34 @@ export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Se
  * @param keepEos end a completion that stopped with its EOS (to score the stop, too)
  * @returns generated ids per prompt, without EOS unless keepEos
  */
-export async function sampleCompletions(weights: NamedWeights, config: GptConfig, prompts: number[][], o: SamplingOptions, rng: SeededRandom, keepEos = false): Promise<number[][]> {
-  const rows = prompts.map((p) => (p.length > 0 ? p.slice(-(config.nPositions - 1)) : [EOS_ID]));
+export async function sampleCompletions(
+  weights: NamedWeights,
+  config: GptConfig,
+  prompts: number[][],
+  o: SamplingOptions,
+  rng: SeededRandom,
+  keepEos = false,
+  special: SpecialIds = BYTE_IDS,
+): Promise<number[][]> {
+  const eos = special.eosId;
+  const rows = prompts.map((p) => (p.length > 0 ? p.slice(-(config.nPositions - 1)) : [eos]));
   const generated: number[][] = rows.map(() => []);
   const done = rows.map(() => false);
   const decoder = new KvCacheDecoder(weights, config, rows.length);
   try {
     const longest = Math.max(...rows.map((r) => r.length));
     for (let t = 0; t < config.nPositions && t < longest + o.maxNewTokens - 1; t++) {
-      const tokens = Int32Array.from(rows, (r, i) => (t < r.length ? r[t] : (generated[i].at(-1) ?? EOS_ID)));
+      const tokens = Int32Array.from(rows, (r, i) => (t < r.length ? r[t] : (generated[i].at(-1) ?? eos)));
       const logits = decoder.step(tokens);
       const values = await logits.data();
       logits.dispose();
       const vocab = config.vocabSize;
       rows.forEach((r, i) => {
         if (done[i] || t < r.length - 1) return;
-        const token = pickToken(values.subarray(i * vocab, (i + 1) * vocab), o, rng);
-        if (token === EOS_ID || generated[i].length >= o.maxNewTokens) {
+        const token = pickToken(values.subarray(i * vocab, (i + 1) * vocab), o, rng, special);
+        if (token === eos || generated[i].length >= o.maxNewTokens) {
           done[i] = true;
-          if (token === EOS_ID && keepEos) generated[i].push(token);
+          if (token === eos && keepEos) generated[i].push(token);
         } else generated[i].push(token);
       });
       if (done.every(Boolean)) break;

@@ -4,10 +4,10 @@ import type { TrainerSnapshot } from './trainer';
 
 /** Metadata key of the checkpoint's JSON part (step, data position, and the caller's run info). */
 const KEY = 'dpo_studio_checkpoint';
-const GROUPS = ['policy', 'reference', 'optimizer.m', 'optimizer.v'] as const;
+const GROUPS = ['policy', 'reference', 'base', 'optimizer.m', 'optimizer.v'] as const;
 
 /**
- * A training checkpoint as one safetensors file: tensors named `policy.*`, `reference.*`,
+ * A training checkpoint as one safetensors file: tensors named `policy.*`, `reference.*`, `base.*` (LoRA),
  * `optimizer.m.*`, `optimizer.v.*` and `data.order` (I32), plus JSON metadata. `run` is the
  * caller's (settings, metrics so far, …), stored as is.
  */
@@ -18,6 +18,7 @@ export function encodeCheckpoint(snapshot: TrainerSnapshot, run: unknown): Uint8
   };
   add('policy', snapshot.policy);
   add('reference', snapshot.reference);
+  add('base', snapshot.base ?? null);
   add('optimizer.m', snapshot.optimizer.m);
   add('optimizer.v', snapshot.optimizer.v);
   const order = Int32Array.from(snapshot.data.order);
@@ -61,6 +62,7 @@ export function decodeCheckpoint(bytes: Uint8Array): { snapshot: TrainerSnapshot
   const groups: Record<(typeof GROUPS)[number], HostWeights> = {
     policy: new Map(),
     reference: new Map(),
+    base: new Map(),
     'optimizer.m': new Map(),
     'optimizer.v': new Map(),
   };
@@ -81,6 +83,7 @@ export function decodeCheckpoint(bytes: Uint8Array): { snapshot: TrainerSnapshot
       step: meta.step as number,
       policy: groups.policy,
       reference: groups.reference.size > 0 ? groups.reference : null,
+      base: groups.base.size > 0 ? groups.base : null,
       optimizer: { steps: meta.optimizerSteps as number, m: groups['optimizer.m'], v: groups['optimizer.v'] },
       data: { order, cursor: meta.cursor as number, rng: meta.rng as number },
     },

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
-import { gptForward, type NamedWeights } from '../model/gpt';
+import { gptForward, type ForwardOptions, type NamedWeights } from '../model/gpt';
 import { meanCompletionLogit, sequenceLogProbs } from '../dpo/logprobs';
 import { combinedLoss, type PairStats } from '../dpo/losses';
 import type { DpoBatch } from '../dpo/batch';
@@ -25,8 +25,14 @@ export function uploadBatch(batch: DpoBatch): DeviceBatch {
 }
 
 /** Summed completion log-probs of every row under `weights`: [rows]. */
-export function batchLogProbs(weights: NamedWeights, config: GptConfig, batch: DeviceBatch, mask: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => sequenceLogProbs(gptForward(weights, config, batch.inputIds, mask), batch.labels, batch.completionMask));
+export function batchLogProbs(
+  weights: NamedWeights,
+  config: GptConfig,
+  batch: DeviceBatch,
+  mask: tf.Tensor2D,
+  forward?: ForwardOptions,
+): tf.Tensor1D {
+  return tf.tidy(() => sequenceLogProbs(gptForward(weights, config, batch.inputIds, mask, forward), batch.labels, batch.completionMask));
 }
 
 export interface LossSettings {
@@ -72,9 +78,10 @@ export function dpoForward(
   mask: tf.Tensor2D,
   s: LossSettings,
   scales: TokenScales = UNSCALED,
+  forward?: ForwardOptions,
 ): StepForward {
   const pairs = batch.rows / 2;
-  const logits = gptForward(policy, config, batch.inputIds, mask);
+  const logits = gptForward(policy, config, batch.inputIds, mask, forward);
   const policyLogProbs = sequenceLogProbs(logits, batch.labels, batch.completionMask);
   const lengths = tf.sum(batch.completionMask, 1) as tf.Tensor1D;
   const [policyChosen, policyRejected] = halves(policyLogProbs, pairs);
@@ -110,8 +117,9 @@ export function sftForward(
   batch: DeviceBatch,
   mask: tf.Tensor2D,
   scales: TokenScales = UNSCALED,
+  forward?: ForwardOptions,
 ): StepForward {
-  const logits = gptForward(policy, config, batch.inputIds, mask);
+  const logits = gptForward(policy, config, batch.inputIds, mask, forward);
   const logps = sequenceLogProbs(logits, batch.labels, batch.completionMask);
   const loss = tf.mul(scales.chosen, tf.neg(tf.div(tf.sum(logps), tf.maximum(tf.sum(batch.completionMask), 1)))) as tf.Scalar;
   const nan = tf.scalar(NaN);

@@ -15,12 +15,16 @@ export type ReferenceCache = Float32Array;
  */
 export class ReferenceModel {
   readonly weights: NamedWeights = {};
+  /** False for LoRA: the reference is the frozen base the policy's adapters sit on, not a copy. */
+  private readonly ownsWeights: boolean;
 
   constructor(
     readonly config: GptConfig,
-    initial: HostWeights,
+    initial: HostWeights | NamedWeights,
   ) {
-    for (const [name, { shape, data }] of initial) this.weights[name] = tf.tensor(data, shape);
+    this.ownsWeights = initial instanceof Map;
+    if (initial instanceof Map) for (const [name, { shape, data }] of initial) this.weights[name] = tf.tensor(data, shape);
+    else Object.assign(this.weights, initial);
   }
 
   /** Summed completion log-probs of each row: [rows]. */
@@ -38,11 +42,12 @@ export class ReferenceModel {
     length: number,
     mask: tf.Tensor2D,
     onProgress?: (done: number) => void,
+    padId?: number,
   ): Promise<ReferenceCache> {
     const cache = new Float32Array(pairs.length * 2);
     for (let start = 0; start < pairs.length; start += batchSize) {
       const chunk = pairs.slice(start, start + batchSize);
-      const logps = tf.tidy(() => this.logProbs(uploadBatch(collateDpoBatch(chunk, length)), mask));
+      const logps = tf.tidy(() => this.logProbs(uploadBatch(collateDpoBatch(chunk, length, padId)), mask));
       const values = await logps.data();
       logps.dispose();
       chunk.forEach((_, i) => {
@@ -56,6 +61,7 @@ export class ReferenceModel {
 
   /** TR-DPO soft update: ref ← α·policy + (1 − α)·ref. */
   syncFrom(policy: NamedWeights, alpha: number): void {
+    if (!this.ownsWeights) throw new Error('a LoRA reference is the base model and never moves (TR-DPO needs full fine-tuning)');
     for (const name of Object.keys(this.weights)) {
       const old = this.weights[name];
       this.weights[name] = tf.tidy(() => tf.add(tf.mul(alpha, policy[name]), tf.mul(1 - alpha, old)));
@@ -65,6 +71,7 @@ export class ReferenceModel {
 
   /** Replaces the weights (a resumed TR-DPO run's moved reference); throws naming a bad tensor. */
   load(weights: HostWeights): void {
+    if (!this.ownsWeights) return;
     for (const name of Object.keys(this.weights)) {
       const t = weights.get(name);
       if (!t || t.shape.join(',') !== this.weights[name].shape.join(','))
@@ -75,7 +82,7 @@ export class ReferenceModel {
   }
 
   dispose(): void {
-    tf.dispose(Object.values(this.weights));
+    if (this.ownsWeights) tf.dispose(Object.values(this.weights));
   }
 }
 

@@ -1,7 +1,5 @@
 import { sampleCompletions, type SamplingOptions } from '../model/sampling';
-import type { NamedWeights } from '../model/gpt';
 import { SeededRandom } from '../random';
-import { decodeIds, encodeText } from '../tokenizer/byte-tokenizer';
 import type { Trainer } from './trainer';
 
 /** Completions for one prompt, from the policy and (when there is one) the reference. */
@@ -22,10 +20,15 @@ export async function samplePolicyAndReference(
   seed: number,
   step: number,
 ): Promise<SampleRow[]> {
-  const ids = prompts.map(encodeText);
-  const generate = async (weights: NamedWeights) =>
-    (await sampleCompletions(weights, trainer.config, ids, options, new SeededRandom(seed + step))).map(decodeIds);
-  const policy = await generate(trainer.policy);
-  const reference = trainer.reference ? await generate(trainer.reference.weights) : null;
+  const tokenizer = trainer.tokenizer;
+  const ids = prompts.map((p) => tokenizer.encode(p));
+  const generate = (which: 'policy' | 'reference') =>
+    trainer.withSamplingWeights(which, async (weights) =>
+      (await sampleCompletions(weights, trainer.config, ids, options, new SeededRandom(seed + step), false, tokenizer)).map((c) =>
+        tokenizer.decode(c),
+      ),
+    );
+  const policy = await generate('policy');
+  const reference = trainer.reference ? await generate('reference') : null;
   return prompts.map((prompt, i) => ({ prompt, policy: policy[i], reference: reference ? reference[i] : null }));
 }

@@ -1,4 +1,5 @@
 import type { GptConfig } from '../model/config';
+import { validateLoraConfig, type LoraConfig } from '../model/lora';
 
 export type LossType = 'sigmoid' | 'robust' | 'ipo' | 'hinge' | 'sigmoid_norm' | 'apo_zero' | 'sft' | 'simpo';
 export const LOSS_TYPES: LossType[] = ['sigmoid', 'robust', 'ipo', 'hinge', 'sigmoid_norm', 'apo_zero', 'sft', 'simpo'];
@@ -54,6 +55,10 @@ export interface DpoSettings {
   checkpointEvery: number;
   /** Skip a step whose loss or gradient norm is not finite (no update) instead of stopping the run. */
   skipNonFinite: boolean;
+  /** Train LoRA adapters on a frozen base (the reference is the base, adapters off); null = full fine-tuning. */
+  lora: LoraConfig | null;
+  /** Memory the run may use on this device (MB); a run estimated above it is refused before it starts. */
+  memoryBudgetMb: number;
   temperature: number;
   topK: number;
   topP: number;
@@ -88,6 +93,8 @@ export const DEFAULT_SETTINGS: DpoSettings = {
   sampleEvery: 50,
   checkpointEvery: 0,
   skipNonFinite: false,
+  lora: null,
+  memoryBudgetMb: 4096,
   temperature: 1,
   topK: 0,
   topP: 1,
@@ -152,6 +159,15 @@ export function validateSettings(s: DpoSettings, model: GptConfig, trainPairs?: 
   if (!isWhole(s.evalEvery, 0)) fail('evalEvery', `must be a whole number ≥ 0, got ${s.evalEvery}`);
   if (!isWhole(s.sampleEvery, 0)) fail('sampleEvery', `must be a whole number ≥ 0, got ${s.sampleEvery}`);
   if (!isWhole(s.checkpointEvery, 0)) fail('checkpointEvery', `must be a whole number ≥ 0, got ${s.checkpointEvery}`);
+  if (s.lora) {
+    try {
+      validateLoraConfig(s.lora);
+    } catch (error) {
+      fail('lora', (error as Error).message.replace(/^lora: /, ''));
+    }
+    if (s.referenceSyncSteps > 0) fail('referenceSyncSteps', 'TR-DPO moves the reference, but with LoRA the reference is the frozen base; set it to 0 or train all weights');
+  }
+  if (!(s.memoryBudgetMb > 0)) fail('memoryBudgetMb', `must be a positive number of MB, got ${s.memoryBudgetMb}`);
   if (!(s.temperature >= 0)) fail('temperature', `must be ≥ 0 (0 = greedy), got ${s.temperature}`);
   if (!isWhole(s.topK, 0)) fail('topK', `must be a whole number ≥ 0 (0 = off), got ${s.topK}`);
   if (!(s.topP > 0 && s.topP <= 1)) fail('topP', `must be in (0, 1], got ${s.topP}`);

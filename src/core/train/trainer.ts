@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
 import { causalMask } from '../model/gpt';
-import type { HostWeights } from '../model/gpt-weights';
+import { uploadWeights, type HostWeights } from '../model/gpt-weights';
+import { initLoraWeights, loraScale, mergedDeviceWeights, mergeLoraWeights } from '../model/lora';
+import type { ForwardOptions } from '../model/gpt';
+import { BYTE_TOKENIZER, type TextTokenizer } from '../tokenizer/tokenizer';
 import { collateDpoBatch, collateSftBatch, tokenizeDataset, type DpoBatch, type TokenizedPair } from '../dpo/batch';
 import type { DataSplit } from './data-split';
 import { SeededRandom } from '../random';
@@ -12,6 +15,13 @@ import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './
 import { learningRateMultiplier } from './schedule';
 import { needsReference, SettingsError, usesReferenceCache, validateSettings, type DpoSettings } from './settings';
 
+export interface TrainerOptions {
+  /** How dataset text becomes ids; the built-in byte tokenizer by default. */
+  tokenizer?: TextTokenizer;
+  /** A LoRA run's adapters to continue from (a resumed run); otherwise drawn from the seed. */
+  adapters?: HostWeights;
+}
+
 export interface IndexedBatch {
   indices: number[];
   batch: DpoBatch;
@@ -21,9 +31,16 @@ export interface IndexedBatch {
  * One training run (an SFT or a DPO stage): the trainable policy, the frozen reference, the
  * optimizer, the schedule and the data order. Steps return their metric vector still on the
  * device; callers read metrics back in batches (DeviceMetricsBuffer).
+ *
+ * With LoRA (settings.lora) the model's weights are frozen tensors (`base`), the trainable
+ * `policy` holds only the adapters, and the reference is the base itself: no second copy.
  */
 export class Trainer {
+  /** The trainable variables: every weight, or only the LoRA adapters. */
   readonly policy: Record<string, tf.Variable> = {};
+  /** LoRA's frozen base weights (also the reference); null for full fine-tuning. */
+  private readonly base: NamedWeights | null;
+  readonly tokenizer: TextTokenizer;
   readonly reference: ReferenceModel | null;
   private readonly optimizer: Optimizer;
   private settings: DpoSettings;
@@ -44,14 +61,38 @@ export class Trainer {
     readonly config: GptConfig,
     initial: HostWeights,
     settings: DpoSettings,
+    options: TrainerOptions = {},
   ) {
     this.settings = settings;
+    this.tokenizer = options.tokenizer ?? BYTE_TOKENIZER;
+    const lora = settings.lora;
+    this.base = lora ? uploadWeights(initial) : null;
+    const trainable = lora ? (options.adapters ?? initLoraWeights(config, lora, new SeededRandom(settings.seed))) : initial;
     // tidy frees each temporary tensor; the variables outlive it.
-    for (const [name, { shape, data }] of initial) this.policy[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), true));
-    this.reference = settings.stage === 'dpo' && settings.reference === 'frozen' ? new ReferenceModel(config, initial) : null;
+    for (const [name, { shape, data }] of trainable) this.policy[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), true));
+    const frozenReference = settings.stage === 'dpo' && settings.reference === 'frozen';
+    this.reference = frozenReference ? new ReferenceModel(config, this.base ?? initial) : null;
     this.optimizer = new Optimizer(settings.optimizer, this.policy, { ...DEFAULT_OPTIMIZER_OPTIONS, weightDecay: settings.weightDecay });
     this.mask = causalMask(settings.maxLength);
     this.dataRng = new SeededRandom(settings.seed ^ 0x5eed);
+  }
+
+  /** What the policy's forward pass reads: all weights, or the frozen base plus the adapters. */
+  get policyWeights(): NamedWeights {
+    return this.base ? { ...this.base, ...this.policy } : this.policy;
+  }
+
+  /** LoRA's scale and dropout for a training forward (dropout masks vary with the step). */
+  private forwardOptions(micro = 0): ForwardOptions | undefined {
+    const lora = this.settings.lora;
+    if (!lora) return undefined;
+    return { lora: { scale: loraScale(lora), dropout: lora.dropout, seed: this.settings.seed * 100_003 + this.step * 101 + micro } };
+  }
+
+  /** Inference forward (eval, inspection): LoRA's adapters on, dropout off. */
+  private inferenceOptions(): ForwardOptions | undefined {
+    const lora = this.settings.lora;
+    return lora ? { lora: { scale: loraScale(lora), dropout: 0 } } : undefined;
   }
 
   get currentSettings(): DpoSettings {
@@ -78,9 +119,9 @@ export class Trainer {
   setData(split: DataSplit): void {
     const limits = `${this.settings.maxLength}/${this.settings.maxPromptLength}`;
     if (split !== this.source || limits !== this.tokenizedWith) {
-      const train = tokenizeDataset(split.train, this.settings);
+      const train = tokenizeDataset(split.train, this.settings, this.tokenizer);
       this.train = train.pairs;
-      this.evalPairs = tokenizeDataset(split.eval, this.settings).pairs;
+      this.evalPairs = tokenizeDataset(split.eval, this.settings, this.tokenizer).pairs;
       this.droppedRows = train.dropped;
       this.source = split;
       this.tokenizedWith = limits;
@@ -120,9 +161,15 @@ export class Trainer {
     if (!this.needsPreparation || !this.reference) return;
     const total = this.train.length + this.evalPairs.length;
     const { batchSize, maxLength } = this.settings;
-    const train = await this.reference.precompute(this.train, batchSize, maxLength, this.mask, (done) => onProgress?.(done, total));
-    const evalCache = await this.reference.precompute(this.evalPairs, batchSize, maxLength, this.mask, (done) =>
-      onProgress?.(this.train.length + done, total),
+    const pad = this.tokenizer.padId;
+    const train = await this.reference.precompute(this.train, batchSize, maxLength, this.mask, (done) => onProgress?.(done, total), pad);
+    const evalCache = await this.reference.precompute(
+      this.evalPairs,
+      batchSize,
+      maxLength,
+      this.mask,
+      (done) => onProgress?.(this.train.length + done, total),
+      pad,
     );
     this.cache = { train, eval: evalCache };
   }
@@ -141,9 +188,10 @@ export class Trainer {
   }
 
   private collate(pairs: TokenizedPair[]): DpoBatch {
+    const pad = this.tokenizer.padId;
     return this.settings.stage === 'sft'
-      ? collateSftBatch(pairs, this.settings.maxLength)
-      : collateDpoBatch(pairs, this.settings.maxLength);
+      ? collateSftBatch(pairs, this.settings.maxLength, pad)
+      : collateDpoBatch(pairs, this.settings.maxLength, pad);
   }
 
   /** Reference log-probs of a batch's rows: cached, computed, or zeros (reference-free); [rows]. */
@@ -154,10 +202,12 @@ export class Trainer {
   }
 
   /** Loss and metrics of one batch; call inside a tidy. */
-  private forward(batch: IndexedBatch, cache: ReferenceCache | undefined, scales?: TokenScales): StepForward {
+  private forward(batch: IndexedBatch, cache: ReferenceCache | undefined, scales?: TokenScales, options?: ForwardOptions): StepForward {
     const device = uploadBatch(batch.batch);
-    if (this.settings.stage === 'sft') return sftForward(this.policy, this.config, device, this.mask, scales);
-    return dpoForward(this.policy, this.config, device, this.referenceLogProbs(batch, device, cache), this.mask, this.settings, scales);
+    const w = this.policyWeights;
+    if (this.settings.stage === 'sft') return sftForward(w, this.config, device, this.mask, scales, options);
+    const reference = this.referenceLogProbs(batch, device, cache);
+    return dpoForward(w, this.config, device, reference, this.mask, this.settings, scales, options);
   }
 
   /**
@@ -165,10 +215,10 @@ export class Trainer {
    * the metrics tensor is kept past it (it comes from inside variableGrads' own scope), so
    * the caller disposes it.
    */
-  private lossGradients(batch: IndexedBatch, scales?: TokenScales): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D } {
+  private lossGradients(batch: IndexedBatch, scales?: TokenScales, micro = 0): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D } {
     let metrics: tf.Tensor1D | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.forward(batch, this.activeCache?.train, scales);
+      const out = this.forward(batch, this.activeCache?.train, scales, this.forwardOptions(micro));
       metrics = tf.keep(out.metrics);
       return out.loss;
     });
@@ -199,7 +249,7 @@ export class Trainer {
       let gradSum: tf.NamedTensorMap | null = null;
       let metricSum: tf.Tensor | null = null;
       batches.forEach((batch, m) => {
-        const { grads, metrics: microMetrics } = this.lossGradients(batch, scales[m]);
+        const { grads, metrics: microMetrics } = this.lossGradients(batch, scales[m], m);
         kept.push(microMetrics);
         gradSum = gradSum ? Object.fromEntries(Object.entries(gradSum).map(([k, g]) => [k, tf.add(g, grads[k])])) : grads;
         metricSum = metricSum ? tf.add(metricSum, microMetrics) : microMetrics;
@@ -227,7 +277,10 @@ export class Trainer {
   async inspectBatch(batch: IndexedBatch): Promise<{ policy: Float32Array; reference: Float32Array }> {
     const [policy, reference] = tf.tidy(() => {
       const device = uploadBatch(batch.batch);
-      return [batchLogProbs(this.policy, this.config, device, this.mask), this.referenceLogProbs(batch, device, this.activeCache?.train)];
+      return [
+        batchLogProbs(this.policyWeights, this.config, device, this.mask, this.inferenceOptions()),
+        this.referenceLogProbs(batch, device, this.activeCache?.train),
+      ];
     });
     const out = { policy: (await policy.data()) as Float32Array, reference: (await reference.data()) as Float32Array };
     tf.dispose([policy, reference]);
@@ -255,7 +308,12 @@ export class Trainer {
       for (let start = 0; start < this.evalPairs.length; start += batchSize) {
         const indices = this.evalPairs.slice(start, start + batchSize).map((_, i) => start + i);
         const weighted = tf.mul(
-          this.forward({ indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) }, this.activeCache?.eval).metrics,
+          this.forward(
+            { indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) },
+            this.activeCache?.eval,
+            undefined,
+            this.inferenceOptions(),
+          ).metrics,
           indices.length,
         );
         total = total ? tf.add(total, weighted) : weighted;
@@ -273,15 +331,13 @@ export class Trainer {
    * cache is not saved: it is a pure function of the reference and is rebuilt by prepare().
    */
   async snapshot(): Promise<TrainerSnapshot> {
-    const read = async (vars: NamedWeights) => {
-      const out: HostWeights = new Map();
-      for (const [name, v] of Object.entries(vars)) out.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
-      return out;
-    };
+    const read = readHost;
     return {
       step: this.step,
       policy: await read(this.policy),
-      reference: this.reference ? await read(this.reference.weights) : null,
+      // LoRA: the base is the reference and never moves; it is saved once as `base`.
+      reference: this.reference && !this.base ? await read(this.reference.weights) : null,
+      base: this.base ? await read(this.base) : null,
       optimizer: await this.optimizer.exportState(),
       data: { order: this.order.slice(), cursor: this.cursor, rng: this.dataRng.state },
     };
@@ -293,7 +349,7 @@ export class Trainer {
       throw new Error(`checkpoint: its data order does not fit the ${this.train.length} training pairs (was the dataset changed?)`);
     }
     assignWeights(this.policy, snapshot.policy, 'policy');
-    if (this.reference) {
+    if (this.reference && !this.base) {
       if (!snapshot.reference) throw new Error('checkpoint: the run has a reference model but the checkpoint holds none');
       this.reference.load(snapshot.reference);
       this.cache = null;
@@ -305,12 +361,34 @@ export class Trainer {
     this.step = snapshot.step;
   }
 
-  /** Current policy weights, read back to the host. */
+  /** Current policy weights, read back to the host: with LoRA, the base with the adapters merged in. */
   async hostWeights(): Promise<HostWeights> {
-    const out: HostWeights = new Map();
-    for (const [name, variable] of Object.entries(this.policy))
-      out.set(name, { shape: variable.shape.slice(), data: (await variable.data()) as Float32Array });
-    return out;
+    const policy = await readHost(this.policy);
+    if (!this.base || !this.settings.lora) return policy;
+    return mergeLoraWeights(await readHost(this.base), policy, this.settings.lora);
+  }
+
+  /** LoRA's adapters alone (PEFT export), or null for full fine-tuning. */
+  async adapterWeights(): Promise<HostWeights | null> {
+    return this.base ? readHost(this.policy) : null;
+  }
+
+  /**
+   * Runs `use` with weights to sample from: the policy (LoRA merged on the device for the
+   * call) or the reference. The weights are only valid inside `use`.
+   */
+  async withSamplingWeights<T>(which: 'policy' | 'reference', use: (weights: NamedWeights) => Promise<T>): Promise<T> {
+    if (which === 'reference') {
+      if (!this.reference) throw new Error('this run has no reference model');
+      return use(this.reference.weights);
+    }
+    if (!this.base || !this.settings.lora) return use(this.policy);
+    const merged = mergedDeviceWeights(this.base, this.policy, this.settings.lora);
+    try {
+      return await use(merged);
+    } finally {
+      tf.dispose(Object.entries(merged).filter(([name, t]) => this.base![name] !== t).map(([, t]) => t));
+    }
   }
 
   dispose(): void {
@@ -318,13 +396,22 @@ export class Trainer {
     this.reference?.dispose();
     this.mask.dispose();
     tf.dispose(Object.values(this.policy));
+    if (this.base) tf.dispose(Object.values(this.base));
   }
+}
+
+async function readHost(weights: NamedWeights): Promise<HostWeights> {
+  const out: HostWeights = new Map();
+  for (const [name, t] of Object.entries(weights)) out.set(name, { shape: t.shape.slice(), data: (await t.data()) as Float32Array });
+  return out;
 }
 
 export interface TrainerSnapshot {
   step: number;
   policy: HostWeights;
   reference: HostWeights | null;
+  /** LoRA runs: the frozen base the adapters (`policy`) sit on; null for full fine-tuning. */
+  base?: HostWeights | null;
   optimizer: OptimizerState;
   data: { order: number[]; cursor: number; rng: number };
 }
