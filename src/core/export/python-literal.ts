@@ -39,4 +39,3 @@ export function pythonValue(value: string | number | boolean | null | readonly (
   if (typeof value === 'string') return pythonString(value);
   return `[${value.map((v) => pythonValue(v)).join(', ')}]`;
 }
-

@@ -175,7 +175,10 @@ describe('trlExportFiles', () => {
       { prompt: 'é', chosen: '😀', rejected: '' },
     ];
     const out = files(DEFAULT_SETTINGS, { pairs });
-    const rows = text(out, 'data/train.jsonl').trimEnd().split('\n').map((line) => JSON.parse(line));
+    const rows = text(out, 'data/train.jsonl')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(rows).toEqual(pairs);
     expect(text(out, 'requirements.txt')).toMatch(/^trl==\d+\.\d+\.\d+$/m);
     expect(text(out, 'requirements.txt')).not.toMatch(/^[a-z]+$/m);

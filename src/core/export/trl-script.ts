@@ -54,7 +54,9 @@ const SCHEDULER: Record<DpoSettings['scheduler'], string> = { constant: 'constan
 
 function lossArguments(s: DpoSettings, unmapped: string[]): [string, PyValue][] {
   if (s.stage === 'sft') {
-    unmapped.push('stage "sft" runs as DPOTrainer with loss_type ["sft"] (NLL on the chosen completions); TRL\'s SFTTrainer is the usual tool');
+    unmapped.push(
+      'stage "sft" runs as DPOTrainer with loss_type ["sft"] (NLL on the chosen completions); TRL\'s SFTTrainer is the usual tool',
+    );
     return [
       ['loss_type', ['sft']],
       ['loss_weights', [1]],
@@ -71,7 +73,9 @@ function lossArguments(s: DpoSettings, unmapped: string[]): [string, PyValue][] 
       types.push(trl);
       weights.push(weight);
     } else if (type === 'simpo') {
-      unmapped.push(`loss "simpo" (γ = ${s.simpoGamma}, weight ${weight}): not a DPOTrainer loss; TRL has it as CPOTrainer(loss_type="simpo", cpo_alpha=0)`);
+      unmapped.push(
+        `loss "simpo" (γ = ${s.simpoGamma}, weight ${weight}): not a DPOTrainer loss; TRL has it as CPOTrainer(loss_type="simpo", cpo_alpha=0)`,
+      );
     } else {
       unmapped.push(`loss "${type}" (weight ${weight}): not a loss type of ${TRL_VERSION}'s DPOTrainer`);
     }
@@ -79,7 +83,11 @@ function lossArguments(s: DpoSettings, unmapped: string[]): [string, PyValue][] 
   const args: [string, PyValue][] = [];
   if (types.length === 0) {
     // Only an sft term (or nothing TRL knows) is left: TRL's "sft" loss is the same NLL.
-    if (sftWeight !== null) return [['loss_type', ['sft']], ['loss_weights', [sftWeight]]];
+    if (sftWeight !== null)
+      return [
+        ['loss_type', ['sft']],
+        ['loss_weights', [sftWeight]],
+      ];
     unmapped.push('no loss term has a DPOTrainer equivalent; the script falls back to "sigmoid"');
     types.push('sigmoid');
     weights.push(1);
@@ -95,7 +103,9 @@ function referenceArguments(s: DpoSettings, lora: LoraConfig | undefined, unmapp
   const args: [string, PyValue][] = [['precompute_ref_log_probs', usesReferenceCache(s) && needsReference(s)]];
   if (s.stage === 'dpo' && s.referenceSyncSteps > 0) {
     if (lora) {
-      unmapped.push(`TR-DPO reference sync (every ${s.referenceSyncSteps} steps, α = ${s.referenceSyncAlpha}): TRL does not support it with PEFT`);
+      unmapped.push(
+        `TR-DPO reference sync (every ${s.referenceSyncSteps} steps, α = ${s.referenceSyncAlpha}): TRL does not support it with PEFT`,
+      );
     } else {
       args.push(['sync_ref_model', true], ['ref_model_sync_steps', s.referenceSyncSteps], ['ref_model_mixup_alpha', s.referenceSyncAlpha]);
     }
@@ -105,9 +115,12 @@ function referenceArguments(s: DpoSettings, lora: LoraConfig | undefined, unmapp
 
 function optimizerArguments(s: DpoSettings, unmapped: string[]): [string, PyValue][] {
   if (s.optimizer === 'adam' && s.weightDecay > 0) {
-    unmapped.push(`optimizer "adam" adds weight decay to the gradient (L2); transformers has no such Adam, so the script uses AdamW (decoupled decay)`);
+    unmapped.push(
+      `optimizer "adam" adds weight decay to the gradient (L2); transformers has no such Adam, so the script uses AdamW (decoupled decay)`,
+    );
   }
-  if (s.weightDecay > 0) unmapped.push('weight decay: transformers\' Trainer skips biases and LayerNorm weights; the browser run decays every weight');
+  if (s.weightDecay > 0)
+    unmapped.push("weight decay: transformers' Trainer skips biases and LayerNorm weights; the browser run decays every weight");
   const optim = s.optimizer === 'rmsprop' ? 'rmsprop' : 'adamw_torch';
   return [
     ['optim', optim],
@@ -202,9 +215,7 @@ export function trlScript(input: Omit<TrlExportInput, 'pairs'>): string {
     '    # A folder next to this script wins over a Hub id of the same name.',
     '    model_ref = str(HERE / MODEL) if (HERE / MODEL).is_dir() else MODEL',
     '    dataset = load_dataset("json", data_files=str(HERE / "data" / "train.jsonl"), split="train")',
-    ...(evalSplit
-      ? [`    split = dataset.train_test_split(test_size=${pythonValue(s.evalFraction)}, seed=${pythonValue(s.seed)})`]
-      : []),
+    ...(evalSplit ? [`    split = dataset.train_test_split(test_size=${pythonValue(s.evalFraction)}, seed=${pythonValue(s.seed)})`] : []),
     '    tokenizer = AutoTokenizer.from_pretrained(model_ref)',
     '    if tokenizer.pad_token is None:',
     "        tokenizer.pad_token = tokenizer.eos_token  # GPT-2's own tokenizer has no pad token",
