@@ -1,23 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { tokenLogProbs } from './token-logprobs';
 
 /**
  * Summed log-probability of each row's completion tokens:
  *   logp[r] = Σ_t completionMask[r, t] · log softmax(logits[r, t])[labels[r, t]]
- * Prompt and padding positions have mask 0 and contribute nothing.
+ * Prompt and padding positions have mask 0 and contribute nothing. The per-token log-probs come
+ * from the fused log-softmax-and-gather op (token-logprobs.ts): no [N, T, V] log-softmax or
+ * one-hot is materialised beside the logits, forward or backward.
  * @param logits [N, T, V]
  * @param labels [N, T] int32, the next token at each position
  * @param completionMask [N, T] float32
  * @returns [N]
  */
 export function sequenceLogProbs(logits: tf.Tensor3D, labels: tf.Tensor2D, completionMask: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const vocab = logits.shape[2];
-    const logProbs = tf.logSoftmax(logits);
-    // oneHot in int32 then cast: TF.js 4.22's wasm OneHot writes int bits into a float32
-    // output (1 reads as 1.4e-45), which silently zeroed every log-prob on wasm.
-    const picked = tf.sum(tf.mul(logProbs, tf.cast(tf.oneHot(labels, vocab), 'float32')), -1); // [N, T]
-    return tf.sum(tf.mul(picked, completionMask), -1) as tf.Tensor1D;
-  });
+  return tf.tidy(() => tf.sum(tf.mul(tokenLogProbs(logits, labels), completionMask), -1) as tf.Tensor1D);
 }
 
 /**
