@@ -1,0 +1,61 @@
+/**
+ * A local stand-in for the Hub in unit tests: serves files under the Hub's URL layout
+ * `/<repo>/resolve/<revision>/<file>` and records every request, so tests can count them.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Replaces the default answer for one file (status codes, broken bodies, slow bodies). */
+export type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface FakeHub {
+  endpoint: string;
+  /** Paths requested, in order, e.g. "/gpt2/resolve/main/config.json". */
+  requests: string[];
+  /** Files served with 200 by path; anything else is 404. */
+  files: Map<string, Uint8Array>;
+  routes: Map<string, Route>;
+  close(): Promise<void>;
+}
+
+export async function startFakeHub(): Promise<FakeHub> {
+  const files = new Map<string, Uint8Array>();
+  const routes = new Map<string, Route>();
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.push(path);
+    const route = routes.get(path);
+    if (route) return route(req, res);
+    const body = files.get(path);
+    if (!body) {
+      res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end('Entry not found');
+      return;
+    }
+    res.writeHead(200, { 'content-length': String(body.length), 'content-type': 'application/octet-stream' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    files,
+    routes,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Deterministic bytes of a given length (contents do not matter to the downloader). */
+export function bytesOf(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 17) & 0xff;
+  return out;
+}
+
+export function jsonBytes(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
