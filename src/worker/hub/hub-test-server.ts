@@ -50,7 +50,7 @@ export async function startFakeHub(): Promise<FakeHub> {
 }
 
 /** Deterministic bytes of a given length (contents do not matter to the downloader). */
-export function bytesOf(length: number, seed = 1): Uint8Array {
+export function bytesOf(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 17) & 0xff;
   return out;
