@@ -4,9 +4,12 @@
  * tf.gather's own gradient is UnsortedSegmentSum, which the wasm backend (TF.js 4.22) does
  * not register, so training on wasm threw. A one-hot [N, V] matMul avoids the kernel but
  * costs N·V floats: 411 MB at V = 50,257 and N = 2,048. Here the forward is a gather and the
- * backward picks, per backend, the first kernel that exists: UnsortedSegmentSum (cpu, webgl,
- * webgpu), ScatterNd (wasm; it sums duplicate indices), else a one-hot matMul in row chunks
- * so no more than ~EMBEDDING_CHUNK_FLOATS floats are live at once.
+ * backward is a scatter-add of the output gradient into a [V, d] table, by the cheapest
+ * kernel the backend has:
+ *   - cpu, wasm: ScatterNd (sums duplicate indices; O(N·d)). cpu's UnsortedSegmentSum runs
+ *     one masked sum per vocabulary row, O(V·N·d), and wasm has none.
+ *   - webgl, webgpu: UnsortedSegmentSum, tf.gather's own gradient (webgpu: atomic adds).
+ *   - anything else: a one-hot matMul in row chunks of at most EMBEDDING_CHUNK_FLOATS.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -15,10 +18,15 @@ const EMBEDDING_CHUNK_FLOATS = 1 << 22;
 
 export type EmbeddingGradientPath = 'unsortedSegmentSum' | 'scatterNd' | 'oneHotChunks';
 
+/** Backends whose ScatterNd is a linear host-side scatter-add. */
+const SCATTER_FIRST = new Set(['cpu', 'wasm']);
+
 /** Which kernel `embedTokens`'s backward uses on `backend` (the active one by default). */
 export function embeddingGradientPath(backend: string = tf.getBackend()): EmbeddingGradientPath {
-  if (tf.getKernel('UnsortedSegmentSum', backend) != null) return 'unsortedSegmentSum';
-  if (tf.getKernel('ScatterNd', backend) != null) return 'scatterNd';
+  const has = (kernel: string) => tf.getKernel(kernel, backend) != null;
+  if (SCATTER_FIRST.has(backend) && has('ScatterNd')) return 'scatterNd';
+  if (has('UnsortedSegmentSum')) return 'unsortedSegmentSum';
+  if (has('ScatterNd')) return 'scatterNd';
   return 'oneHotChunks';
 }
 

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from './config';
+import { embedTokens } from './embedding';
 import { conv1d, layerNorm, mlp, type NamedWeights } from './gpt';
 
 /**
  * Incremental GPT-2 decoding with a key/value cache, one position per call for N rows at
  * once. The caches are full-length [N, H, T, hd] tensors written with a one-hot position
  * mask, so every call has the same shapes (WebGPU reuses its buffers) and costs O(T·d) per
- * token instead of a whole O(T²·d) forward.
+ * token instead of a whole O(T²·d) forward. It runs the base projections only: for LoRA,
+ * pass `mergedDeviceWeights(base, adapters, lora)` as the weights.
  */
 export class KvCacheDecoder {
   private keys: tf.Tensor4D[];
@@ -41,7 +43,7 @@ export class KvCacheDecoder {
     const w = this.weights;
     const { logits, keys, values } = tf.tidy(() => {
       const ids = tf.tensor1d(tokens, 'int32');
-      let h: tf.Tensor2D = tf.add(tf.gather(w['wte.weight'], ids), tf.slice(w['wpe.weight'], [t, 0], [1, c.nEmbd])) as tf.Tensor2D; // [N, d]
+      let h: tf.Tensor2D = tf.add(embedTokens(w['wte.weight'] as tf.Tensor2D, ids), tf.slice(w['wpe.weight'], [t, 0], [1, c.nEmbd])) as tf.Tensor2D; // [N, d]
       // int32 oneHot then cast: wasm's float32 OneHot is wrong (see sequenceLogProbs).
       const at = tf.reshape(tf.cast(tf.oneHot([t], c.nPositions), 'float32'), [1, 1, c.nPositions, 1]);
       const future = tf.reshape(tf.tensor1d(Float32Array.from({ length: c.nPositions }, (_, k) => (k > t ? -1e9 : 0))), [1, 1, 1, c.nPositions]);

@@ -32,7 +32,8 @@ export function validateLoraConfig(lora: LoraConfig): void {
   if (!Number.isFinite(lora.dropout) || lora.dropout < 0 || lora.dropout >= 1) {
     throw new Error(`lora: dropout must be in [0, 1), got ${lora.dropout}`);
   }
-  if (!Array.isArray(lora.targets) || lora.targets.length === 0) throw new Error('lora: targets must name at least one of c_attn, c_proj, c_fc');
+  if (!Array.isArray(lora.targets) || lora.targets.length === 0)
+    throw new Error('lora: targets must name at least one of c_attn, c_proj, c_fc');
   for (const target of lora.targets) {
     if (!LORA_TARGETS.includes(target)) throw new Error(`lora: targets: unknown module '${target}' (expected c_attn, c_proj or c_fc)`);
   }
@@ -47,7 +48,10 @@ const SPEC_KEYS: Record<string, 'rank' | 'alpha' | 'dropout'> = { r: 'rank', ran
  */
 export function parseLoraSpec(spec: string): LoraConfig {
   const lora: LoraConfig = { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] };
-  for (const part of spec.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).trim();
     const value = eq < 0 ? '' : part.slice(eq + 1).trim();
