@@ -12,6 +12,8 @@
  *   - anything else: a one-hot matMul in row chunks of at most EMBEDDING_CHUNK_FLOATS.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients; the ops around an embedding need them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
 /** Largest one-hot block (rows × vocabulary) the last-resort backward builds at once. */
 const EMBEDDING_CHUNK_FLOATS = 1 << 22;
