@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { dpoForward, type DeviceBatch } from '../train/dpo-step';
+import type { GptConfig } from './config';
+import { causalMask } from './gpt';
+import { initGptWeights, uploadWeights } from './gpt-weights';
+import { SeededRandom } from '../random';
+import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput } from './memory-estimate';
+
+/**
+ * Measured peak of one full-fine-tune DPO step's forward + backward on the cpu backend, with
+ * everything a run holds alive: the policy variables, a frozen reference copy and two Adam
+ * slots per weight. tf.profile's peakBytes is the engine's total at its fullest.
+ */
+async function measuredPeak(config: GptConfig, pairs: number, length: number): Promise<number> {
+  const host = initGptWeights(config, new SeededRandom(1));
+  const policy: Record<string, tf.Variable> = {};
+  for (const [name, { shape, data }] of host) policy[name] = tf.variable(tf.tensor(data, shape), true, `mem_${name}`);
+  const reference = uploadWeights(host);
+  const slots = Object.values(policy).flatMap((p) => [tf.zerosLike(p), tf.zerosLike(p)]);
+  const rows = 2 * pairs;
+  const rng = new SeededRandom(2);
+  const ids = Array.from({ length: rows * length }, () => Math.floor(rng.next() * (config.vocabSize - 2)));
+  const batch: DeviceBatch = {
+    rows,
+    inputIds: tf.tensor2d(ids, [rows, length], 'int32'),
+    labels: tf.tensor2d([...ids.slice(1), 0], [rows, length], 'int32'),
+    completionMask: tf.ones([rows, length]) as tf.Tensor2D,
+  };
+  const mask = causalMask(length);
+  const refLogProbs = tf.zeros([rows]) as tf.Tensor1D;
+  const settings = { beta: 0.1, lossTypes: ['sigmoid' as const], lossWeights: [1], labelSmoothing: 0, simpoGamma: 0.5 };
+  const profile = await tf.profile(() => {
+    const { value, grads } = tf.variableGrads(() => {
+      const { loss, metrics } = dpoForward(policy, config, batch, refLogProbs, mask, settings);
+      metrics.dispose();
+      return loss;
+    });
+    tf.dispose([value, grads]);
+  });
+  tf.dispose([
+    ...Object.values(policy),
+    ...Object.values(reference),
+    ...slots,
+    batch.inputIds,
+    batch.labels,
+    batch.completionMask,
+    mask,
+    refLogProbs,
+  ]);
+  return profile.peakBytes;
+}
+
+const CASES: { name: string; config: GptConfig; pairs: number; length: number }[] = [
+  {
+    name: 'byte vocab, d=32',
+    config: { vocabSize: 258, nPositions: 64, nEmbd: 32, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 },
+    pairs: 2,
+    length: 32,
+  },
+  {
+    name: 'vocab 1000, d=64',
+    config: { vocabSize: 1000, nPositions: 128, nEmbd: 64, nLayer: 3, nHead: 4, layerNormEpsilon: 1e-5 },
+    pairs: 2,
+    length: 64,
+  },
+];
+
+describe('estimateTrainingMemory', () => {
+  it.each(CASES)('is within 0.8x-1.25x of the measured peak ($name)', async ({ config, pairs, length }) => {
+    const peak = await measuredPeak(config, pairs, length);
+    const estimate = estimateTrainingMemory({
+      config,
+      batchSize: pairs,
+      maxLength: length,
+      stage: 'dpo',
+      referenceCopy: true,
+      optimizerSlots: 2,
+      fusedLogProbs: false,
+    });
+    const ratio = estimate.totalBytes / peak;
+    console.log(`memory estimate ${estimate.totalBytes} vs measured peak ${peak}: ratio ${ratio.toFixed(3)}`);
+    expect(ratio).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.25);
+  });
+
+  it('counts LoRA as a small trainable set with no reference copy', () => {
+    const config = CASES[1].config;
+    const base: MemoryEstimateInput = {
+      config,
+      batchSize: 2,
+      maxLength: 64,
+      stage: 'dpo',
+      referenceCopy: true,
+      optimizerSlots: 2,
+      fusedLogProbs: false,
+    };
+    const full = estimateTrainingMemory(base);
+    const lora = estimateTrainingMemory({ ...base, lora: { rank: 4, alpha: 8, dropout: 0, targets: ['c_attn'] } });
+    expect(lora.referenceBytes).toBe(0);
+    expect(lora.optimizerBytes).toBeLessThan(full.optimizerBytes / 10);
+    expect(full.referenceBytes).toBe(full.weightBytes);
+    const sft = estimateTrainingMemory({ ...base, stage: 'sft' });
+    expect(sft.logitsBytes).toBe(full.logitsBytes / 2);
+  });
+});
+
+describe('checkMemoryFits', () => {
+  const gpt2: GptConfig = { vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: 12, nHead: 12, layerNormEpsilon: 1e-5 };
+  const input: MemoryEstimateInput = {
+    config: gpt2,
+    batchSize: 8,
+    maxLength: 256,
+    stage: 'dpo',
+    referenceCopy: true,
+    optimizerSlots: 2,
+    fusedLogProbs: true,
+  };
+  const GiB = 1024 ** 3;
+
+  it('passes a run that fits', () => {
+    expect(checkMemoryFits(estimateTrainingMemory({ ...input, batchSize: 1, maxLength: 64 }), { budgetBytes: 8 * GiB })).toBeNull();
+  });
+
+  it('names a batch size, a max length and LoRA that would fit, each checked', () => {
+    // A budget between what the run needs with LoRA and without it.
+    const small = { ...input, batchSize: 2 };
+    const full = estimateTrainingMemory(small).totalBytes;
+    const lora = estimateTrainingMemory({
+      ...small,
+      lora: { rank: 8, alpha: 16, dropout: 0, targets: ['c_attn'] },
+      referenceCopy: false,
+    }).totalBytes;
+    const limits = { budgetBytes: Math.round((full + lora) / 2) };
+    const message = checkMemoryFits(estimateTrainingMemory(small), limits)!;
+    expect(message).toMatch(
+      /^This run needs ~[\d.]+ GiB, the budget is [\d.]+ GiB: lower the batch size to 1, the max length to \d+, or use LoRA\.$/,
+    );
+    const batch = Number(/batch size to (\d+)/.exec(message)![1]);
+    const length = Number(/max length to (\d+)/.exec(message)![1]);
+    expect(checkMemoryFits(estimateTrainingMemory({ ...small, batchSize: batch }), limits)).toBeNull();
+    expect(checkMemoryFits(estimateTrainingMemory({ ...small, maxLength: length }), limits)).toBeNull();
+    expect(checkMemoryFits(estimateTrainingMemory({ ...small, maxLength: length + 1 }), limits)).not.toBeNull();
+    const big = checkMemoryFits(estimateTrainingMemory(input), { budgetBytes: 4 * GiB });
+    expect(big).toMatch(/needs ~3\d GiB, the budget is 4\.0 GiB: lower the max length to \d+\.$/);
+  });
+
+  it("points at WebGPU's buffer limit when one tensor is too big", () => {
+    const message = checkMemoryFits(estimateTrainingMemory({ ...input, fusedLogProbs: false }), {
+      budgetBytes: 64 * GiB,
+      maxStorageBufferBindingSize: 256 * 1024 ** 2,
+      maxBufferSize: 1024 ** 3,
+    })!;
+    expect(message).toMatch(
+      /^This run's largest tensor \(logits \[16, 256, 50257\]\) is [\d.]+ MiB, above the GPU's 256 MiB buffer limit: lower the batch size to 2 or the max length to \d+\./,
+    );
+  });
+
+  it('says when nothing but a smaller model fits', () => {
+    expect(checkMemoryFits(estimateTrainingMemory(input), { budgetBytes: 100 * 1024 ** 2 })).toMatch(/choose a smaller model/);
+  });
+});
