@@ -5,7 +5,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isPresetName, PRESETS, presetConfig, type GptConfig } from '../core/model/config';
 import { initGptWeights, type HostWeights } from '../core/model/gpt-weights';
 import { SeededRandom } from '../core/random';
-import { BYTE_VOCAB_SIZE, PAD_ID } from '../core/tokenizer/byte-tokenizer';
+import { BYTE_VOCAB_SIZE } from '../core/tokenizer/byte-tokenizer';
+import { BYTE_TOKENIZER, type TextTokenizer } from '../core/tokenizer/tokenizer';
+import { readHfModelFolder } from './read-model-folder';
+import { hfModelFolderFiles } from '../core/export/hf-folder';
+import { peftAdapterFiles } from '../core/export/peft-adapter';
+import { modelCard } from '../core/export/model-card';
+import { metricsJsonl } from '../core/io/run-bundle';
 import type { PreferencePair } from '../core/data/preference-pairs';
 import { readDatasetFile } from './read-dataset-file';
 import { Trainer, type IndexedBatch } from '../core/train/trainer';
@@ -33,6 +39,7 @@ async function readPairs(path: string, flag: string, io: Io): Promise<Preference
 
 /** One JSON line per pair a step trained on: what the model saw and the log-probs at the time. */
 async function dumpBatches(path: string, step: number, trainer: Trainer, batches: IndexedBatch[]): Promise<void> {
+  const padId = trainer.tokenizer.padId;
   const lines: string[] = [];
   for (const b of batches) {
     const { policy, reference } = await trainer.inspectBatch(b);
@@ -41,7 +48,7 @@ async function dumpBatches(path: string, step: number, trainer: Trainer, batches
       const { length, inputIds, completionMask } = b.batch;
       const ids = Array.from(inputIds.subarray(r * length, (r + 1) * length));
       let used = ids.length;
-      while (used > 0 && ids[used - 1] === PAD_ID) used--;
+      while (used > 0 && ids[used - 1] === padId) used--;
       // Token-level mask: token t is trained on when position t − 1 predicts it.
       const mask = ids.slice(0, used).map((_, t) => (t > 0 ? completionMask[r * length + t - 1] : 0));
       return { input_ids: ids.slice(0, used), completion_mask: mask, logp: policy[r], ref_logp: reference[r] };
@@ -53,6 +60,8 @@ async function dumpBatches(path: string, step: number, trainer: Trainer, batches
 
 interface StageResult {
   weights: HostWeights;
+  /** LoRA runs: the adapters alone (PEFT export). */
+  adapters: HostWeights | null;
   history: { steps: number[]; values: number[]; stages: string[] };
   evalRows: Record<string, number>[];
   sampleRows: (SampleRow & { stage: string; step: number })[];
@@ -60,8 +69,16 @@ interface StageResult {
   diverged: Divergence | null;
 }
 
-async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSettings, split: DataSplit, io: Io, dumpPath?: string): Promise<StageResult> {
-  const trainer = new Trainer(config, initial, settings);
+async function runStage(
+  config: GptConfig,
+  initial: HostWeights,
+  settings: DpoSettings,
+  split: DataSplit,
+  io: Io,
+  tokenizer: TextTokenizer,
+  dumpPath?: string,
+): Promise<StageResult> {
+  const trainer = new Trainer(config, initial, settings, { tokenizer });
   const history = { steps: [] as number[], values: [] as number[], stages: [] as string[] };
   const evalRows: Record<string, number>[] = [];
   const sampleRows: StageResult['sampleRows'] = [];
@@ -110,12 +127,65 @@ async function runStage(config: GptConfig, initial: HostWeights, settings: DpoSe
         for (const row of await samplePolicyAndReference(trainer, prompts, settings, settings.seed, trainer.step)) sampleRows.push({ stage: settings.stage, step: trainer.step, ...row });
       }
     }
-    if (diverged) return { weights: await trainer.hostWeights(), history, evalRows, sampleRows, droppedRows: trainer.droppedRows, diverged };
+    const result = async () => ({
+      weights: await trainer.hostWeights(),
+      adapters: await trainer.adapterWeights(),
+      history,
+      evalRows,
+      sampleRows,
+      droppedRows: trainer.droppedRows,
+      diverged,
+    });
+    if (diverged) return await result();
     if (settings.steps > 0 && !(settings.evalEvery > 0 && settings.steps % settings.evalEvery === 0)) await evaluate();
-    return { weights: await trainer.hostWeights(), history, evalRows, sampleRows, droppedRows: trainer.droppedRows, diverged };
+    return await result();
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * A Hugging Face model's outputs: the merged model folder (its own config and tokenizer
+ * files kept), a model card, the metrics, and with LoRA the PEFT adapter in adapter/.
+ */
+function hfRunFiles(
+  hf: NonNullable<ReturnType<typeof readHfModelFolder>>,
+  result: StageResult,
+  settings: DpoSettings,
+  history: Parameters<typeof metricsJsonl>[0],
+  run: object,
+  datasetName: string,
+  pairCount: number,
+): Record<string, Uint8Array> {
+  const final = metricRow(result.history.values, result.history.values.length - METRIC_COUNT);
+  const card = modelCard({
+    baseModel: hf.name,
+    datasetName,
+    pairCount,
+    settings,
+    lora: settings.lora ?? undefined,
+    finalMetrics: Object.fromEntries(Object.entries(final).filter((e): e is [string, number] => typeof e[1] === 'number')),
+    steps: settings.steps,
+    date: new Date().toISOString().slice(0, 10),
+    appVersion: APP_VERSION,
+  });
+  const folder = hfModelFolderFiles({
+    config: hf.config,
+    baseConfigJson: hf.configJson,
+    weights: result.weights,
+    tokenizerFiles: hf.tokenizerFiles,
+    generationConfigJson: hf.generationConfigJson,
+    modelCard: card,
+  });
+  const files: Record<string, Uint8Array> = Object.fromEntries(folder);
+  if (result.adapters && settings.lora) {
+    const adapter = peftAdapterFiles({ lora: settings.lora, adapters: result.adapters, baseModel: hf.name, modelCard: card });
+    for (const [name, bytes] of adapter) files[`adapter/${name}`] = bytes;
+  }
+  const encode = (text: string) => new TextEncoder().encode(text);
+  files['metrics.jsonl'] = encode(metricsJsonl(history));
+  files['run.json'] = encode(JSON.stringify(run, null, 2) + '\n');
+  return files;
 }
 
 export async function trainCommand(argv: string[], io: Io): Promise<number> {
@@ -133,32 +203,34 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   if (typeof values.out !== 'string') throw new UsageError('--out <dir> is required');
   const presetName = typeof values.preset === 'string' ? values.preset : 'tiny';
   if (!isPresetName(presetName)) throw new UsageError(`--preset: "${presetName}" is not one of ${Object.keys(PRESETS).join(', ')}`);
-  const settings = settingsFromFlags(values, presetName);
+  const hf = typeof values.model === 'string' ? readHfModelFolder(values.model) : null;
+  const settings = settingsFromFlags(values, presetName, hf?.config);
   const sftSteps = sftStepsFrom(values);
-  const config = presetConfig(presetName, BYTE_VOCAB_SIZE);
+  const config = hf?.config ?? presetConfig(presetName, BYTE_VOCAB_SIZE);
+  const tokenizer = hf?.tokenizer ?? BYTE_TOKENIZER;
   const pairs = await readPairs(values.data, 'data', io);
   const split = typeof values['eval-data'] === 'string' ? { train: pairs, eval: await readPairs(values['eval-data'], 'eval-data', io) } : splitDataset(pairs, settings.evalFraction, settings.seed);
   validateSettings(settings, config, split.train.length);
   const dumpPath = typeof values['dump-batches'] === 'string' ? values['dump-batches'] : undefined;
   if (dumpPath) writeFileSync(dumpPath, '');
 
-  let weights = initGptWeights(config, new SeededRandom(settings.seed));
+  let weights = hf?.weights ?? initGptWeights(config, new SeededRandom(settings.seed));
   const stages: StageResult[] = [];
   if (sftSteps > 0) {
-    const sft = await runStage(config, weights, { ...settings, stage: 'sft', steps: sftSteps }, split, io);
+    const sft = await runStage(config, weights, { ...settings, stage: 'sft', steps: sftSteps }, split, io, tokenizer);
     stages.push(sft);
     weights = sft.weights; // the SFT model is the DPO stage's starting point and reference
   }
   // A diverged SFT stage ends the run there; otherwise DPO follows.
-  const dpo = stages[0]?.diverged ? stages[0] : await runStage(config, weights, settings, split, io, dumpPath);
+  const dpo = stages[0]?.diverged ? stages[0] : await runStage(config, weights, settings, split, io, tokenizer, dumpPath);
   if (dpo !== stages[0]) stages.push(dpo);
   const diverged = stages.find((s) => s.diverged)?.diverged ?? null;
 
   const history = { steps: stages.flatMap((s) => s.history.steps), values: stages.flatMap((s) => s.history.values), stages: stages.flatMap((s) => s.history.stages) };
-  const files = buildRunBundle(config, dpo.weights, sftSteps > 0 ? history : { steps: history.steps, values: history.values }, {
+  const runInfo = {
     app: 'DPO Studio CLI',
     version: APP_VERSION,
-    preset: presetName,
+    preset: hf ? hf.name : presetName,
     backend: tf.getBackend(),
     step: diverged ? diverged.step : settings.steps,
     settings: { ...settings, sftSteps },
@@ -166,8 +238,13 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     ...(diverged ? { diverged: { step: diverged.step, metric: diverged.metric } } : {}),
     dataset: { name: values.data, pairs: pairs.length },
     createdAt: new Date().toISOString(),
-  });
+  };
+  const metricHistory = sftSteps > 0 ? history : { steps: history.steps, values: history.values };
+  const files = hf
+    ? hfRunFiles(hf, dpo, settings, metricHistory, runInfo, values.data, pairs.length)
+    : buildRunBundle(config, dpo.weights, metricHistory, runInfo);
   mkdirSync(values.out, { recursive: true });
+  if (hf && dpo.adapters) mkdirSync(join(values.out, 'adapter'), { recursive: true });
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(values.out, name), bytes);
   const evalRows = stages.flatMap((s) => s.evalRows);
   if (evalRows.length > 0) writeFileSync(join(values.out, 'eval_metrics.jsonl'), evalRows.map((r) => JSON.stringify(r)).join('\n') + '\n');

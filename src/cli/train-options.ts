@@ -1,4 +1,5 @@
-import { PRESETS, type PresetName } from '../core/model/config';
+import { PRESETS, type GptConfig, type PresetName } from '../core/model/config';
+import { parseLoraSpec } from '../core/model/lora';
 import { DEFAULT_SETTINGS, LOSS_TYPES, type DpoSettings, type LossType } from '../core/train/settings';
 
 export class UsageError extends Error {}
@@ -49,6 +50,10 @@ export const TRAIN_HELP = [
   '  --out <dir>            where to write the bundle (required)',
   '  --eval-data <file>     a separate held-out file (instead of --eval-fraction)',
   `  --preset <name>        model size: ${Object.keys(PRESETS).join(', ')} (default tiny)`,
+  '  --model <folder>       a Hugging Face GPT-2 folder (config.json, model.safetensors or shards + index,',
+  '                         tokenizer.json) instead of the built-in model; writes a merged HF folder + model card',
+  '  --lora <spec>          train LoRA adapters, e.g. r=8,alpha=16,dropout=0.05,targets=c_attn+c_proj (+ c_fc);',
+  '                         the reference is the base with adapters off; the PEFT adapter goes to <out>/adapter/',
   '  --sft-steps <n>        SFT steps on the chosen completions before DPO (default 0)',
   `  --loss <list>          comma-separated loss terms: ${LOSS_TYPES.join(', ')} (default sigmoid)`,
   '  --loss-weights <list>  comma-separated weights, one per loss term (default all 1)',
@@ -60,7 +65,10 @@ export const TRAIN_HELP = [
 ].join('\n');
 
 export const PARSE_OPTIONS = Object.fromEntries([
-  ...['data', 'out', 'eval-data', 'preset', 'sft-steps', 'loss', 'loss-weights', 'dump-batches'].map((f) => [f, { type: 'string' as const }]),
+  ...['data', 'out', 'eval-data', 'preset', 'model', 'lora', 'sft-steps', 'loss', 'loss-weights', 'dump-batches'].map((f) => [
+    f,
+    { type: 'string' as const },
+  ]),
   ['no-ref-cache', { type: 'boolean' as const }],
   ['skip-non-finite', { type: 'boolean' as const }],
   ['help', { type: 'boolean' as const }],
@@ -76,9 +84,9 @@ function number(flag: string, raw: string): number {
   return value;
 }
 
-/** Settings from flags, on top of the preset's defaults. */
-export function settingsFromFlags(values: FlagValues, preset: PresetName): DpoSettings {
-  const { batchSize, maxLength } = PRESETS[preset];
+/** Settings from flags, on top of the preset's defaults (or a loaded model's: batch 2, length ≤ 128). */
+export function settingsFromFlags(values: FlagValues, preset: PresetName, model?: GptConfig): DpoSettings {
+  const { batchSize, maxLength } = model ? { batchSize: 2, maxLength: Math.min(128, model.nPositions) } : PRESETS[preset];
   const settings: DpoSettings = { ...DEFAULT_SETTINGS, batchSize, maxLength, maxPromptLength: Math.floor(maxLength / 2) };
   for (const [flag, key] of NUMERIC_FLAGS) if (typeof values[flag] === 'string') settings[key] = number(flag, values[flag] as string);
   if (typeof values['max-length'] === 'string' && typeof values['max-prompt-length'] !== 'string') settings.maxPromptLength = Math.floor(settings.maxLength / 2);
@@ -95,6 +103,13 @@ export function settingsFromFlags(values: FlagValues, preset: PresetName): DpoSe
     settings.lossWeights = types.map(() => 1);
   }
   if (typeof values['loss-weights'] === 'string') settings.lossWeights = values['loss-weights'].split(',').map((w) => number('loss-weights', w));
+  if (typeof values.lora === 'string') {
+    try {
+      settings.lora = parseLoraSpec(values.lora);
+    } catch (error) {
+      throw new UsageError(`--lora: ${(error as Error).message.replace(/^lora: /, '')}`);
+    }
+  }
   if (values['no-ref-cache']) settings.precomputeReference = false;
   if (values['skip-non-finite']) settings.skipNonFinite = true;
   if (typeof values['eval-data'] === 'string') settings.evalFraction = 0;

@@ -38,6 +38,8 @@ function routeEvent(event: WorkerEvent): void {
       return store.setNotice(event.message);
     case 'runSaved':
       return store.upsertRun(event.run);
+    case 'hubProgress':
+      return store.setHubProgress(event);
     case 'deviceLost':
       return workerLost(`${event.message}. Restart to continue from the last checkpoint, here or on another backend.`);
     default:

@@ -12,6 +12,8 @@ import type { DatasetProblem } from '../core/data/read-dataset';
 import type { FrontierPoint, SentimentResult, SentimentRun, SentimentSettings } from '../core/sentiment/experiment';
 import type { ScoredSample } from '../core/sentiment/scoring';
 import type { BenchOptions, BenchRun } from '../core/bench/step-bench';
+import type { MemoryEstimate } from '../core/model/memory-estimate';
+import type { HubProgress } from '../worker/hub/hub-download';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -35,6 +37,11 @@ export interface ModelInfo {
   source: string;
   /** Training steps taken by these weights, when known. */
   step: number;
+  /** The tokenizer's name ("bytes", "gpt2 BPE (50,257 tokens)") and the vocabulary size. */
+  tokenizer: string;
+  vocabSize: number;
+  /** A Hugging Face model's name (Hub id or folder); absent for the built-in model. */
+  hfName?: string;
 }
 
 export interface DatasetSummary {
@@ -166,6 +173,19 @@ export interface RequestTable {
     result: { sftReward: number; pairs: SentimentResult['pairs']; runs: SentimentRun[]; stopped: boolean };
   };
   sentimentStop: { params: Record<string, never>; result: { stopping: boolean } };
+  /** A Hugging Face GPT-2 folder's files (config.json, safetensors, tokenizer.json, …) as the model to train. */
+  loadHfModel: { params: { name: string; files: { name: string; bytes: ArrayBuffer }[] }; result: ModelInfo };
+  /** The same files from huggingface.co (the app's only network access), cached in the browser. */
+  downloadHubModel: { params: { repo: string; revision: string }; result: ModelInfo };
+  cancelDownload: { params: Record<string, never>; result: { cancelled: boolean } };
+  /** What a run with these settings needs in memory, and what to shrink when it cannot fit (null: fits). */
+  estimateMemory: { params: { settings: DpoSettings; budgetBytes: number }; result: { estimate: MemoryEstimate; problem: string | null } };
+  /** The merged model as a Hugging Face folder (config, safetensors, tokenizer, model card), zipped. */
+  exportHfModel: { params: { settings: DpoSettings }; result: { fileName: string; zip: ArrayBuffer } };
+  /** The LoRA adapter in PEFT's layout, zipped. */
+  exportAdapter: { params: { settings: DpoSettings }; result: { fileName: string; zip: ArrayBuffer } };
+  /** Dataset as TRL JSONL, the model reference and a DPOTrainer script with these settings, zipped. */
+  exportTrl: { params: { settings: DpoSettings }; result: { fileName: string; zip: ArrayBuffer } };
 }
 
 export type RequestName = keyof RequestTable;
@@ -205,6 +225,8 @@ export type WorkerEvent =
     }
   | { type: 'evalMetrics'; step: number; /** [9]: the first nine METRIC_NAMES, logged with an eval_ prefix. */ values: Float32Array }
   | { type: 'samples'; step: number; rows: SampleRow[] }
+  /** A Hub download's progress (files from the browser's cache report fromCache). */
+  | ({ type: 'hubProgress' } & HubProgress)
   /** Bytes of a dataset file read so far. */
   | { type: 'loadProgress'; name: string; done: number; total: number }
   /** A new run (a new stage, optimizer, reference mode or seed) starts from the current weights. */

@@ -5,8 +5,9 @@ import { createSettingsSlice, type SettingsSlice } from './settings-slice';
 import { createLibrarySlice, type LibrarySlice } from './library-slice';
 import { createSentimentSlice, type SentimentSlice } from './sentiment-slice';
 import { createRunsSlice, type RunsSlice } from './runs-slice';
+import { createHfSlice, type HfSlice } from './hf-slice';
 
-export type AppState = MetricsSlice & SessionSlice & SettingsSlice & LibrarySlice & SentimentSlice & RunsSlice;
+export type AppState = MetricsSlice & SessionSlice & SettingsSlice & LibrarySlice & SentimentSlice & RunsSlice & HfSlice;
 
 /** The one store; components read it through narrow selectors. */
 export const useStore = create<AppState>()((...a) => ({
@@ -16,4 +17,5 @@ export const useStore = create<AppState>()((...a) => ({
   ...createLibrarySlice(...a),
   ...createSentimentSlice(...a),
   ...createRunsSlice(...a),
+  ...createHfSlice(...a),
 }));

@@ -11,6 +11,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendInfo, BackendName } from '../protocol/messages';
+import { registerWebGpuKernels } from '../kernels/webgpu';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -36,6 +37,7 @@ async function webgpuAdapter(): Promise<string> {
 
 async function tryBackend(name: BackendName): Promise<string> {
   const adapter = name === 'webgpu' ? await webgpuAdapter() : '';
+  if (name === 'webgpu') registerWebGpuKernels(); // core's fused ops find them by name
   if (!(await tf.setBackend(name))) throw new Error('failed to initialise');
   await tf.ready();
   // A tiny op proves kernels actually run (a backend can initialise and still fail here).
@@ -68,4 +70,14 @@ export function watchDeviceLoss(onLost: (message: string) => void): void {
   if (tf.getBackend() !== 'webgpu') return;
   const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
   void device?.lost?.then((info) => onLost(`the GPU device was lost${info.reason ? ` (${info.reason})` : ''}: ${info.message || 'no details'}`));
+}
+
+/**
+ * The largest buffer and storage binding the WebGPU device allows (a [B, T, V] logits
+ * tensor must fit in one); nothing on other backends.
+ */
+export function deviceLimits(): { maxStorageBufferBindingSize?: number; maxBufferSize?: number } {
+  if (tf.getBackend() !== 'webgpu') return {};
+  const limits = (tf.backend() as unknown as { device?: { limits?: Record<string, number> } }).device?.limits;
+  return limits ? { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize } : {};
 }

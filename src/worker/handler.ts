@@ -17,6 +17,8 @@ import { IndexedDbRunStorage, MemoryRunStorage, type RunStorage } from './run-st
 import { RunRecorder } from './run-recorder';
 import { RunRequests } from './run-requests';
 import { runBench } from './bench';
+import { ModelRequests } from './model-requests';
+import { browserFileCache } from './hub/hub-download';
 
 /** IndexedDB where the runtime has it (browser workers), memory elsewhere (Node tests). */
 function defaultStorage(): DatasetStorage {
@@ -53,7 +55,8 @@ export function createHandler(
   makeRunStorage: () => RunStorage = defaultRunStorage,
 ): (request: Request) => Promise<void> {
   /** Everything `init` creates; null before it. */
-  let parts: { session: TrainingSession; runs: RunRequests; datasets: DatasetRequests; demo: SentimentDemo } | null = null;
+  let parts: { session: TrainingSession; runs: RunRequests; datasets: DatasetRequests; demo: SentimentDemo; models: ModelRequests } | null =
+    null;
   const emit = (event: WorkerEvent) => port.postMessage({ v: PROTOCOL_VERSION, kind: 'event', event }, transferablesOf(event));
   const need = () => {
     if (!parts) throw new CodedError('protocol', 'the worker was not initialised');
@@ -70,7 +73,8 @@ export function createHandler(
       const session = new TrainingSession(info, emit, datasets, recorder, runStorage, () => parts?.demo.assertIdle());
       const runs = new RunRequests(runStorage, () => recorder.current?.id ?? null);
       const demo = new SentimentDemo(emit, () => session.assertIdle());
-      parts = { session, runs, datasets, demo };
+      const models = new ModelRequests(session, emit, { fetch: (...a) => fetch(...a), cache: browserFileCache });
+      parts = { session, runs, datasets, demo, models };
       return { backend: info, model: session.resetModel({ preset, seed }) };
     },
     loadDataset: (p) => need().datasets.loadDataset(p),
@@ -87,7 +91,10 @@ export function createHandler(
     exportProblems: () => need().datasets.exportProblems(),
     describeDataset: (p) => need().datasets.describeDataset(p),
     sampleTwo: (p) => need().session.sampleTwo(p),
-    start: (p) => need().session.start(p),
+    start: (p) => {
+      need().models.assertFits(p.settings, p.settings.memoryBudgetMb * 2 ** 20);
+      return need().session.start(p);
+    },
     stop: () => need().session.stop(),
     resetModel: (p) => need().session.resetModel(p),
     exportWeights: (p) => need().session.exportWeights(p),
@@ -104,6 +111,13 @@ export function createHandler(
     sentimentSft: (p) => need().demo.retrainSft(p),
     sentimentRun: (p) => need().demo.run(p),
     sentimentStop: () => need().demo.stop(),
+    loadHfModel: (p) => need().models.loadHfModel(p),
+    downloadHubModel: (p) => need().models.downloadHubModel(p),
+    cancelDownload: () => need().models.cancelDownload(),
+    estimateMemory: (p) => need().models.estimateMemory(p),
+    exportHfModel: (p) => need().models.exportHfModel(p),
+    exportAdapter: (p) => need().models.exportAdapter(p),
+    exportTrl: (p) => need().models.exportTrl(p),
   };
 
   return async (request) => {

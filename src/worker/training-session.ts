@@ -4,8 +4,12 @@ import { countParameters, initGptWeights, uploadWeights, type HostWeights } from
 import { sampleCompletions } from '../core/model/sampling';
 import type { NamedWeights } from '../core/model/gpt';
 import { SeededRandom } from '../core/random';
-import { BYTE_VOCAB_SIZE, decodeIds, encodeText } from '../core/tokenizer/byte-tokenizer';
+import { BYTE_VOCAB_SIZE } from '../core/tokenizer/byte-tokenizer';
+import { BYTE_TOKENIZER, type TextTokenizer } from '../core/tokenizer/tokenizer';
 import { Trainer } from '../core/train/trainer';
+import type { HfModel } from '../core/io/hf-model';
+import type { LoraConfig } from '../core/model/lora';
+import type { PreferencePair } from '../core/data/preference-pairs';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { SettingsError, validateSettings, type DpoSettings } from '../core/train/settings';
 import { buildRunBundle, loadModelFile, zipBundle, type RunInfo } from '../core/io/run-bundle';
@@ -39,6 +43,10 @@ export class TrainingSession {
   /** How the last run ended, for run.json. */
   private status: Pick<RunInfo, 'status' | 'diverged'> = { status: 'not started' };
   private stopRequested = false;
+  /** How text becomes ids for this model; a Hugging Face model brings its own. */
+  tokenizer: TextTokenizer = BYTE_TOKENIZER;
+  /** A Hugging Face model's files that exports carry over verbatim; null for the built-in model. */
+  hfSource: HfSource | null = null;
 
   constructor(
     private readonly backend: BackendInfo,
@@ -50,6 +58,10 @@ export class TrainingSession {
     private readonly deviceBusy: () => void = () => undefined,
   ) {}
 
+  get modelConfig(): GptConfig {
+    return this.config;
+  }
+
   get isRunning(): boolean {
     return this.running !== null;
   }
@@ -59,6 +71,7 @@ export class TrainingSession {
     this.endRun();
     this.config = presetConfig(preset, BYTE_VOCAB_SIZE);
     this.weights = initGptWeights(this.config, new SeededRandom(seed));
+    this.useBuiltInTokenizer();
     this.stages = [];
     this.model = this.describe(preset, `initialised (seed ${seed})`, 0);
     return this.model;
@@ -68,10 +81,11 @@ export class TrainingSession {
   async sampleTwo({ prompt, options, seed }: Params<'sampleTwo'>): Promise<Result<'sampleTwo'>> {
     this.assertIdle();
     this.deviceBusy();
+    const tok = this.tokenizer;
     return this.withPolicyWeights(async (weights) => {
-      const ids = encodeText(prompt);
-      const [a, b] = await sampleCompletions(weights, this.config, [ids, ids], options, new SeededRandom(seed));
-      return { completions: [decodeIds(a), decodeIds(b)] as [string, string] };
+      const ids = tok.encode(prompt);
+      const [a, b] = await sampleCompletions(weights, this.config, [ids, ids], options, new SeededRandom(seed), false, tok);
+      return { completions: [tok.decode(a), tok.decode(b)] as [string, string] };
     });
   }
 
@@ -95,7 +109,7 @@ export class TrainingSession {
     }
     if (current) this.weights = await current.hostWeights();
     this.endRun();
-    this.trainer = new Trainer(this.config, this.weights, settings);
+    this.trainer = new Trainer(this.config, this.weights, settings, { tokenizer: this.tokenizer });
     this.history = { steps: [], values: [] };
     this.stages.push({ stage: settings.stage, steps: 0 });
     this.emit({ type: 'runStarted', stage: settings.stage });
@@ -197,6 +211,7 @@ export class TrainingSession {
     this.endRun();
     this.config = loaded.config;
     this.weights = loaded.weights;
+    this.useBuiltInTokenizer();
     this.stages = [];
     const preset =
       (Object.keys(PRESETS) as PresetName[]).find((p) => sameShape(presetConfig(p, BYTE_VOCAB_SIZE), loaded.config)) ?? 'custom';
@@ -207,21 +222,17 @@ export class TrainingSession {
   async sample({ prompt, maxNewTokens }: Params<'sample'>): Promise<Result<'sample'>> {
     this.assertIdle();
     this.deviceBusy();
+    const tok = this.tokenizer;
     return this.withPolicyWeights(async (weights) => {
-      const [ids] = await sampleCompletions(
-        weights,
-        this.config,
-        [encodeText(prompt)],
-        { maxNewTokens, temperature: 0, topK: 0, topP: 1 },
-        new SeededRandom(0),
-      );
-      return { completion: decodeIds(ids) };
+      const greedy = { maxNewTokens, temperature: 0, topK: 0, topP: 1 };
+      const [ids] = await sampleCompletions(weights, this.config, [tok.encode(prompt)], greedy, new SeededRandom(0), false, tok);
+      return { completion: tok.decode(ids) };
     });
   }
 
   /** Runs `use` with the current policy: the run's variables, or the host weights uploaded for the call. */
   private async withPolicyWeights<T>(use: (weights: NamedWeights) => Promise<T>): Promise<T> {
-    if (this.trainer) return use(this.trainer.policy);
+    if (this.trainer) return this.trainer.withSamplingWeights('policy', use);
     const weights = uploadWeights(this.weights);
     try {
       return await use(weights);
@@ -232,7 +243,59 @@ export class TrainingSession {
 
   private describe(preset: ModelInfo['preset'], source: string, step: number): ModelInfo {
     const c = this.config;
-    return { preset, parameters: countParameters(c), nLayer: c.nLayer, nEmbd: c.nEmbd, nPositions: c.nPositions, source, step };
+    return {
+      preset,
+      parameters: countParameters(c),
+      nLayer: c.nLayer,
+      nEmbd: c.nEmbd,
+      nPositions: c.nPositions,
+      source,
+      step,
+      tokenizer: this.tokenizer.name,
+      vocabSize: c.vocabSize,
+      ...(this.hfSource ? { hfName: this.hfSource.name } : {}),
+    };
+  }
+
+  private useBuiltInTokenizer(): void {
+    this.tokenizer = BYTE_TOKENIZER;
+    this.hfSource = null;
+  }
+
+  /** A Hugging Face GPT-2 (files dropped or downloaded) becomes the current model. */
+  useHfModel(model: HfModel): ModelInfo {
+    this.assertIdle();
+    this.endRun();
+    this.config = model.config;
+    this.weights = model.weights;
+    this.tokenizer = model.tokenizer;
+    this.hfSource = {
+      name: model.name,
+      configJson: model.configJson,
+      tokenizerFiles: model.tokenizerFiles,
+      generationConfigJson: model.generationConfigJson,
+    };
+    this.stages = [];
+    this.model = this.describe('custom', model.name, 0);
+    return this.model;
+  }
+
+  /** What exports need: the config, the current (merged) weights, LoRA adapters, the run's story. */
+  async exportState(): Promise<ExportState> {
+    this.assertIdle();
+    const trainer = this.trainer;
+    return {
+      config: this.config,
+      weights: trainer ? await trainer.hostWeights() : this.weights,
+      adapters: trainer ? await trainer.adapterWeights() : null,
+      lora: trainer?.currentSettings.lora ?? null,
+      step: trainer?.step ?? this.model.step,
+      model: this.model,
+      hf: this.hfSource,
+      history: this.history,
+      dataset: { name: this.data.name, pairs: this.data.pairs },
+      backend: this.backend.backend,
+    };
   }
 
   assertIdle(): void {
@@ -281,8 +344,13 @@ export class TrainingSession {
         `run "${record.name}" trained on "${record.dataset.name}" (${record.dataset.pairs} pairs); the active dataset has ${this.data.pairs.length}. Load that dataset to resume.`,
       );
     }
+    if ((record.model.hfName ?? null) !== (this.model.hfName ?? null)) {
+      const need = record.model.hfName ? `load the Hugging Face model "${record.model.hfName}"` : 'switch back to the built-in model';
+      throw new CodedError('no-dataset', `run "${record.name}" trained ${record.model.hfName ?? 'the built-in model'}; ${need} to resume it`);
+    }
     this.endRun();
-    const trainer = new Trainer(record.config, snapshot.policy, record.settings);
+    const lora = snapshot.base ? { adapters: snapshot.policy } : {};
+    const trainer = new Trainer(record.config, snapshot.base ?? snapshot.policy, record.settings, { tokenizer: this.tokenizer, ...lora });
     try {
       trainer.setData(this.dataSplit(record.settings));
       trainer.restore(snapshot);
@@ -291,7 +359,7 @@ export class TrainingSession {
       throw new CodedError('bad-file', `run "${record.name}": ${(error as Error).message}`);
     }
     this.config = record.config;
-    this.weights = snapshot.policy;
+    this.weights = snapshot.base ?? snapshot.policy;
     this.trainer = trainer;
     const keep = record.history.steps.findIndex((step) => step > snapshot.step);
     const rows = keep < 0 ? record.history.steps.length : keep;
@@ -312,6 +380,27 @@ export class TrainingSession {
       });
     return { run: summarize(resumed), model: this.model, ...(dataset ? { dataset } : {}) };
   }
+}
+
+/** A Hugging Face model's files that exports carry over verbatim. */
+export interface HfSource {
+  name: string;
+  configJson: Record<string, unknown>;
+  tokenizerFiles: Map<string, Uint8Array>;
+  generationConfigJson?: Record<string, unknown>;
+}
+
+export interface ExportState {
+  config: GptConfig;
+  weights: HostWeights;
+  adapters: HostWeights | null;
+  lora: LoraConfig | null;
+  step: number;
+  model: ModelInfo;
+  hf: HfSource | null;
+  history: { steps: number[]; values: number[] };
+  dataset: { name: string; pairs: PreferencePair[] };
+  backend: string;
 }
 
 function sameShape(a: GptConfig, b: GptConfig): boolean {

@@ -1,8 +1,10 @@
 import { exportRun } from '../../client/app-actions';
 import { useStore } from '../../state/store';
+import { exportAs } from '../../client/model-actions';
 
 export function ExportPanel() {
   const idle = useStore((s) => s.status === 'idle');
+  const lora = useStore((s) => s.settings.lora !== null);
   return (
     <section className="panel export" aria-labelledby="export-title">
       <h2 id="export-title">Export</h2>
@@ -13,6 +15,23 @@ export function ExportPanel() {
       <button type="button" onClick={() => void exportRun()} disabled={!idle} data-testid="export">
         Export weights and run
       </button>
+      <h3>For the Python ecosystem</h3>
+      <div className="row">
+        <button type="button" onClick={() => void exportAs('exportHfModel')} disabled={!idle} data-testid="export-hf">
+          Merged model (Hugging Face folder)
+        </button>
+        <button type="button" onClick={() => void exportAs('exportAdapter')} disabled={!idle || !lora} data-testid="export-adapter">
+          LoRA adapter (PEFT)
+        </button>
+        <button type="button" onClick={() => void exportAs('exportTrl')} disabled={!idle} data-testid="export-trl">
+          Continue in TRL
+        </button>
+      </div>
+      <small className="hint">
+        The merged folder loads with <code>AutoModelForCausalLM.from_pretrained</code> and <code>AutoTokenizer.from_pretrained</code>; the adapter with{' '}
+        <code>PeftModel.from_pretrained</code>. Each carries a model card (<code>README.md</code>). “Continue in TRL” zips the dataset as JSONL and a DPOTrainer
+        script with these settings, for when the run outgrows the browser.
+      </small>
     </section>
   );
 }

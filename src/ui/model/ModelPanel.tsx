@@ -2,6 +2,7 @@ import type { ChangeEvent } from 'react';
 import { changePreset, openFile, sampleModel } from '../../client/app-actions';
 import { isPresetName, PRESETS, type PresetName } from '../../core/model/config';
 import { useStore } from '../../state/store';
+import { HfModelLoader } from './HfModelLoader';
 
 /** The built-in model: its size preset, where its weights came from, a greedy sample. */
 export function ModelPanel() {
@@ -32,8 +33,9 @@ export function ModelPanel() {
       </label>
       {model && (
         <p className="model-info" data-testid="model-source">
-          GPT-2 architecture, {(model.parameters / 1e6).toFixed(2)}M parameters ({model.nLayer} layers, d={model.nEmbd}, context {model.nPositions}); weights:{' '}
-          {model.source}
+          {model.hfName ? <>Hugging Face {model.hfName}: </> : 'GPT-2 architecture, '}
+          {(model.parameters / 1e6).toFixed(2)}M parameters ({model.nLayer} layers, d={model.nEmbd}, context {model.nPositions}); tokenizer{' '}
+          {model.tokenizer}; weights: {model.source}
           {model.step > 0 && <>, trained {model.step} steps</>}
         </p>
       )}
@@ -41,6 +43,7 @@ export function ModelPanel() {
         Load trained weights (.zip or .safetensors)
         <input type="file" accept=".zip,.safetensors" data-testid="model-input" onChange={onImport} disabled={busy} className="visually-hidden" />
       </label>
+      <HfModelLoader />
       <div className="sample">
         <button type="button" onClick={() => void sampleModel()} disabled={busy || !model} data-testid="model-sample">
           Complete a sample prompt

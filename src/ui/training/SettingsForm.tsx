@@ -1,6 +1,8 @@
 import { ADVANCED_FIELDS, BASIC_FIELDS } from './setting-fields';
 import { SettingField } from './SettingField';
 import { LossPicker } from './LossPicker';
+import { LoraSettings } from './LoraSettings';
+import { MemoryEstimate } from './MemoryEstimate';
 
 /** Every training setting with a one-line explanation. Editable while training runs: applied at the next press of Train. */
 export function SettingsForm() {
@@ -12,6 +14,8 @@ export function SettingsForm() {
           <SettingField key={f.key} field={f} />
         ))}
       </div>
+      <LoraSettings />
+      <MemoryEstimate />
       <details className="advanced">
         <summary>Losses, reference, optimizer, evaluation, sampling</summary>
         <LossPicker />

@@ -50,6 +50,7 @@ export const BASIC_FIELDS: Field[] = [
 /** Everything else TRL users expect, behind a disclosure. */
 export const ADVANCED_FIELDS: Field[] = [
   num('maxPromptLength', 'Max prompt length', 'Prompt tokens kept (the last ones, where the question is).'),
+  num('memoryBudgetMb', 'Memory budget (MB)', 'What this device may use for training; a run estimated above it is refused before it starts.'),
   num('labelSmoothing', 'Label smoothing ε', 'cDPO / robust: the share of labels assumed flipped. 0 = plain DPO.', '0.01'),
   num('simpoGamma', 'SimPO γ', 'Target reward margin of the SimPO loss.', '0.1'),
   {

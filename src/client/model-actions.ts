@@ -1,0 +1,88 @@
+/**
+ * Hugging Face models from the page: a dropped folder, a Hub download, the memory estimate
+ * of the current settings, and the exports (merged folder, PEFT adapter, Continue in TRL).
+ */
+import type { ModelInfo } from '../protocol/messages';
+import { useStore } from '../state/store';
+import { guarded, worker } from './connection';
+import { download } from './download';
+
+/** Files a Hugging Face GPT-2 folder may hold; the rest of a dropped folder is not read. */
+const MODEL_FILE =
+  /^(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|vocab\.json|merges\.txt|model\.safetensors(\.index\.json)?|model-\d+-of-\d+\.safetensors)$/;
+
+export function isHfModelFile(name: string): boolean {
+  return MODEL_FILE.test(name);
+}
+
+function adopt(model: ModelInfo): void {
+  const store = useStore.getState();
+  store.setModel(model);
+  store.clearMetrics();
+  store.setSample(null);
+  // Real models want LoRA and short sequences by default; the user can change both.
+  const maxLength = Math.min(128, model.nPositions);
+  store.updateSettings({
+    lora: store.settings.lora ?? { rank: 8, alpha: 16, dropout: 0.05, targets: ['c_attn'] },
+    maxLength,
+    maxPromptLength: Math.min(store.settings.maxPromptLength, Math.floor(maxLength / 2)),
+    batchSize: Math.min(store.settings.batchSize, 2),
+    learningRate: 5e-5,
+  });
+}
+
+/** A dropped or picked folder (or its files): the model files travel to the worker without a copy. */
+export async function loadHfFolder(files: File[]): Promise<void> {
+  const store = useStore.getState();
+  store.setError(null);
+  const picked = files.filter((f) => isHfModelFile(f.name));
+  if (picked.length === 0) {
+    store.setError({ message: 'no model files found: drop a folder with config.json, model.safetensors and tokenizer.json', code: 'bad-file' });
+    return;
+  }
+  const relative = (files[0] as File & { webkitRelativePath?: string }).webkitRelativePath ?? '';
+  const name = relative.includes('/') ? relative.slice(0, relative.indexOf('/')) : picked.find((f) => f.name === 'config.json') ? 'dropped model' : files[0].name;
+  await guarded(async () => {
+    const payload = await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+    adopt(await worker().call('loadHfModel', { name, files: payload }, payload.map((p) => p.bytes)));
+  });
+}
+
+/** Downloads (or takes from the browser's cache) a Hub repo's files; the app's only network access. */
+export async function downloadFromHub(repo: string, revision: string): Promise<void> {
+  const store = useStore.getState();
+  store.setError(null);
+  await guarded(async () => {
+    try {
+      adopt(await worker().call('downloadHubModel', { repo: repo.trim(), revision: revision.trim() || 'main' }));
+    } finally {
+      useStore.getState().setHubProgress(null);
+    }
+  });
+}
+
+export async function cancelHubDownload(): Promise<void> {
+  await guarded(() => worker().call('cancelDownload', {}));
+}
+
+/** Asks the worker what the current settings need in memory; shown before training starts. */
+export async function refreshMemoryEstimate(): Promise<void> {
+  const { settings } = useStore.getState();
+  try {
+    const memory = await worker().call('estimateMemory', { settings, budgetBytes: settings.memoryBudgetMb * 2 ** 20 });
+    useStore.getState().setMemory(memory);
+  } catch {
+    useStore.getState().setMemory(null); // settings mid-edit; the form shows the setting's own error
+  }
+}
+
+type ExportKind = 'exportHfModel' | 'exportAdapter' | 'exportTrl';
+
+/** Zips in the worker; the page only wraps the bytes in a Blob and clicks a link. */
+export async function exportAs(kind: ExportKind): Promise<void> {
+  await guarded(async () => {
+    const { settings } = useStore.getState();
+    const { fileName, zip } = await worker().call(kind, { settings });
+    download(fileName, zip, 'application/zip');
+  });
+}

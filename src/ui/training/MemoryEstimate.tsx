@@ -1,0 +1,44 @@
+import { useEffect } from 'react';
+import { refreshMemoryEstimate } from '../../client/model-actions';
+import { useStore } from '../../state/store';
+
+const human = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GB` : `${(bytes / 2 ** 20).toFixed(1)} MB`);
+
+/** What the current settings need in memory, shown before Train; a run that cannot fit is refused. */
+export function MemoryEstimate() {
+  const settings = useStore((s) => s.settings);
+  const model = useStore((s) => s.model);
+  const memory = useStore((s) => s.memory);
+  useEffect(() => {
+    const timer = setTimeout(() => void refreshMemoryEstimate(), 250);
+    return () => clearTimeout(timer);
+  }, [settings, model]);
+  if (!memory) return null;
+  const e = memory.estimate;
+  const parts: [string, number][] = [
+    ['weights', e.weightBytes],
+    ['reference copy', e.referenceBytes],
+    ['gradients', e.gradientBytes],
+    ['optimizer state', e.optimizerBytes],
+    ['activations', e.activationBytes],
+    ['logits', e.logitsBytes],
+  ];
+  return (
+    <div className={memory.problem ? 'memory-estimate over' : 'memory-estimate'} data-testid="memory-estimate" aria-live="polite">
+      <strong>Memory estimate: {human(e.totalBytes)}</strong> of a {human(settings.memoryBudgetMb * 2 ** 20)} budget
+      <small>
+        {' '}
+        ({parts
+          .filter(([, b]) => b > 0)
+          .map(([label, b]) => `${label} ${human(b)}`)
+          .join(', ')}
+        ; largest tensor {e.largestTensor}, {human(e.largestTensorBytes)})
+      </small>
+      {memory.problem && (
+        <p className="error-text" role="alert" data-testid="memory-problem">
+          {memory.problem}
+        </p>
+      )}
+    </div>
+  );
+}

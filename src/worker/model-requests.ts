@@ -1,0 +1,202 @@
+/**
+ * Hugging Face models in and out: loading a dropped folder or a Hub download, the memory
+ * estimate shown before training, and the exports (merged model folder, PEFT adapter,
+ * "Continue in TRL"). The worker's only network access is `downloadHubModel`, on request.
+ */
+import { zipSync } from 'fflate';
+import { loadHfGpt2Model } from '../core/io/hf-model';
+import { byteTokenizerConfigJson, byteTokenizerJson } from '../core/tokenizer/byte-tokenizer';
+import { hfModelFolderFiles } from '../core/export/hf-folder';
+import { peftAdapterFiles } from '../core/export/peft-adapter';
+import { modelCard } from '../core/export/model-card';
+import { trlExportFiles } from '../core/export/trl-script';
+import { checkMemoryFits, estimateTrainingMemory } from '../core/model/memory-estimate';
+import { metricRow, METRIC_NAMES } from '../core/train/metrics';
+import type { DpoSettings } from '../core/train/settings';
+import { SettingsError } from '../core/train/settings';
+import type { ModelInfo, Params, Result, WorkerEvent } from '../protocol/messages';
+import { CodedError } from './errors';
+import { downloadHubModel, type FileCache } from './hub/hub-download';
+import type { ExportState, TrainingSession } from './training-session';
+import { deviceLimits } from './backend';
+import { APP_VERSION } from '../core/version';
+
+const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n');
+
+export interface HubDeps {
+  fetch: typeof fetch;
+  cache: () => FileCache;
+}
+
+export class ModelRequests {
+  private download: AbortController | null = null;
+
+  constructor(
+    private readonly session: TrainingSession,
+    private readonly emit: (event: WorkerEvent) => void,
+    private readonly hub: HubDeps,
+  ) {}
+
+  /** A dropped folder's files (config.json, *.safetensors, tokenizer.json, …). */
+  loadHfModel({ name, files }: Params<'loadHfModel'>): ModelInfo {
+    this.session.assertIdle();
+    const map = new Map(files.map((f) => [baseName(f.name), new Uint8Array(f.bytes)]));
+    let model;
+    try {
+      model = loadHfGpt2Model(map, name);
+    } catch (error) {
+      throw new CodedError('bad-file', `${name}: ${(error as Error).message}; the current model is kept`);
+    }
+    return this.session.useHfModel(model);
+  }
+
+  /** Files from huggingface.co (or the browser's cache of them), then the same loading. */
+  async downloadHubModel({ repo, revision }: Params<'downloadHubModel'>): Promise<ModelInfo> {
+    this.session.assertIdle();
+    if (this.download) throw new CodedError('busy', 'a download is already running');
+    this.download = new AbortController();
+    let files;
+    try {
+      files = await downloadHubModel(
+        { repo, revision },
+        {
+          fetch: this.hub.fetch,
+          cache: this.hub.cache(),
+          signal: this.download.signal,
+          onProgress: (p) => this.emit({ type: 'hubProgress', ...p }),
+        },
+      );
+    } catch (error) {
+      throw new CodedError('bad-file', (error as Error).message);
+    } finally {
+      this.download = null;
+    }
+    return this.loadHfModel({ name: revision === 'main' ? repo : `${repo}@${revision}`, files: [...files].map(toFile) });
+  }
+
+  cancelDownload(): Result<'cancelDownload'> {
+    this.download?.abort();
+    return { cancelled: this.download !== null };
+  }
+
+  /** Bytes a run with these settings needs, and whether that fits (null) or what to shrink. */
+  estimateMemory({ settings, budgetBytes }: Params<'estimateMemory'>): Result<'estimateMemory'> {
+    const estimate = this.estimate(settings);
+    return { estimate, problem: checkMemoryFits(estimate, { budgetBytes, ...deviceLimits() }) };
+  }
+
+  /** Refuses, before any compute, a run that cannot fit; the message says what to shrink. */
+  assertFits(settings: DpoSettings, budgetBytes: number): void {
+    const problem = checkMemoryFits(this.estimate(settings), { budgetBytes, ...deviceLimits() });
+    if (problem) throw new SettingsError('batchSize', problem);
+  }
+
+  private estimate(settings: DpoSettings) {
+    return estimateTrainingMemory({
+      config: this.session.modelConfig,
+      lora: settings.lora ?? undefined,
+      batchSize: settings.batchSize,
+      maxLength: settings.maxLength,
+      stage: settings.stage,
+      referenceCopy: settings.stage === 'dpo' && settings.reference === 'frozen' && !settings.lora,
+      optimizerSlots: settings.optimizer === 'rmsprop' ? 1 : 2,
+      fusedLogProbs: true,
+    });
+  }
+
+  /** The merged model as a Hugging Face folder, zipped, with a model card. */
+  async exportHfModel({ settings }: Params<'exportHfModel'>): Promise<Result<'exportHfModel'>> {
+    const state = await this.session.exportState();
+    const card = this.card(state, settings);
+    const files = hfModelFolderFiles({
+      config: state.config,
+      baseConfigJson: state.hf?.configJson,
+      weights: state.weights,
+      tokenizerFiles: state.hf?.tokenizerFiles ?? builtInTokenizerFiles(state),
+      generationConfigJson: state.hf?.generationConfigJson,
+      modelCard: card,
+    });
+    return zipped(files, `${slug(state.model)}-step${state.step}-merged.zip`);
+  }
+
+  /** The LoRA adapter alone, in PEFT's layout. */
+  async exportAdapter({ settings }: Params<'exportAdapter'>): Promise<Result<'exportAdapter'>> {
+    const state = await this.session.exportState();
+    if (!state.adapters || !state.lora) throw new CodedError('protocol', 'this run trains all weights; there is no LoRA adapter to export');
+    const files = peftAdapterFiles({
+      lora: state.lora,
+      adapters: state.adapters,
+      baseModel: state.hf?.name ?? 'dpo-studio-built-in',
+      modelCard: this.card(state, settings),
+    });
+    return zipped(files, `${slug(state.model)}-step${state.step}-lora.zip`);
+  }
+
+  /** Dataset, model reference and a DPOTrainer script for running the same thing on many GPUs. */
+  async exportTrl({ settings }: Params<'exportTrl'>): Promise<Result<'exportTrl'>> {
+    const state = await this.session.exportState();
+    const files = trlExportFiles({
+      settings: { ...settings, lora: settings.lora },
+      lora: settings.lora ?? undefined,
+      modelRef: state.hf && !state.hf.name.includes('/') ? './model' : (state.hf?.name ?? './model'),
+      pairs: state.dataset.pairs,
+      datasetName: state.dataset.name,
+    });
+    // A model the Hub does not have travels with the script.
+    if (!state.hf || !state.hf.name.includes('/')) {
+      const model = hfModelFolderFiles({
+        config: state.config,
+        baseConfigJson: state.hf?.configJson,
+        weights: state.weights,
+        tokenizerFiles: state.hf?.tokenizerFiles ?? builtInTokenizerFiles(state),
+        generationConfigJson: state.hf?.generationConfigJson,
+        modelCard: this.card(state, settings),
+      });
+      for (const [name, bytes] of model) files.set(`model/${name}`, bytes);
+    }
+    return zipped(files, `${slug(state.model)}-continue-in-trl.zip`);
+  }
+
+  private card(state: ExportState, settings: DpoSettings): string {
+    const { steps, values } = state.history;
+    const last = steps.length > 0 ? metricRow(values, (steps.length - 1) * METRIC_NAMES.length) : {};
+    const finalMetrics = Object.fromEntries(Object.entries(last).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    return modelCard({
+      baseModel: state.hf?.name ?? `DPO Studio built-in (${state.model.preset})`,
+      datasetName: state.dataset.name,
+      pairCount: state.dataset.pairs.length,
+      settings,
+      lora: state.lora ?? undefined,
+      finalMetrics,
+      steps: state.step,
+      date: new Date().toISOString().slice(0, 10),
+      appVersion: APP_VERSION,
+    });
+  }
+}
+
+function builtInTokenizerFiles(state: ExportState): Map<string, Uint8Array> {
+  return new Map([
+    ['tokenizer.json', json(byteTokenizerJson())],
+    ['tokenizer_config.json', json(byteTokenizerConfigJson(state.config.nPositions))],
+  ]);
+}
+
+function zipped(files: Map<string, Uint8Array>, fileName: string): { fileName: string; zip: ArrayBuffer } {
+  // Safetensors do not compress; level 0 keeps a 500 MB export fast.
+  const zip = zipSync(Object.fromEntries(files), { level: 0 });
+  return { fileName, zip: zip.buffer as ArrayBuffer };
+}
+
+function slug(model: ModelInfo): string {
+  return (model.hfName ?? `dpo-studio-${model.preset}`).replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function toFile([name, bytes]: [string, Uint8Array]): { name: string; bytes: ArrayBuffer } {
+  const copy = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  return { name, bytes: copy.buffer as ArrayBuffer };
+}
