@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readGpt2Safetensors } from '../io/hf-gpt2';
+import type { GptConfig } from '../model/config';
+import { causalMask, gptForward } from '../model/gpt';
+import { initGptWeights, uploadWeights, type HostWeights } from '../model/gpt-weights';
+import { initLoraWeights, loraScale, mergeLoraWeights, type LoraConfig } from '../model/lora';
+import { SeededRandom } from '../random';
+import { BYTE_VOCAB_SIZE } from '../tokenizer/byte-tokenizer';
+import { byteTokenizerFiles, hfModelFolderFiles } from './hf-folder';
+import { peftAdapterFiles, readPeftAdapter } from './peft-adapter';
+
+/**
+ * The exports checked by an independent reader (tools/oracle/check_exports.py, PyTorch):
+ * the merged model folder and base + PEFT adapter give the same logits, and both match the
+ * TypeScript forward pass.
+ */
+const PYTHON = '/usr/bin/python3';
+const config: GptConfig = { vocabSize: BYTE_VOCAB_SIZE, nPositions: 16, nEmbd: 16, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 };
+const lora: LoraConfig = { rank: 2, alpha: 6, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] };
+
+function randomized(weights: HostWeights, rng: SeededRandom, std: number): HostWeights {
+  // Nonzero biases and LayerNorm parameters, so a misplaced tensor cannot go unnoticed.
+  for (const tensor of weights.values()) for (let i = 0; i < tensor.data.length; i++) tensor.data[i] += rng.normal() * std;
+  return weights;
+}
+
+async function logits(weights: HostWeights, ids: number[][], withLora: boolean): Promise<number[][][]> {
+  const device = uploadWeights(weights);
+  const input = tf.tensor2d(ids, [ids.length, ids[0].length], 'int32');
+  const mask = causalMask(ids[0].length);
+  const out = gptForward(device, config, input, mask, withLora ? { lora: { scale: loraScale(lora), dropout: 0 } } : {});
+  const values = (await out.array()) as number[][][];
+  tf.dispose([...Object.values(device), input, mask, out]);
+  return values;
+}
+
+function writeFolder(dir: string, files: Map<string, Uint8Array>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+}
+
+describe('exports, checked in PyTorch', () => {
+  const rng = new SeededRandom(11);
+  const base = randomized(initGptWeights(config, rng), rng, 0.05);
+  const adapters = initLoraWeights(config, lora, rng);
+  for (const [name, tensor] of adapters) {
+    if (name.endsWith('lora_B.weight')) for (let i = 0; i < tensor.data.length; i++) tensor.data[i] = rng.normal() * 0.2;
+  }
+  const merged = mergeLoraWeights(base, adapters, lora);
+  const card = '# test\n';
+  const mergedFiles = hfModelFolderFiles({ config, weights: merged, tokenizerFiles: byteTokenizerFiles(16), modelCard: card });
+  const baseFiles = hfModelFolderFiles({ config, weights: base, tokenizerFiles: byteTokenizerFiles(16), modelCard: card });
+  const adapterFiles = peftAdapterFiles({ lora, adapters, baseModel: '../base', modelCard: card });
+
+  it('reads back identical tensors (model folder and PEFT adapter)', () => {
+    const configJson = JSON.parse(new TextDecoder().decode(mergedFiles.get('config.json')));
+    const model = readGpt2Safetensors(mergedFiles.get('model.safetensors')!, configJson);
+    for (const [name, tensor] of merged) expect(model.weights.get(name)!.data, name).toEqual(tensor.data);
+    const adapter = readPeftAdapter(adapterFiles);
+    expect(adapter.lora).toEqual(lora);
+    for (const [name, tensor] of adapters) expect(adapter.adapters.get(name)!.data, name).toEqual(tensor.data);
+  });
+
+  it('gives the same logits as base + PEFT adapter and as the TypeScript forward', async () => {
+    if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: this check needs Debian's python3 with torch`);
+    const ids = [
+      [72, 101, 108, 108, 111, 32, 119, 111, 114, 108, 100, 256],
+      [0, 255, 17, 3, 200, 128, 64, 32, 16, 8, 257, 257],
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'check-exports-'));
+    try {
+      writeFolder(join(dir, 'merged'), mergedFiles);
+      writeFolder(join(dir, 'base'), baseFiles);
+      writeFolder(join(dir, 'adapter'), adapterFiles);
+      const adaptedWeights: HostWeights = new Map([...base, ...adapters]);
+      const ts = { input_ids: ids, merged: await logits(merged, ids, false), adapted: await logits(adaptedWeights, ids, true) };
+      writeFileSync(join(dir, 'ts.json'), JSON.stringify(ts));
+      const args = ['tools/oracle/check_exports.py', '--base', join(dir, 'base'), '--merged', join(dir, 'merged')];
+      args.push('--adapter', join(dir, 'adapter'), '--ts', join(dir, 'ts.json'));
+      let out: string;
+      try {
+        out = execFileSync(PYTHON, args, { encoding: 'utf8' });
+      } catch (error) {
+        const e = error as { stdout?: string; stderr?: string };
+        throw new Error(`check_exports.py failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+      }
+      const result = JSON.parse(out.trim().split('\n').pop()!);
+      console.log(`check_exports.py: ${JSON.stringify(result)}`);
+      expect(result.failures).toEqual([]);
+      expect(result.adapted_modules).toBe(2 * 4);
+      expect(result.merged_vs_peft).toBeLessThan(1e-5);
+      expect(result.ts_merged_vs_reference).toBeLessThan(1e-4);
+      expect(result.ts_adapted_vs_reference).toBeLessThan(1e-4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
