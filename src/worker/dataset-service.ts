@@ -149,7 +149,8 @@ export class DatasetService {
   /** The active dataset as standard JSONL, which TRL loads as it is. */
   exportJsonl(): Uint8Array {
     return new TextEncoder().encode(
-      this.pairs.map((p) => JSON.stringify({ prompt: p.prompt, chosen: p.chosen, rejected: p.rejected })).join('\n') + '\n',
+      // Conversational rows keep their messages, so they reload as conversations (and a chat template can apply).
+      this.pairs.map((p) => JSON.stringify(p.conversation ?? { prompt: p.prompt, chosen: p.chosen, rejected: p.rejected })).join('\n') + '\n',
     );
   }
 

@@ -38,7 +38,15 @@ function conversational(row: Record<string, unknown>): NormalizedRow {
   const rejectedTurns = rejected.slice(shared);
   if (chosenTurns.length === 0) return { field: 'chosen', message: 'no turns after the shared prompt' };
   if (rejectedTurns.length === 0) return { field: 'rejected', message: 'no turns after the shared prompt' };
-  return { schema: 'conversational', pair: { prompt: renderPrompt(prompt), chosen: renderCompletion(chosenTurns), rejected: renderCompletion(rejectedTurns) } };
+  return {
+    schema: 'conversational',
+    pair: {
+      prompt: renderPrompt(prompt),
+      chosen: renderCompletion(chosenTurns),
+      rejected: renderCompletion(rejectedTurns),
+      conversation: { prompt, chosen: chosenTurns, rejected: rejectedTurns },
+    },
+  };
 }
 
 /**

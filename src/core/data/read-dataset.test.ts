@@ -40,12 +40,27 @@ describe('readPreferenceDataset', () => {
   it('UltraFeedback rows: shared user turn becomes the prompt, extra columns ignored', async () => {
     const read = await fixture('ultrafeedback.jsonl');
     expect(read.format).toBe('jsonl/conversational');
-    expect(read.pairs).toEqual([{ prompt: '\n\nHuman: Name a primary colour.\n\nAssistant:', chosen: ' Red.', rejected: ' Purple.' }]);
+    expect(read.pairs).toEqual([
+      {
+        prompt: '\n\nHuman: Name a primary colour.\n\nAssistant:',
+        chosen: ' Red.',
+        rejected: ' Purple.',
+        // the messages stay, for a model with a chat template of its own
+        conversation: {
+          prompt: [{ role: 'user', content: 'Name a primary colour.' }],
+          chosen: [{ role: 'assistant', content: 'Red.' }],
+          rejected: [{ role: 'assistant', content: 'Purple.' }],
+        },
+      },
+    ]);
   });
 
   it('conversational rows with a separate prompt list', async () => {
     const read = await fixture('conversational-prompt.jsonl');
-    expect(read.pairs).toEqual([{ prompt: '\n\nSystem: Be brief.\n\nHuman: Sky colour?\n\nAssistant:', chosen: ' Blue.', rejected: ' It depends on many things.' }]);
+    expect(read.pairs).toEqual([
+      expect.objectContaining({ prompt: '\n\nSystem: Be brief.\n\nHuman: Sky colour?\n\nAssistant:', chosen: ' Blue.', rejected: ' It depends on many things.' }),
+    ]);
+    expect(read.pairs[0].conversation?.prompt.map((m) => m.role)).toEqual(['system', 'user']);
   });
 
   it('bad rows are listed by row and field; good rows kept; identical pairs flagged but kept', async () => {

@@ -19,12 +19,21 @@ export interface TruncationLimits {
  * tokens, then cut each completion so prompt + completion ≤ maxLength.
  */
 export function tokenizePair(pair: PreferencePair, limits: TruncationLimits, tokenizer: TextTokenizer = BYTE_TOKENIZER): TokenizedPair | null {
-  const promptIds = tokenizer.encode(pair.prompt);
+  const text = renderedTexts(pair, tokenizer);
+  const promptIds = tokenizer.encode(text.prompt);
   if (promptIds.length >= limits.maxLength) return null;
   const prompt = promptIds.slice(Math.max(0, promptIds.length - limits.maxPromptLength));
   const room = limits.maxLength - prompt.length;
   const completion = (text: string) => [...tokenizer.encode(text), tokenizer.eosId].slice(0, room);
-  return { prompt, chosen: completion(pair.chosen), rejected: completion(pair.rejected) };
+  return { prompt, chosen: completion(text.chosen), rejected: completion(text.rejected) };
+}
+
+/** A conversational row through the model's chat template when it has one; the stored texts otherwise. */
+export function renderedTexts(pair: PreferencePair, tokenizer: TextTokenizer): { prompt: string; chosen: string; rejected: string } {
+  const c = pair.conversation;
+  if (!c || !tokenizer.renderConversation) return pair;
+  const chosen = tokenizer.renderConversation(c.prompt, c.chosen);
+  return { prompt: chosen.prompt, chosen: chosen.completion, rejected: tokenizer.renderConversation(c.prompt, c.rejected).completion };
 }
 
 export interface TokenizedDataset {

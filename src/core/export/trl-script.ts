@@ -245,8 +245,9 @@ export function trlScript(input: Omit<TrlExportInput, 'pairs'>): string {
 }
 
 /** TRL's standard preference format, one {"prompt", "chosen", "rejected"} object per line. */
+/** TRL's standard preference rows; conversational rows stay conversational, so TRL applies the model's chat template. */
 export function preferenceJsonl(pairs: readonly PreferencePair[]): string {
-  return pairs.map(({ prompt, chosen, rejected }) => JSON.stringify({ prompt, chosen, rejected }) + '\n').join('');
+  return pairs.map(({ prompt, chosen, rejected, conversation }) => JSON.stringify(conversation ?? { prompt, chosen, rejected }) + '\n').join('');
 }
 
 function trlReadme(input: TrlExportInput): string {

@@ -129,6 +129,18 @@ export class HfTokenizer implements TextTokenizer {
     return this.tokenizer.decode([...ids], { skip_special_tokens: true, clean_up_tokenization_spaces: false });
   }
 
+  /** Only when tokenizer_config.json has a chat_template; otherwise the plain rendering is used. */
+  get renderConversation(): TextTokenizer['renderConversation'] {
+    if (this.chatTemplate === undefined) return undefined;
+    return (prompt, completion) => {
+      const promptText = this.applyChatTemplate(prompt, true);
+      const full = this.applyChatTemplate([...prompt, ...completion], false);
+      // A template that does not reproduce the prompt as a prefix gets the completion rendered alone.
+      const rest = full.startsWith(promptText) ? full.slice(promptText.length) : this.applyChatTemplate(completion, false);
+      return { prompt: promptText, completion: rest };
+    };
+  }
+
   get hasChatTemplate(): boolean {
     return this.chatTemplate !== undefined;
   }

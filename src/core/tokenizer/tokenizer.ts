@@ -14,6 +14,17 @@ export interface TextTokenizer {
   encode(text: string): number[];
   /** Ids → text, dropping special tokens (EOS, PAD). */
   decode(ids: readonly number[]): string;
+  /**
+   * A model's own chat template, when it has one: the prompt turns rendered with the
+   * generation prompt, and the completion as the text the full conversation adds after it
+   * (TRL's maybe_apply_chat_template).
+   */
+  renderConversation?(prompt: readonly ChatTurn[], completion: readonly ChatTurn[]): { prompt: string; completion: string };
+}
+
+export interface ChatTurn {
+  role: string;
+  content: string;
 }
 
 export const BYTE_TOKENIZER: TextTokenizer = {
