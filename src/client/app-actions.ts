@@ -13,6 +13,8 @@ import { download } from './download';
 import { loadDatasetSource, restoreOrLoadDemo } from './dataset-actions';
 import { loadShippedSft, routeSentimentEvent } from './sentiment-actions';
 import { refreshRuns } from './run-actions';
+import { droppedFiles } from './dropped-files';
+import { loadHfFolder, looksLikeHfModel } from './model-actions';
 
 import { APP_VERSION } from '../core/version';
 export const SAMPLE_PROMPT = 'Review of Night Train:';
@@ -124,6 +126,15 @@ export function showView(view: View): void {
   const store = useStore.getState();
   store.setView(view);
   if (view === 'demo' && !store.demoSft && store.demoActivity === 'idle' && store.status !== 'starting') void loadShippedSft();
+}
+
+/** A drop anywhere on the page: a Hugging Face model folder, or files (datasets, exported models). */
+export async function openDropped(transfer: DataTransfer): Promise<void> {
+  const { files, folder } = await droppedFiles(transfer);
+  if (looksLikeHfModel(files)) {
+    useStore.getState().setView('studio');
+    await loadHfFolder(files, folder ?? undefined);
+  } else await openFiles(files);
 }
 
 /** Several dropped or picked files, one after another: each becomes the active dataset (or model) in turn. */

@@ -15,6 +15,12 @@ export function isHfModelFile(name: string): boolean {
   return MODEL_FILE.test(name);
 }
 
+/** A drop is a model folder when it brings config.json, tokenizer.json and safetensors weights. */
+export function looksLikeHfModel(files: readonly File[]): boolean {
+  const names = new Set(files.map((f) => f.name));
+  return names.has('config.json') && names.has('tokenizer.json') && files.some((f) => f.name.endsWith('.safetensors'));
+}
+
 function adopt(model: ModelInfo): void {
   const store = useStore.getState();
   store.setModel(model);
@@ -32,7 +38,7 @@ function adopt(model: ModelInfo): void {
 }
 
 /** A dropped or picked folder (or its files): the model files travel to the worker without a copy. */
-export async function loadHfFolder(files: File[]): Promise<void> {
+export async function loadHfFolder(files: File[], folderName?: string): Promise<void> {
   const store = useStore.getState();
   store.setError(null);
   const picked = files.filter((f) => isHfModelFile(f.name));
@@ -41,7 +47,7 @@ export async function loadHfFolder(files: File[]): Promise<void> {
     return;
   }
   const relative = (files[0] as File & { webkitRelativePath?: string }).webkitRelativePath ?? '';
-  const name = relative.includes('/') ? relative.slice(0, relative.indexOf('/')) : picked.find((f) => f.name === 'config.json') ? 'dropped model' : files[0].name;
+  const name = folderName ?? (relative.includes('/') ? relative.slice(0, relative.indexOf('/')) : 'dropped model');
   await guarded(async () => {
     const payload = await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
     adopt(await worker().call('loadHfModel', { name, files: payload }, payload.map((p) => p.bytes)));

@@ -1,5 +1,5 @@
 import type { DragEvent } from 'react';
-import { openFiles, showView } from '../client/app-actions';
+import { openDropped, showView } from '../client/app-actions';
 import { BackendBadge } from './BackendBadge';
 import { ErrorBanner } from './ErrorBanner';
 import { DatasetPanel } from './dataset/DatasetPanel';
@@ -28,7 +28,7 @@ export function App() {
   const benchResult = useStore((s) => s.benchResult);
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
-    void openFiles(Array.from(event.dataTransfer.files));
+    void openDropped(event.dataTransfer);
   };
   return (
     <div className="app" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
