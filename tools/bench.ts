@@ -1,19 +1,31 @@
 // `npm run bench -- [--out file.json] [--models small,anchor] [--browser webgpu,webgl,wasm,cpu]
 //  [--node wasm,cpu] [--no-torch] [--steps N] [--growth N] [--browser-models tiny]
-//  [--smoothness wasm,webgpu] [--smoothness-steps N]`: fixed DPO and SFT steps, side by side in one
+//  [--smoothness wasm,webgpu] [--smoothness-steps N] [--logprobs [--logprobs-shape 2,16,50257]]`:
+// fixed DPO and SFT steps, side by side in one
 // run, on every backend it can get — headless Chromium driving the app's own worker (?bench=),
 // Node (the CLI's backends), and PyTorch on the CPU as the anchor — printed as a table and
 // written as JSON. Numbers from the software WebGPU adapter (SwiftShader) are labelled as such.
+// `--logprobs` instead measures the peak memory of sequence log-probs (forward + backward) with
+// the pre-fusion log-softmax × one-hot, the portable token log-probs and the fused kernel.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { BENCH_CASES, QUICK_BENCH, benchCase, type BenchOptions, type BenchRun } from '../src/core/bench/step-bench';
+import {
+  BENCH_CASES,
+  QUICK_BENCH,
+  benchCase,
+  benchLogProbs,
+  type BenchOptions,
+  type LogProbsBenchRun,
+  type LogProbsVariant,
+  type StepBenchRun,
+} from '../src/core/bench/step-bench';
 import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
 import { CHROMIUM_LAUNCH } from './chromium-launch';
 
-type Row = BenchRun & { where: string; note?: string };
+type Row = StepBenchRun & { where: string; note?: string };
 
 const PORT = 4181;
 const list = (text: string | undefined, fallback: string[]) => (text === undefined ? fallback : text.split(',').filter(Boolean));
@@ -51,7 +63,7 @@ async function browserRuns(backends: string[], models: string[], options: BenchO
         await page.goto(`http://127.0.0.1:${PORT}/?view=studio&backend=${backend}&bench=${bench}`);
         const text = await page.getByTestId('bench-result').textContent({ timeout: 30 * 60_000 });
         const badge = (await page.getByTestId('backend').textContent()) ?? '';
-        const result = JSON.parse(text ?? '{}') as { runs?: BenchRun[]; error?: string };
+        const result = JSON.parse(text ?? '{}') as { runs?: StepBenchRun[]; error?: string };
         if (!result.runs) process.stderr.write(`chromium ${backend}: ${result.error}\n`);
         const software = /swiftshader/i.test(badge);
         if (backend === 'webgpu') adapter = badge;
@@ -136,7 +148,7 @@ function torchRuns(models: string[], options: BenchOptions): Row[] {
   process.stderr.write(`pytorch: ${models.join(', ')}…\n`);
   const request = JSON.stringify({ cases: models.map((m) => BENCH_CASES[m]), options });
   const out = execFileSync('/usr/bin/python3', ['tools/bench/torch_bench.py', request], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  return (JSON.parse(out) as { runs: BenchRun[] }).runs.map((r) => ({ ...r, where: 'python' }));
+  return (JSON.parse(out) as { runs: StepBenchRun[] }).runs.map((r) => ({ ...r, where: 'python' }));
 }
 
 function table(rows: Row[]): string {
@@ -178,6 +190,91 @@ function table(rows: Row[]): string {
   return [...md, ...notes].join('\n');
 }
 
+type LogProbsRow = LogProbsBenchRun & { where: string; note?: string };
+const LOGPROBS_VARIANTS: LogProbsVariant[] = ['naive', 'portable', 'fused'];
+
+/** Each variant in a fresh page (a fresh worker), so the GPU pool's growth is that variant's own. */
+async function logProbsBrowser(backends: string[], shape: number[]): Promise<LogProbsRow[]> {
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  const rows: LogProbsRow[] = [];
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    for (const backend of backends)
+      for (const variant of LOGPROBS_VARIANTS) {
+        process.stderr.write(`chromium ${backend}: log-probs ${variant} ${shape.join('×')}…\n`);
+        const page = await browser.newPage();
+        const [r, t, v] = shape;
+        const options = { ...QUICK_BENCH, logprobs: { rows: r, length: t, vocab: v, variants: [variant] } };
+        const bench = encodeURIComponent(JSON.stringify({ models: [], options }));
+        await page.goto(`http://127.0.0.1:${PORT}/?view=studio&backend=${backend}&bench=${bench}`);
+        const text = await page.getByTestId('bench-result').textContent({ timeout: 30 * 60_000 });
+        const badge = (await page.getByTestId('backend').textContent()) ?? '';
+        const result = JSON.parse(text ?? '{}') as { runs?: LogProbsBenchRun[]; error?: string };
+        if (!result.runs) process.stderr.write(`chromium ${backend}: ${result.error}\n`);
+        const note = /swiftshader/i.test(badge) && backend === 'webgpu' ? 'software WebGPU (SwiftShader on the CPU): bytes hold, ms do not' : undefined;
+        for (const run of result.runs ?? []) rows.push({ ...run, where: 'chromium', ...(note ? { note } : {}) });
+        await page.close();
+      }
+  } finally {
+    await browser.close();
+    if (server.pid) process.kill(-server.pid);
+  }
+  return rows;
+}
+
+async function logProbsNode(backends: string[], shape: number[]): Promise<LogProbsRow[]> {
+  const rows: LogProbsRow[] = [];
+  for (const backend of backends) {
+    const used = await useNodeBackend(backend as NodeBackend, (line) => process.stderr.write(line));
+    process.stderr.write(`node ${used}: log-probs ${shape.join('×')}…\n`);
+    const [r, t, v] = shape;
+    for (const run of await benchLogProbs({ rows: r, length: t, vocab: v, variants: LOGPROBS_VARIANTS }, () => performance.now()))
+      rows.push({ ...run, where: 'node' });
+  }
+  return rows;
+}
+
+function logProbsTable(rows: LogProbsRow[]): string {
+  const mb = (bytes: number | null) => (bytes === null ? '—' : (bytes / 2 ** 20).toFixed(2));
+  const header = ['where', 'backend', 'variant', 'N×T×V', 'peak MB', 'peak KB/token', 'per token / V·4 B', 'tf.profile MB', 'GPU pool MB', 'ms', 'Σ logp', 'Σ|grad|'];
+  const lines = rows.map((r) => [
+    r.where,
+    r.backend + (r.note ? ' *' : ''),
+    r.variant,
+    `${r.rows}×${r.length}×${r.vocab}`,
+    mb(r.peak_bytes),
+    (r.peak_bytes_per_token / 1024).toFixed(0),
+    (r.peak_bytes_per_token / (r.vocab * 4)).toFixed(2),
+    mb(r.profile_peak_bytes),
+    mb(r.gpu_pool_growth_bytes),
+    r.ms.toFixed(0),
+    r.checksum.logp.toFixed(3),
+    r.checksum.gradAbs.toFixed(3),
+  ]);
+  const md = [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`);
+  const notes = [...new Set(rows.filter((r) => r.note).map((r) => `* ${r.note}`))];
+  const legend =
+    'peak: distinct tensor buffers (webgpu: GPU bytes in use) beyond the logits, during one forward + backward; ' +
+    '"per token / V·4 B" is that peak in [V] float32 rows per token; tf.profile counts views as copies.';
+  return [...md, ...notes, legend].join('\n');
+}
+
+async function logProbsMain(values: { browser?: string; node?: string; 'logprobs-shape'?: string; out?: string }) {
+  const shape = list(values['logprobs-shape'], ['2', '16', '50257']).map(Number);
+  if (shape.length !== 3 || shape.some((d) => !(d > 0))) throw new Error('--logprobs-shape: rows,length,vocab');
+  const rows = [
+    ...(await logProbsBrowser(list(values.browser, ['webgpu']), shape)),
+    ...(await logProbsNode(list(values.node, ['cpu']), shape)),
+  ];
+  if (values.out) writeFileSync(values.out, JSON.stringify({ logprobs: rows }, null, 2) + '\n');
+  process.stdout.write(`${logProbsTable(rows)}\n`);
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -191,8 +288,11 @@ async function main() {
       'browser-models': { type: 'string' },
       smoothness: { type: 'string' },
       'smoothness-steps': { type: 'string' },
+      logprobs: { type: 'boolean' },
+      'logprobs-shape': { type: 'string' },
     },
   });
+  if (values.logprobs) return logProbsMain(values);
   const models = list(values.models, ['small', 'anchor']);
   for (const m of models) if (!BENCH_CASES[m]) throw new Error(`--models: unknown "${m}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
   const options: BenchOptions = {

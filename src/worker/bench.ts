@@ -1,11 +1,15 @@
-import { BENCH_CASES, benchCase } from '../core/bench/step-bench';
+import { BENCH_CASES, benchCase, benchLogProbs, type BenchRun } from '../core/bench/step-bench';
 import type { Params, Result } from '../protocol/messages';
 import { CodedError } from './errors';
 
-/** The benchmark on this worker's backend: the same Trainer code the app trains with. */
+/**
+ * The benchmark on this worker's backend: the same Trainer code the app trains with, or, when
+ * `options.logprobs` is set, the sequence log-prob memory benchmark (npm run bench -- --logprobs).
+ */
 export async function runBench({ models, options }: Params<'bench'>, assertIdle: () => void): Promise<Result<'bench'>> {
   assertIdle();
-  const runs = [];
+  if (options.logprobs) return { runs: await benchLogProbs(options.logprobs, () => performance.now()) };
+  const runs: BenchRun[] = [];
   for (const name of models) {
     const c = BENCH_CASES[name];
     if (!c) throw new CodedError('bad-setting', `bench: unknown model "${name}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);

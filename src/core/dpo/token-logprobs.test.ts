@@ -71,7 +71,7 @@ function evaluate(c: GoldenCase) {
 
 function expectMatchesGolden(c: GoldenCase, got: ReturnType<typeof evaluate>) {
   const v = c.shape[2];
-  const pick = (flat: Float32Array, at: number[][]) => at.map(([n, t, col]) => flat[(n * c.shape[1] + t) * v + col]);
+  const pick = (flat: ArrayLike<number>, at: number[][]) => at.map(([n, t, col]) => flat[(n * c.shape[1] + t) * v + col]);
   const errors = {
     tokenLogProbs: maxError(got.tokenLogp, c.tokenLogProbs.flat()),
     sequenceLogProbs: maxError(got.seq, c.sequenceLogProbs),
@@ -132,7 +132,7 @@ describe('tokenLogProbs (portable ops on the cpu backend)', () => {
  */
 function registerReferenceKernels(calls: string[]) {
   type Info = tf.TensorInfo;
-  const read = (backend: unknown, t: Info) => (backend as tf.KernelBackend).readSync(t.dataId) as Float32Array | Int32Array;
+  const read = (backend: unknown, t: Info | undefined) => Float64Array.from((backend as tf.KernelBackend).readSync(t!.dataId) as Float32Array);
   const make = (backend: unknown, values: Float32Array, shape: number[]): Info => ({
     dataId: (backend as tf.KernelBackend).write(values, shape, 'float32'),
     shape,
@@ -143,7 +143,7 @@ function registerReferenceKernels(calls: string[]) {
     backendName: 'cpu',
     kernelFunc: ({ inputs, backend }) => {
       calls.push(TOKEN_LOG_PROBS_KERNEL);
-      const [rows, vocab] = inputs.logits.shape;
+      const [rows, vocab] = inputs.logits!.shape;
       const x = read(backend, inputs.logits);
       const labels = read(backend, inputs.labels);
       const logp = new Float32Array(rows);
@@ -162,7 +162,7 @@ function registerReferenceKernels(calls: string[]) {
     backendName: 'cpu',
     kernelFunc: ({ inputs, backend }) => {
       calls.push(TOKEN_LOG_PROBS_GRAD_KERNEL);
-      const [rows, vocab] = inputs.logits.shape;
+      const [rows, vocab] = inputs.logits!.shape;
       const [x, labels, lse, dy] = [inputs.logits, inputs.labels, inputs.lse, inputs.dy].map((t) => read(backend, t));
       const grad = new Float32Array(rows * vocab);
       for (let i = 0; i < grad.length; i++) {

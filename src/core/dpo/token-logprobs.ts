@@ -43,7 +43,7 @@ function forwardRows(logits: tf.Tensor2D, labels: tf.Tensor1D, fused: boolean): 
     // Gather along the last axis through flat indices r·V + label: no one-hot, no [R, V] copy.
     const flatIndex = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(vocab, 'int32')), labels);
     const picked = tf.gather(tf.reshape(logits, [rows * vocab]), flatIndex);
-    return [tf.sub(picked, lse), lse];
+    return [tf.sub(picked, lse) as tf.Tensor1D, lse as tf.Tensor1D];
   });
 }
 
@@ -80,15 +80,24 @@ function backwardRows(logits: tf.Tensor2D, labels: tf.Tensor1D, lse: tf.Tensor1D
  * dlogits = dy[..., None] · (onehot(label) − softmax(logits)), written once.
  * @param logits [N, T, V] float32 (any rank ≥ 1 works: the last axis is the vocabulary)
  * @param labels [N, T] int32, each in [0, V)
+ * @param implementation the registered kernels or the portable ops; by default the kernels
+ *   where the active backend has them (benchmarks and parity checks pick one explicitly)
  * @returns [N, T]
  */
-export function tokenLogProbs<R extends tf.Rank>(logits: tf.Tensor, labels: tf.Tensor<R>): tf.Tensor<R> {
+export function tokenLogProbs<R extends tf.Rank>(
+  logits: tf.Tensor,
+  labels: tf.Tensor<R>,
+  implementation: 'fused' | 'portable' = tokenLogProbsPath(),
+): tf.Tensor<R> {
   const vocab = logits.shape[logits.shape.length - 1];
   const rows = labels.size;
   if (logits.size !== rows * vocab)
     throw new Error(`tokenLogProbs: logits ${JSON.stringify(logits.shape)} do not match labels ${JSON.stringify(labels.shape)}`);
-  const fused = tokenLogProbsPath() === 'fused';
-  const op = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  if (implementation === 'fused' && tokenLogProbsPath() !== 'fused')
+    throw new Error(`tokenLogProbs: no fused kernel is registered for the ${tf.getBackend()} backend`);
+  const fused = implementation === 'fused';
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const logits2d = tf.reshape(x, [rows, vocab]) as tf.Tensor2D;
     const labels1d = (labels.dtype === 'int32' ? tf.reshape(labels, [rows]) : tf.cast(tf.reshape(labels, [rows]), 'int32')) as tf.Tensor1D;
     const [logp, lse] = forwardRows(logits2d, labels1d, fused);

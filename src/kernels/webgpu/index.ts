@@ -1,0 +1,16 @@
+/**
+ * DPO Studio's own WebGPU kernels, registered by name for core's ops to find
+ * (`tf.getKernel(name, 'webgpu')`). Registering does not need the backend to be initialised.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { tokenLogProbsConfig, tokenLogProbsGradConfig } from './log-softmax-gather';
+
+const KERNELS = [tokenLogProbsConfig, tokenLogProbsGradConfig];
+
+/** Registers every custom WebGPU kernel once (a second call does nothing). */
+export function registerWebGpuKernels(): void {
+  for (const config of KERNELS) if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
+}
+
+/** Names of the custom kernels, for checks that they are registered. */
+export const WEBGPU_KERNEL_NAMES = KERNELS.map((config) => config.kernelName);
