@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { BENCH_CASES, benchCase } from './step-bench';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { BENCH_CASES, benchCase, benchLogProbs } from './step-bench';
 
 describe('the step benchmark', () => {
   it('times DPO (cached and uncached) and SFT on the same tokens, and sees no tensor growth', async () => {
@@ -13,5 +14,21 @@ describe('the step benchmark', () => {
     expect(run.tensors_after).toBe(run.tensors_before);
     expect(run.kernels_per_step).toBeGreaterThan(100);
     expect(tf.memory().numTensors).toBe(before); // the benchmark cleans up after itself
+  });
+});
+
+describe('the log-prob memory benchmark', () => {
+  it('measures the pre-fusion log-softmax × one-hot at 9 [N·T, V] buffers and the portable op at 3, with the same results', async () => {
+    const before = tf.memory().numTensors;
+    const [rows, length, vocab] = [2, 3, 500];
+    const runs = await benchLogProbs({ rows, length, vocab, variants: ['naive', 'portable', 'fused'] }, () => 0);
+    expect(runs.map((r) => r.variant)).toEqual(['naive', 'portable']); // no fused kernel on cpu
+    const slab = rows * length * vocab * 4;
+    const [naive, portable] = runs.map((r) => r.peak_bytes / slab);
+    expect(naive).toBeCloseTo(9, 1);
+    expect(portable).toBeCloseTo(3, 1);
+    expect(runs[1].checksum.logp).toBeCloseTo(runs[0].checksum.logp, 4);
+    expect(runs[1].checksum.gradAbs).toBeCloseTo(runs[0].checksum.gradAbs, 4);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
