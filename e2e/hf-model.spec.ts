@@ -82,3 +82,19 @@ test('a repo that does not exist gets a message that says so, and the built-in m
   await expect(page.getByTestId('error')).toContainText(/not found/i);
   await expect(page.getByTestId('model-source')).toContainText('GPT-2 architecture');
 });
+
+test("a model folder's files picked from disk load as the model; a wrong config is refused by name", async ({ page }) => {
+  await page.goto('/?view=studio&preset=tiny');
+  await expect(page.getByTestId('model-source')).toContainText('GPT-2 architecture');
+  const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'];
+  const llama = { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] })) };
+  const asBuffer = (f: string) => ({ name: f, mimeType: 'application/octet-stream', buffer: readFileSync(join(FIXTURE, f)) });
+  await page.getByTestId('hf-files-input').setInputFiles([llama, ...files.slice(1).map(asBuffer)]);
+  await expect(page.getByTestId('error')).toContainText(/LlamaForCausalLM|llama/);
+  await expect(page.getByTestId('model-source')).toContainText('GPT-2 architecture'); // the current model is kept
+
+  await page.getByTestId('hf-files-input').setInputFiles(files.map((f) => join(FIXTURE, f)));
+  await expect(page.getByTestId('model-source')).toContainText(/Hugging Face .*BPE \(50,257 tokens\)/);
+  await page.getByTestId('model-sample').click();
+  await expect(page.getByTestId('sample-text')).not.toBeEmpty();
+});
