@@ -30,7 +30,7 @@ function tableGradient(lookup: (table: tf.Tensor2D, ids: tf.Tensor1D) => tf.Tens
 
 /** The formulation this replaces: a one-hot [N, V] matMul (int32 oneHot, then cast). */
 const oneHotLookup = (table: tf.Tensor2D, ids: tf.Tensor1D) =>
-  tf.matMul(tf.cast(tf.oneHot(ids, table.shape[0]), 'float32') as tf.Tensor2D, table);
+  tf.matMul(tf.cast(tf.oneHot(ids, table.shape[0]), 'float32') as tf.Tensor2D, table) as tf.Tensor2D;
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
