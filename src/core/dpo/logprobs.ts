@@ -24,8 +24,26 @@ export function sequenceLogProbs(logits: tf.Tensor3D, labels: tf.Tensor2D, compl
  * @returns scalar
  */
 export function meanCompletionLogit(logits: tf.Tensor3D, completionMask: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => maskedMean(tf.mean(logits, -1) as tf.Tensor2D, completionMask));
+}
+
+/**
+ * `logits/chosen` and `logits/rejected` from one pass over the logits: the vocabulary mean is
+ * taken once over [2B, T, V] and only the [2B, T] result is split, so the halves of the
+ * vocabulary-sized logits are never copied.
+ * @param logits [2B, T, V], chosen rows first
+ * @param completionMask [2B, T]
+ * @returns [chosen, rejected] scalars
+ */
+export function meanCompletionLogitsByHalf(logits: tf.Tensor3D, completionMask: tf.Tensor2D): [tf.Scalar, tf.Scalar] {
   return tf.tidy(() => {
-    const perPosition = tf.mean(logits, -1); // [N, T]
-    return tf.div(tf.sum(tf.mul(perPosition, completionMask)), tf.maximum(tf.sum(completionMask), 1)) as tf.Scalar;
+    const pairs = logits.shape[0] / 2;
+    const [meanChosen, meanRejected] = tf.split(tf.mean(logits, -1), [pairs, pairs], 0) as [tf.Tensor2D, tf.Tensor2D];
+    const [maskChosen, maskRejected] = tf.split(completionMask, [pairs, pairs], 0) as [tf.Tensor2D, tf.Tensor2D];
+    return [maskedMean(meanChosen, maskChosen), maskedMean(meanRejected, maskRejected)];
   });
+}
+
+function maskedMean(perPosition: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
+  return tf.div(tf.sum(tf.mul(perPosition, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
 }

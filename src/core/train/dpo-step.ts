@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
 import { gptForward, type ForwardOptions, type NamedWeights } from '../model/gpt';
-import { meanCompletionLogit, sequenceLogProbs } from '../dpo/logprobs';
+import { meanCompletionLogit, meanCompletionLogitsByHalf, sequenceLogProbs } from '../dpo/logprobs';
 import { combinedLoss, type PairStats } from '../dpo/losses';
 import type { DpoBatch } from '../dpo/batch';
 import type { LossType } from './settings';
@@ -91,8 +91,7 @@ export function dpoForward(
   const loss = combinedLoss(s.lossTypes, s.lossWeights, stats, s, scales.chosen);
   const chosenRewards = tf.mul(s.beta, tf.sub(policyChosen, referenceChosen));
   const rejectedRewards = tf.mul(s.beta, tf.sub(policyRejected, referenceRejected));
-  const [logitsChosen, logitsRejected] = halves(logits, pairs);
-  const [maskChosen, maskRejected] = halves(batch.completionMask, pairs);
+  const [logitsChosen, logitsRejected] = meanCompletionLogitsByHalf(logits, batch.completionMask);
   const metrics = tf.stack([
     loss,
     tf.mean(chosenRewards),
@@ -101,8 +100,8 @@ export function dpoForward(
     tf.mean(tf.cast(tf.greater(chosenRewards, rejectedRewards), 'float32')),
     tf.mean(policyChosen),
     tf.mean(policyRejected),
-    tf.mul(meanCompletionLogit(logitsChosen, maskChosen), scales.chosen),
-    tf.mul(meanCompletionLogit(logitsRejected, maskRejected), scales.rejected),
+    tf.mul(logitsChosen, scales.chosen),
+    tf.mul(logitsRejected, scales.rejected),
   ]) as tf.Tensor1D;
   return { loss, metrics };
 }
