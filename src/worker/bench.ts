@@ -1,6 +1,7 @@
 import { BENCH_CASES, benchCase, benchLogProbs, type BenchRun } from '../core/bench/step-bench';
 import type { Params, Result } from '../protocol/messages';
 import { CodedError } from './errors';
+import { warmUpShaders } from './shader-warmup';
 
 /**
  * The benchmark on this worker's backend: the same Trainer code the app trains with, or, when
@@ -13,7 +14,7 @@ export async function runBench({ models, options }: Params<'bench'>, assertIdle:
   for (const name of models) {
     const c = BENCH_CASES[name];
     if (!c) throw new CodedError('bad-setting', `bench: unknown model "${name}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
-    runs.push(await benchCase(c, options, () => performance.now()));
+    runs.push(await benchCase(c, options, () => performance.now(), warmUpShaders));
   }
   return { runs };
 }

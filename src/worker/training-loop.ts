@@ -22,6 +22,8 @@ export interface LoopHooks {
   sample(step: number): Promise<SampleRow[]>;
   /** After each metrics read-back (where a checkpoint may be saved). */
   afterFlush?(): Promise<void>;
+  /** Compiles the step's shaders before the first step (WebGPU); resolves when done. */
+  warmUp?(): Promise<void>;
 }
 
 /**
@@ -74,8 +76,10 @@ export async function runTrainingLoop(trainer: Trainer, settings: DpoSettings, h
       status('reference', { done: 0, total: trainer.trainPairCount + trainer.evalPairCount });
       await trainer.prepare((done, total) => status('reference', { done, total }));
     }
-    // The first step compiles every shader on WebGPU and can take a while: say so.
+    // The first step compiles every shader on WebGPU and can take a while: say so, and
+    // compile them ahead of it where the backend can.
     status(trainer.step === 0 ? 'compiling' : 'training');
+    if (trainer.step === 0) await hooks.warmUp?.();
     if (trainer.step === 0 && settings.evalEvery > 0) await evaluate();
     while (trainer.step < targetStep && !hooks.stopRequested() && !diverged) {
       const { metrics, tokenCount } = trainer.trainStep();

@@ -18,6 +18,7 @@ import type { TrainingData } from './dataset-requests';
 import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
 import { CodedError } from './errors';
 import { runTrainingLoop, type LoopOutcome } from './training-loop';
+import { warmUpShaders } from './shader-warmup';
 import { divergenceMessage } from '../core/train/divergence';
 import { decodeCheckpoint } from '../core/train/checkpoint-file';
 import { METRIC_COUNT } from '../core/train/metrics';
@@ -144,6 +145,7 @@ export class TrainingSession {
       },
       sample: (step) => this.sampleRows(trainer, settings, step),
       afterFlush: () => this.runs.progress(trainer, this.history),
+      warmUp: async () => void (await warmUpShaders(() => trainer.rehearseStep())),
     });
     this.running = run;
     let outcome;

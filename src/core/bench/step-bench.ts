@@ -27,7 +27,12 @@ export interface BenchOptions {
   growthSteps: number;
   /** When set, the log-prob memory benchmark runs instead of the model cases. */
   logprobs?: LogProbsBenchRequest;
+  /** Compile the step's shaders ahead of the first step, as the app does (WebGPU); default on. */
+  shaderWarmUp?: boolean;
 }
+
+/** The caller's shader warm-up (the worker's, on WebGPU): ms spent, or null when nothing was compiled. */
+export type ShaderWarmUp = (rehearse: () => void) => Promise<number | null>;
 
 export const QUICK_BENCH: BenchOptions = { warmup: 2, measure: 12, block: 4, growthSteps: 100 };
 
@@ -46,8 +51,10 @@ export interface StepBenchRun {
   dpo_uncached_ms: number;
   /** dpo_ms comes from cached reference log-probs. */
   ref_cached: boolean;
-  /** The very first DPO step, shader compilation included. */
+  /** The very first DPO step, shader compilation included unless warmed up ahead of it. */
   first_step_ms: number;
+  /** Time the shader warm-up took before the first step; null without one. */
+  warmup_ms: number | null;
   tensors_before: number;
   tensors_after: number;
   bytes_before: number;
@@ -152,15 +159,17 @@ async function started(c: BenchCase, stage: Stage, cached: boolean): Promise<Tra
  * DPO (cached and uncached reference) and SFT steps of one case on the current backend.
  * `now` is the caller's clock (performance.now in browsers and Node).
  */
-export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number): Promise<StepBenchRun> {
+export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number, warmUp?: ShaderWarmUp): Promise<StepBenchRun> {
   const dpo = await started(c, 'dpo', true);
   let first_step_ms: number;
+  let warmup_ms: number | null = null;
   let dpo_ms: number;
   let peak = 0;
   let kernels: number | null = null;
   let before: { tensors: number; bytes: number };
   let after: { tensors: number; bytes: number };
   try {
+    if (warmUp && o.shaderWarmUp !== false) warmup_ms = await warmUp(() => dpo.rehearseStep());
     const t0 = now();
     const firstMetrics = dpo.trainStep().metrics;
     await firstMetrics.data();
@@ -197,6 +206,7 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       dpo_uncached_ms,
       ref_cached: true,
       first_step_ms,
+      warmup_ms,
       tensors_before: before.tensors,
       tensors_after: after.tensors,
       bytes_before: before.bytes,

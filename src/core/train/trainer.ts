@@ -226,6 +226,16 @@ export class Trainer {
     return { grads: Object.fromEntries(Object.entries(this.policy).map(([name, v]) => [name, grads[v.name]])), metrics: metrics! };
   }
 
+  /**
+   * Forward and backward of the first training batch with no update and no change to the
+   * data order: the same kernels and shapes as a step, for compiling shaders ahead of it.
+   */
+  rehearseStep(): void {
+    const indices = this.train.slice(0, this.settings.batchSize).map((_, i) => i);
+    const batch = { indices, batch: this.collate(indices.map((i) => this.train[i])) };
+    tf.tidy(() => this.lossGradients(batch).metrics.dispose());
+  }
+
   /** Learning rate for the next optimizer step, after warm-up and decay. */
   get learningRate(): number {
     const { learningRate, scheduler, warmupSteps, steps } = this.settings;
