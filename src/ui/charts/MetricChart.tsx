@@ -3,15 +3,17 @@ import uPlot from 'uplot';
 import { useShallow } from 'zustand/react/shallow';
 import 'uplot/dist/uPlot.min.css';
 import { useStore } from '../../state/store';
-import { chartColumns, type ChartSeries } from './chart-data';
+import { ChartFeed, type ChartSeries } from './chart-data';
 
 /**
- * One live chart. uPlot is built for streaming series: setData redraws 10,000+ points in a
- * few milliseconds, and React does not re-render per point (the store bumps a version).
+ * One live chart. React does not re-render per point (the store bumps a version per flush),
+ * and uPlot gets a few points per pixel however long the run (ChartFeed), so a redraw costs
+ * the same at step 100 and at step 100,000.
  */
 export function MetricChart({ title, testId, series }: { title: string; testId: string; series: ChartSeries[] }) {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const feed = useRef<ChartFeed | null>(null);
   const version = useStore((s) => s.metricsVersion);
   const points = useStore((s) => s.metricSteps.length);
   const latest = useStore(useShallow((s) => series.map((c) => (c.source === 'eval' ? s.evalSeries : s.metricSeries)[c.metric].at(-1))));
@@ -35,6 +37,7 @@ export function MetricChart({ title, testId, series }: { title: string; testId: 
     };
     const chart = new uPlot(options, [[], ...series.map(() => [])], element);
     plot.current = chart;
+    feed.current = new ChartFeed(series);
     const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(element.clientWidth, 200), height: 170 }));
     resize.observe(element);
     return () => {
@@ -45,7 +48,8 @@ export function MetricChart({ title, testId, series }: { title: string; testId: 
   }, [series]);
 
   useEffect(() => {
-    plot.current?.setData(chartColumns(series, useStore.getState()));
+    const chart = plot.current;
+    if (chart && feed.current) chart.setData(feed.current.columns(useStore.getState(), chart.width));
   }, [version, series]);
 
   const summary = series.map((c, i) => `${c.label} ${latest[i] === undefined || !Number.isFinite(latest[i]) ? '—' : latest[i]!.toFixed(4)}`).join(', ');
