@@ -1,12 +1,15 @@
 // `npm run bench -- [--out file.json] [--models small,anchor] [--browser webgpu,webgl,wasm,cpu]
 //  [--node wasm,cpu] [--no-torch] [--steps N] [--growth N] [--browser-models tiny]
-//  [--smoothness wasm,webgpu] [--smoothness-steps N] [--logprobs [--logprobs-shape 2,16,50257]]`:
+//  [--smoothness wasm,webgpu] [--smoothness-steps N] [--logprobs [--logprobs-shape 2,16,50257]]
+//  [--charts [N] [--charts-baseline <git ref>]]`:
 // fixed DPO and SFT steps, side by side in one
 // run, on every backend it can get — headless Chromium driving the app's own worker (?bench=),
 // Node (the CLI's backends), and PyTorch on the CPU as the anchor — printed as a table and
 // written as JSON. Numbers from the software WebGPU adapter (SwiftShader) are labelled as such.
 // `--logprobs` instead measures the peak memory of sequence log-probs (forward + backward) with
 // the pre-fusion log-softmax × one-hot, the portable token log-probs and the fused kernel.
+// `--charts` instead feeds N metric rows (default 10,000) into the studio's live charts (see
+// bench-charts.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ import {
 } from '../src/core/bench/step-bench';
 import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
 import { CHROMIUM_LAUNCH } from './chromium-launch';
+import { chartsBench, chartsTable } from './bench-charts';
 
 type Row = StepBenchRun & { where: string; note?: string };
 
@@ -275,8 +279,17 @@ async function logProbsMain(values: { browser?: string; node?: string; 'logprobs
   process.stdout.write(`${logProbsTable(rows)}\n`);
 }
 
+async function chartsMain(points: number, baseline: string | null, out: string | undefined) {
+  if (!(points > 0)) throw new Error('--charts N: a positive number of rows');
+  const rows = await chartsBench(points, baseline);
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  if (out) writeFileSync(out, JSON.stringify({ machine, charts: rows }, null, 2) + '\n');
+  process.stdout.write(`${chartsTable(rows)}\nmachine: ${JSON.stringify(machine)}\n`);
+}
+
 async function main() {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
       out: { type: 'string' },
       models: { type: 'string' },
@@ -290,9 +303,12 @@ async function main() {
       'smoothness-steps': { type: 'string' },
       logprobs: { type: 'boolean' },
       'logprobs-shape': { type: 'string' },
+      charts: { type: 'boolean' },
+      'charts-baseline': { type: 'string' },
     },
   });
   if (values.logprobs) return logProbsMain(values);
+  if (values.charts) return chartsMain(Number(positionals[0] ?? 10_000), values['charts-baseline'] ?? null, values.out);
   const models = list(values.models, ['small', 'anchor']);
   for (const m of models) if (!BENCH_CASES[m]) throw new Error(`--models: unknown "${m}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
   const options: BenchOptions = {
