@@ -98,3 +98,31 @@ test("a model folder's files picked from disk load as the model; a wrong config 
   await page.getByTestId('model-sample').click();
   await expect(page.getByTestId('sample-text')).not.toBeEmpty();
 });
+
+test('an export written into a folder the user picks (File System Access), unzipped, sub-folders included', async ({ page }) => {
+  // A stand-in for the browser's folder picker that records what is written where.
+  await page.addInitScript(() => {
+    const written: Record<string, number> = {};
+    (window as unknown as { __written: typeof written }).__written = written;
+    const dir = (path: string): unknown => ({
+      name: path || 'picked',
+      getDirectoryHandle: async (name: string) => dir(`${path}${name}/`),
+      getFileHandle: async (name: string) => ({
+        createWritable: async () => ({
+          write: async (bytes: Uint8Array) => void (written[path + name] = bytes.byteLength),
+          close: async () => undefined,
+        }),
+      }),
+    });
+    (window as unknown as { showDirectoryPicker: () => Promise<unknown> }).showDirectoryPicker = async () => dir('');
+  });
+  await page.goto('/?view=studio&preset=tiny');
+  await expect(page.getByTestId('dataset-count')).toHaveText('400');
+  await page.getByTestId('export-to-folder').check();
+  await page.getByTestId('export-trl').click();
+  await expect.poll(() => page.evaluate(() => Object.keys((window as unknown as { __written: object }).__written).sort())).toEqual(
+    expect.arrayContaining(['README.md', 'data/train.jsonl', 'model/config.json', 'model/model.safetensors', 'requirements.txt', 'train_dpo.py']),
+  );
+  const sizes = await page.evaluate(() => (window as unknown as { __written: Record<string, number> }).__written);
+  expect(sizes['model/model.safetensors']).toBeGreaterThan(100_000);
+});

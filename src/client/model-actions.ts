@@ -5,6 +5,7 @@
 import type { ModelInfo } from '../protocol/messages';
 import { useStore } from '../state/store';
 import { guarded, worker } from './connection';
+import { unzipSync } from 'fflate';
 import { download } from './download';
 
 /** Files a Hugging Face GPT-2 folder may hold; the rest of a dropped folder is not read. */
@@ -90,5 +91,53 @@ export async function exportAs(kind: ExportKind): Promise<void> {
     const { settings } = useStore.getState();
     const { fileName, zip } = await worker().call(kind, { settings });
     download(fileName, zip, 'application/zip');
+  });
+}
+
+/** What the File System Access API gives in Chrome and Edge (not in every browser's types). */
+interface DirectoryHandle {
+  name: string;
+  getDirectoryHandle(name: string, options: { create: boolean }): Promise<DirectoryHandle>;
+  getFileHandle(name: string, options: { create: boolean }): Promise<{ createWritable(): Promise<WritableLike> }>;
+}
+interface WritableLike {
+  write(data: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+type DirectoryPicker = (options: { mode: 'readwrite' }) => Promise<DirectoryHandle>;
+
+const directoryPicker = (): DirectoryPicker | undefined => (window as unknown as { showDirectoryPicker?: DirectoryPicker }).showDirectoryPicker;
+
+/** Whether this browser can write an export straight into a folder the user picks. */
+export function canExportToFolder(): boolean {
+  return directoryPicker() !== undefined;
+}
+
+/**
+ * Writes an export's files into a folder the user picks (Chrome, Edge), unzipped, instead
+ * of downloading a zip. The picker opens first: browsers only allow it during the click.
+ */
+export async function exportToFolder(kind: ExportKind): Promise<void> {
+  const pick = directoryPicker();
+  if (!pick) return exportAs(kind);
+  let root: DirectoryHandle;
+  try {
+    root = await pick({ mode: 'readwrite' });
+  } catch {
+    return; // the user closed the picker
+  }
+  await guarded(async () => {
+    const { settings } = useStore.getState();
+    const { zip } = await worker().call(kind, { settings });
+    const files = unzipSync(new Uint8Array(zip));
+    for (const [path, bytes] of Object.entries(files)) {
+      const parts = path.split('/');
+      let dir = root;
+      for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part, { create: true });
+      const writable = await (await dir.getFileHandle(parts.at(-1)!, { create: true })).createWritable();
+      await writable.write(bytes);
+      await writable.close();
+    }
+    useStore.getState().setNotice(`wrote ${Object.keys(files).length} files into the folder "${root.name}"`);
   });
 }

@@ -1,10 +1,13 @@
 import { exportRun } from '../../client/app-actions';
 import { useStore } from '../../state/store';
-import { exportAs } from '../../client/model-actions';
+import { useState } from 'react';
+import { canExportToFolder, exportAs, exportToFolder } from '../../client/model-actions';
 
 export function ExportPanel() {
   const idle = useStore((s) => s.status === 'idle');
   const lora = useStore((s) => s.settings.lora !== null);
+  const [toFolder, setToFolder] = useState(false);
+  const save = (kind: Parameters<typeof exportAs>[0]) => void (toFolder ? exportToFolder(kind) : exportAs(kind));
   return (
     <section className="panel export" aria-labelledby="export-title">
       <h2 id="export-title">Export</h2>
@@ -17,16 +20,22 @@ export function ExportPanel() {
       </button>
       <h3>For the Python ecosystem</h3>
       <div className="row">
-        <button type="button" onClick={() => void exportAs('exportHfModel')} disabled={!idle} data-testid="export-hf">
+        <button type="button" onClick={() => save('exportHfModel')} disabled={!idle} data-testid="export-hf">
           Merged model (Hugging Face folder)
         </button>
-        <button type="button" onClick={() => void exportAs('exportAdapter')} disabled={!idle || !lora} data-testid="export-adapter">
+        <button type="button" onClick={() => save('exportAdapter')} disabled={!idle || !lora} data-testid="export-adapter">
           LoRA adapter (PEFT)
         </button>
-        <button type="button" onClick={() => void exportAs('exportTrl')} disabled={!idle} data-testid="export-trl">
+        <button type="button" onClick={() => save('exportTrl')} disabled={!idle} data-testid="export-trl">
           Continue in TRL
         </button>
       </div>
+      {canExportToFolder() && (
+        <label>
+          <input type="checkbox" checked={toFolder} onChange={(e) => setToFolder(e.target.checked)} data-testid="export-to-folder" /> Write the files
+          into a folder I pick (instead of a .zip)
+        </label>
+      )}
       <small className="hint">
         The merged folder loads with <code>AutoModelForCausalLM.from_pretrained</code> and <code>AutoTokenizer.from_pretrained</code>; the adapter with{' '}
         <code>PeftModel.from_pretrained</code>. Each carries a model card (<code>README.md</code>). “Continue in TRL” zips the dataset as JSONL and a DPOTrainer
