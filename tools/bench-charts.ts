@@ -30,6 +30,9 @@ export interface ChartCaseResult {
   updateMaxMs: number;
   /** Mean over the last tenth of the events: the cost of one update at about N points. */
   updateAtEndMs: number;
+  /** The renderer's main thread per event (CDP Performance metrics): all its tasks, and JS alone. */
+  busyPerEventMs: number;
+  scriptPerEventMs: number;
   longTasks: number;
   maxLongTaskMs: number;
   maxFrameGapMs: number;
@@ -201,7 +204,16 @@ async function runBuild(dir: string, build: string, points: number): Promise<Cha
       await page.getByTestId('dataset-count').filter({ hasText: '400' }).waitFor({ timeout: 120_000 });
       await page.waitForTimeout(1000);
       const c = make(points);
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const threadTimes = async () => {
+        const { metrics } = await cdp.send('Performance.getMetrics');
+        const get = (name: string) => (metrics.find((x) => x.name === name)?.value ?? 0) * 1000;
+        return { busy: get('TaskDuration'), script: get('ScriptDuration') };
+      };
+      const before = await threadTimes();
       const m = await page.evaluate(feedCharts, c);
+      const after = await threadTimes();
       await checkObserver(page);
       const tail = m.updates.slice(-Math.max(1, Math.floor(m.updates.length / 10)));
       results.push({
@@ -214,6 +226,8 @@ async function runBuild(dir: string, build: string, points: number): Promise<Cha
         updateP95Ms: round(quantile(m.updates, 0.95)),
         updateMaxMs: round(Math.max(...m.updates)),
         updateAtEndMs: round(mean(tail)),
+        busyPerEventMs: round((after.busy - before.busy) / m.updates.length),
+        scriptPerEventMs: round((after.script - before.script) / m.updates.length),
         longTasks: m.longTasks.length,
         maxLongTaskMs: Math.round(Math.max(0, ...m.longTasks)),
         maxFrameGapMs: Math.round(m.maxFrameGapMs),
@@ -269,7 +283,7 @@ export async function chartsBench(points: number, baseline: string | null): Prom
 }
 
 export function chartsTable(rows: ChartCaseResult[]): string {
-  const header = ['build', 'case', 'rows', 'events × rows', 'update median ms', 'p95 ms', 'max ms', 'at N ms', 'long tasks', 'longest ms', 'max frame gap ms', 'points shown', 'heap MB'];
+  const header = ['build', 'case', 'rows', 'events × rows', 'update median ms', 'p95 ms', 'max ms', 'at N ms', 'main thread ms/event', 'JS ms/event', 'long tasks', 'longest ms', 'max frame gap ms', 'points shown', 'heap MB'];
   const lines = rows.map((r) => [
     r.build,
     r.case,
@@ -279,6 +293,8 @@ export function chartsTable(rows: ChartCaseResult[]): string {
     String(r.updateP95Ms),
     String(r.updateMaxMs),
     String(r.updateAtEndMs),
+    String(r.busyPerEventMs),
+    String(r.scriptPerEventMs),
     String(r.longTasks),
     String(r.maxLongTaskMs),
     String(r.maxFrameGapMs),
@@ -287,6 +303,7 @@ export function chartsTable(rows: ChartCaseResult[]): string {
   ]);
   const legend =
     'update: a metrics event dispatched → the main thread free again (store append, React commit, uPlot setData and draw); ' +
-    '"at N": mean over the last tenth of the events; long tasks: over 50 ms (PerformanceObserver), during the feed.';
+    '"at N": mean over the last tenth of the events; ms/event: the main thread\'s busy time (all tasks: JS, style, layout, paint) ' +
+    'and its JS alone over the feed (timers and the frame loop included), per event; long tasks: over 50 ms (PerformanceObserver), during the feed.';
   return [[...header], header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).concat(legend).join('\n');
 }

@@ -57,20 +57,29 @@ export class MinMaxBuckets {
 
   /** Takes rows [this.rows, upTo) of each series (`values[s][row]`). */
   push(values: ArrayLike<number>[], upTo: number): void {
+    // halve() shortens these arrays in place, so they stay the series' own.
+    const columns = values.map((_, s) => [this.min[s], this.minAt[s], this.max[s], this.maxAt[s]]);
     for (let row = this.rows; row < upTo; row++) {
       const b = Math.floor(row / this.span);
       for (let s = 0; s < values.length; s++) {
-        if (b === this.min[s].length) {
-          this.min[s].push(NaN);
-          this.max[s].push(NaN);
-          this.minAt[s].push(-1);
-          this.maxAt[s].push(-1);
+        const [min, minAt, max, maxAt] = columns[s];
+        if (b === min.length) {
+          min.push(NaN);
+          max.push(NaN);
+          minAt.push(-1);
+          maxAt.push(-1);
         }
         const v = values[s][row];
         if (!Number.isFinite(v)) continue;
         // `!(v >= NaN)` holds: the bucket's first finite value sets both extremes.
-        if (!(v >= this.min[s][b])) [this.min[s][b], this.minAt[s][b]] = [v, row];
-        if (!(v <= this.max[s][b])) [this.max[s][b], this.maxAt[s][b]] = [v, row];
+        if (!(v >= min[b])) {
+          min[b] = v;
+          minAt[b] = row;
+        }
+        if (!(v <= max[b])) {
+          max[b] = v;
+          maxAt[b] = row;
+        }
       }
       this.rows = row + 1;
       if (this.count > this.maxBuckets) this.halve();
@@ -87,8 +96,10 @@ export class MinMaxBuckets {
         // NaN never wins a comparison, so an empty half gives way to the other.
         const lowerRight = right < min.length && !(min[left] <= min[right]);
         const higherRight = right < max.length && !(max[left] >= max[right]);
-        [min[b], minAt[b]] = lowerRight ? [min[right], minAt[right]] : [min[left], minAt[left]];
-        [max[b], maxAt[b]] = higherRight ? [max[right], maxAt[right]] : [max[left], maxAt[left]];
+        min[b] = lowerRight ? min[right] : min[left];
+        minAt[b] = lowerRight ? minAt[right] : minAt[left];
+        max[b] = higherRight ? max[right] : max[left];
+        maxAt[b] = higherRight ? maxAt[right] : maxAt[left];
       }
       for (const column of [min, minAt, max, maxAt]) column.length = merged;
     }
