@@ -107,16 +107,7 @@ export class ModelRequests {
   /** The merged model as a Hugging Face folder, zipped, with a model card. */
   async exportHfModel({ settings }: Params<'exportHfModel'>): Promise<Result<'exportHfModel'>> {
     const state = await this.session.exportState();
-    const card = this.card(state, settings);
-    const files = hfModelFolderFiles({
-      config: state.config,
-      baseConfigJson: state.hf?.configJson,
-      weights: state.weights,
-      tokenizerFiles: state.hf?.tokenizerFiles ?? builtInTokenizerFiles(state),
-      generationConfigJson: state.hf?.generationConfigJson,
-      modelCard: card,
-    });
-    return zipped(files, `${slug(state.model)}-step${state.step}-merged.zip`);
+    return zipped(this.mergedFolder(state, settings), `${slug(state.model)}-step${state.step}-merged.zip`);
   }
 
   /** The LoRA adapter alone, in PEFT's layout. */
@@ -144,17 +135,21 @@ export class ModelRequests {
     });
     // A model the Hub does not have travels with the script.
     if (!state.hf || !state.hf.name.includes('/')) {
-      const model = hfModelFolderFiles({
-        config: state.config,
-        baseConfigJson: state.hf?.configJson,
-        weights: state.weights,
-        tokenizerFiles: state.hf?.tokenizerFiles ?? builtInTokenizerFiles(state),
-        generationConfigJson: state.hf?.generationConfigJson,
-        modelCard: this.card(state, settings),
-      });
-      for (const [name, bytes] of model) files.set(`model/${name}`, bytes);
+      for (const [name, bytes] of this.mergedFolder(state, settings)) files.set(`model/${name}`, bytes);
     }
     return zipped(files, `${slug(state.model)}-continue-in-trl.zip`);
+  }
+
+  /** The current weights (LoRA merged) as a Hugging Face folder with its model card. */
+  private mergedFolder(state: ExportState, settings: DpoSettings): Map<string, Uint8Array> {
+    return hfModelFolderFiles({
+      config: state.config,
+      baseConfigJson: state.hf?.configJson,
+      weights: state.weights,
+      tokenizerFiles: state.hf?.tokenizerFiles ?? builtInTokenizerFiles(state),
+      generationConfigJson: state.hf?.generationConfigJson,
+      modelCard: this.card(state, settings),
+    });
   }
 
   private card(state: ExportState, settings: DpoSettings): string {

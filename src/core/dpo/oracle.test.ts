@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { parseGpt2ConfigJson } from '../io/hf-gpt2';
 import oracle from '../testing/oracle/dpo-oracle.json';
 import type { GptConfig } from '../model/config';
 import { causalMask, type NamedWeights } from '../model/gpt';
@@ -14,14 +15,8 @@ import { METRIC_NAMES } from '../train/metrics';
 import type { LossType, OptimizerName, SchedulerName } from '../train/settings';
 
 type Named = Record<string, { shape: number[]; data: number[] }>;
-const config: GptConfig = {
-  vocabSize: oracle.config.vocab_size,
-  nPositions: oracle.config.n_positions,
-  nEmbd: oracle.config.n_embd,
-  nLayer: oracle.config.n_layer,
-  nHead: oracle.config.n_head,
-  layerNormEpsilon: oracle.config.layer_norm_epsilon,
-};
+// The oracle's config uses GPT2Config's field names, so the loader's own parser reads it.
+const config: GptConfig = parseGpt2ConfigJson(oracle.config);
 const tensors = (named: Named): NamedWeights => Object.fromEntries(Object.entries(named).map(([n, t]) => [n, tf.tensor(t.data, t.shape)]));
 const variables = (named: Named) => Object.fromEntries(Object.entries(named).map(([n, t]) => [n, tf.variable(tf.tensor(t.data, t.shape))]));
 const T = oracle.batch.input_ids[0].length;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { parseGpt2ConfigJson } from '../io/hf-gpt2';
 import oracle from '../testing/oracle/lora-oracle.json';
 import { SeededRandom } from '../random';
 import type { GptConfig } from './config';
@@ -22,14 +23,8 @@ import {
 } from './lora';
 
 // The oracle (tools/oracle/lora_oracle.py) writes PEFT's formulas out in PyTorch, float64.
-const config: GptConfig = {
-  vocabSize: oracle.config.vocab_size,
-  nPositions: oracle.config.n_positions,
-  nEmbd: oracle.config.n_embd,
-  nLayer: oracle.config.n_layer,
-  nHead: oracle.config.n_head,
-  layerNormEpsilon: oracle.config.layer_norm_epsilon,
-};
+// The oracle's config uses GPT2Config's field names, so the loader's own parser reads it.
+const config: GptConfig = parseGpt2ConfigJson(oracle.config);
 const lora: LoraConfig = { rank: oracle.lora.rank, alpha: oracle.lora.alpha, dropout: 0, targets: oracle.lora.targets as LoraTarget[] };
 const toHost = (record: Record<string, { shape: number[]; data: number[] }>): HostWeights =>
   new Map(Object.entries(record).map(([name, { shape, data }]) => [name, { shape, data: Float32Array.from(data) }]));

@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { Trainer } from './trainer';
 import { initGptWeights } from '../model/gpt-weights';
 import { SeededRandom } from '../random';
-import { MICRO_CONFIG, MICRO_SETTINGS, SAMPLE_PAIRS } from '../testing/tiny-model';
+import { MICRO_CONFIG, MICRO_SETTINGS, SAMPLE_PAIRS, stepMetrics as steps } from '../testing/tiny-model';
 import type { DpoSettings } from './settings';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-file';
 
 const split = { train: [...SAMPLE_PAIRS, ...SAMPLE_PAIRS.map((p) => ({ ...p, prompt: p.prompt + '?' }))], eval: SAMPLE_PAIRS.slice(0, 2) };
-
-async function steps(trainer: Trainer, n: number): Promise<number[][]> {
-  const rows: number[][] = [];
-  for (let i = 0; i < n; i++) {
-    const { metrics } = trainer.trainStep();
-    rows.push(Array.from(await metrics.data()));
-    metrics.dispose();
-  }
-  return rows;
-}
 
 async function started(settings: DpoSettings): Promise<Trainer> {
   const trainer = new Trainer(MICRO_CONFIG, initGptWeights(MICRO_CONFIG, new SeededRandom(11)), settings);

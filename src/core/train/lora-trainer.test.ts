@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Trainer } from './trainer';
 import { initGptWeights, type HostWeights } from '../model/gpt-weights';
 import { SeededRandom } from '../random';
-import { MICRO_CONFIG, MICRO_SETTINGS, SAMPLE_PAIRS } from '../testing/tiny-model';
+import { MICRO_CONFIG, MICRO_SETTINGS, SAMPLE_PAIRS, stepMetrics as steps } from '../testing/tiny-model';
 import type { DpoSettings } from './settings';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-file';
 import { metricRow } from './metrics';
@@ -24,16 +24,6 @@ function maxDiff(a: HostWeights, b: HostWeights): number {
   let worst = 0;
   for (const [name, t] of a) t.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b.get(name)!.data[i]))));
   return worst;
-}
-
-async function steps(trainer: Trainer, n: number): Promise<number[][]> {
-  const rows: number[][] = [];
-  for (let i = 0; i < n; i++) {
-    const { metrics } = trainer.trainStep();
-    rows.push(Array.from(await metrics.data()));
-    metrics.dispose();
-  }
-  return rows;
 }
 
 describe('LoRA training', () => {
