@@ -36,6 +36,7 @@ test('a Hugging Face GPT-2 from the Hub (served locally): LoRA training, exports
   const hub = await fakeHub(page);
   await page.goto('/?view=studio');
   await expect(page.getByTestId('backend')).toContainText(/webgpu|webgl|wasm|cpu/);
+  await expect(page.getByTestId('dataset-count')).toHaveText('400'); // the built-in demo
   expect(hub.requests).toEqual([]); // nothing is fetched until the user asks
 
   await page.getByTestId('hub-repo').fill(REPO);

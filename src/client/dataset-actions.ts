@@ -22,14 +22,20 @@ function show(state: DatasetState): void {
   if (state.summary) store.setDataset(state.summary);
 }
 
+/** Datasets the user has loaded in this page: a file dropped while the demo loads wins over it. */
+let userLoads = 0;
+
 /** On start: the dataset active before the reload, else the built-in demo. */
 export async function restoreOrLoadDemo(): Promise<void> {
+  const loadsBefore = userLoads;
   const restored = await worker().call('restoreDataset', {});
+  if (userLoads !== loadsBefore) return;
   if (restored.summary) return show(restored);
   useStore.getState().setLibrary(restored.library);
   const response = await fetch(DEMO_DATASET_URL);
   if (!response.ok) throw new Error(`the built-in demo dataset could not be read (${response.status})`);
   const file = await response.blob();
+  if (userLoads !== loadsBefore) return;
   let result;
   try {
     result = await worker().call('loadDataset', { name: DEMO_NAME, file, role: 'train', persist: false });
@@ -37,7 +43,7 @@ export async function restoreOrLoadDemo(): Promise<void> {
     useStore.getState().setLoading(null); // progress events of this read may have set it
   }
   if (result.kind !== 'loaded') throw new Error('the built-in demo dataset has unexpected columns');
-  show(result);
+  if (userLoads === loadsBefore) show(result);
 }
 
 const mappingKey = (columns: string[]) => `dpo-studio:mapping:${[...columns].sort().join('|')}`;
@@ -76,6 +82,7 @@ async function parseFile(
 
 /** A dropped or picked dataset file: streamed and parsed in the worker, saved in the browser, made active. */
 export async function loadDatasetSource(source: DatasetSource, mapping?: ColumnMapping): Promise<void> {
+  userLoads++;
   const result = await parseFile(source, mapping);
   if (!result) return;
   show(result);
