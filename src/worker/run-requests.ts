@@ -2,6 +2,7 @@ import { buildRunBundle, zipBundle } from '../core/io/run-bundle';
 import { decodeCheckpoint } from '../core/train/checkpoint-file';
 import type { Params, Result, RunList } from '../protocol/messages';
 import { CodedError } from './errors';
+import { mergeLoraWeights } from '../core/model/lora';
 import { summarize } from './run-recorder';
 import type { RunStorage } from './run-storage';
 
@@ -62,7 +63,16 @@ export class RunRequests {
     } catch (error) {
       throw new CodedError('bad-file', `run "${record.name}": ${(error as Error).message}`);
     }
-    const files = buildRunBundle(record.config, snapshot.policy, record.history, {
+    if (record.model.hfName) {
+      // The run keeps weights, not the model's tokenizer and config files: those come with the model.
+      throw new CodedError(
+        'bad-file',
+        `run "${record.name}" trained the Hugging Face model "${record.model.hfName}": load that model, resume the run and use the Export panel, which writes its tokenizer and config with the weights`,
+      );
+    }
+    const lora = record.settings.lora;
+    const weights = snapshot.base && lora ? mergeLoraWeights(snapshot.base, snapshot.policy, lora) : snapshot.policy;
+    const files = buildRunBundle(record.config, weights, record.history, {
       app: 'DPO Studio',
       version: appVersion,
       preset: record.model.preset,

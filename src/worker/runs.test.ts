@@ -103,4 +103,22 @@ describe('saved runs', () => {
     await expect(h.call('deleteRun', { id: runs.find((r) => r.id !== first.id)!.id })).rejects.toMatchObject({ code: 'busy' }); // the current run
     expect((await h.call<RunList>('deleteRun', { id: first.id })).runs).toHaveLength(1);
   });
+  it('a LoRA run resumes from its checkpoint and exports from the list as the merged model', async () => {
+    const lora = { ...settings, lora: { rank: 2, alpha: 4, dropout: 0, targets: ['c_attn' as const] }, learningRate: 1e-2 };
+    const storage = new MemoryStorage();
+    const runStorage = new MemoryRunStorage();
+    const before = await ready(storage, runStorage);
+    await before.call('start', { settings: { ...lora, steps: 3 } });
+    const after = harness(storage, runStorage);
+    await after.call('init', { preset: 'tiny', seed: 1 });
+    await after.call('restoreDataset', {});
+    const [run] = (await after.call<RunList>('listRuns', {})).runs;
+    await after.call('resumeRun', { id: run.id });
+    expect((await after.call<{ step: number }>('start', { settings: { ...lora, steps: 5 } })).step).toBe(5);
+    const exported = await after.call<{ zip: ArrayBuffer }>('exportRun', { id: run.id, appVersion: 'test' });
+    const model = loadModelFile('run.zip', new Uint8Array(exported.zip));
+    // A full model (adapters merged in), not the adapters alone.
+    expect(model.weights.get('wte.weight')?.shape).toEqual([258, 32]);
+    expect(model.weights.has('h.0.attn.c_attn.lora_A.weight')).toBe(false);
+  });
 });
