@@ -9,7 +9,9 @@ import { DEFAULT_SETTINGS, type DpoSettings } from '../core/train/settings';
 import { loadHfGpt2Model } from '../core/io/hf-model';
 import { readPeftAdapter } from '../core/export/peft-adapter';
 import { readSafetensors } from '../core/io/safetensors';
-import type { ModelInfo } from '../protocol/messages';
+import type { ModelInfo, RunList } from '../protocol/messages';
+import { MemoryStorage } from './dataset-storage';
+import { MemoryRunStorage } from './run-storage';
 
 const FIXTURE = 'src/core/testing/fixtures/tiny-gpt2';
 const folder = () =>
@@ -96,5 +98,25 @@ describe('Hugging Face models in the worker', () => {
       code: 'bad-file',
       message: expect.stringMatching(/LlamaForCausalLM|llama/),
     });
+  });
+  it('a LoRA run on a Hugging Face model checkpoints only its adapters and resumes on the model loaded again', async () => {
+    const storage = new MemoryStorage();
+    const runStorage = new MemoryRunStorage();
+    const before = harness(storage, runStorage);
+    await before.call('init', { preset: 'tiny', seed: 1 });
+    await before.call('loadHfModel', { name: 'tiny-gpt2', files: folder() });
+    await before.call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
+    await before.call('start', { settings: { ...settings, checkpointEvery: 1 } });
+    const [run] = (await before.call<RunList>('listRuns', {})).runs;
+    // The model's 1.6 MB of weights are not in the checkpoint: adapters and their Adam moments only.
+    expect((await runStorage.checkpoint(run.id))!.byteLength).toBeLessThan(200_000);
+
+    const after = harness(storage, runStorage); // a reload
+    await after.call('init', { preset: 'tiny', seed: 1 });
+    await after.call('restoreDataset', {});
+    await expect(after.call('resumeRun', { id: run.id })).rejects.toMatchObject({ message: expect.stringContaining('load the Hugging Face model "tiny-gpt2"') });
+    await after.call('loadHfModel', { name: 'tiny-gpt2', files: folder() });
+    await after.call('resumeRun', { id: run.id });
+    expect((await after.call<{ step: number }>('start', { settings: { ...settings, steps: 3 } })).step).toBe(3);
   });
 });

@@ -48,6 +48,8 @@ export class TrainingSession {
   tokenizer: TextTokenizer = BYTE_TOKENIZER;
   /** A Hugging Face model's files that exports carry over verbatim; null for the built-in model. */
   hfSource: HfSource | null = null;
+  /** The Hugging Face model's weights as loaded: a LoRA run on them checkpoints only its adapters. */
+  private loadedHfWeights: HostWeights | null = null;
 
   constructor(
     private readonly backend: BackendInfo,
@@ -110,7 +112,8 @@ export class TrainingSession {
     }
     if (current) this.weights = await current.hostWeights();
     this.endRun();
-    this.trainer = new Trainer(this.config, this.weights, settings, { tokenizer: this.tokenizer });
+    const checkpointBase = !(settings.lora && this.weights === this.loadedHfWeights);
+    this.trainer = new Trainer(this.config, this.weights, settings, { tokenizer: this.tokenizer, checkpointBase });
     this.history = { steps: [], values: [] };
     this.stages.push({ stage: settings.stage, steps: 0 });
     this.emit({ type: 'runStarted', stage: settings.stage });
@@ -262,6 +265,7 @@ export class TrainingSession {
   private useBuiltInTokenizer(): void {
     this.tokenizer = BYTE_TOKENIZER;
     this.hfSource = null;
+    this.loadedHfWeights = null;
   }
 
   /** A Hugging Face GPT-2 (files dropped or downloaded) becomes the current model. */
@@ -270,6 +274,7 @@ export class TrainingSession {
     this.endRun();
     this.config = model.config;
     this.weights = model.weights;
+    this.loadedHfWeights = model.weights;
     this.tokenizer = model.tokenizer;
     this.hfSource = {
       name: model.name,
@@ -350,9 +355,14 @@ export class TrainingSession {
       const need = record.model.hfName ? `load the Hugging Face model "${record.model.hfName}"` : 'switch back to the built-in model';
       throw new CodedError('no-dataset', `run "${record.name}" trained ${record.model.hfName ?? 'the built-in model'}; ${need} to resume it`);
     }
+    // A LoRA run on a Hugging Face model saved only its adapters: the base is the loaded model.
+    const base = record.settings.lora ? (snapshot.base ?? this.loadedHfWeights) : null;
+    if (record.settings.lora && !base) throw new CodedError('bad-file', `run "${record.name}": its checkpoint holds no base weights to resume on`);
     this.endRun();
-    const lora = snapshot.base ? { adapters: snapshot.policy } : {};
-    const trainer = new Trainer(record.config, snapshot.base ?? snapshot.policy, record.settings, { tokenizer: this.tokenizer, ...lora });
+    const trainer = new Trainer(record.config, base ?? snapshot.policy, record.settings, {
+      tokenizer: this.tokenizer,
+      ...(base ? { adapters: snapshot.policy, checkpointBase: base !== this.loadedHfWeights } : {}),
+    });
     try {
       trainer.setData(this.dataSplit(record.settings));
       trainer.restore(snapshot);
@@ -361,7 +371,7 @@ export class TrainingSession {
       throw new CodedError('bad-file', `run "${record.name}": ${(error as Error).message}`);
     }
     this.config = record.config;
-    this.weights = snapshot.base ?? snapshot.policy;
+    this.weights = base ?? snapshot.policy;
     this.trainer = trainer;
     const keep = record.history.steps.findIndex((step) => step > snapshot.step);
     const rows = keep < 0 ? record.history.steps.length : keep;

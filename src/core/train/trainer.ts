@@ -20,6 +20,12 @@ export interface TrainerOptions {
   tokenizer?: TextTokenizer;
   /** A LoRA run's adapters to continue from (a resumed run); otherwise drawn from the seed. */
   adapters?: HostWeights;
+  /**
+   * Whether a LoRA snapshot carries the frozen base (default true). Off when the base is a
+   * model the caller can load again (a Hugging Face checkpoint): hundreds of MB not rewritten
+   * at every checkpoint.
+   */
+  checkpointBase?: boolean;
 }
 
 export interface IndexedBatch {
@@ -40,6 +46,7 @@ export class Trainer {
   readonly policy: Record<string, tf.Variable> = {};
   /** LoRA's frozen base weights (also the reference); null for full fine-tuning. */
   private readonly base: NamedWeights | null;
+  private readonly checkpointBase: boolean;
   readonly tokenizer: TextTokenizer;
   readonly reference: ReferenceModel | null;
   private readonly optimizer: Optimizer;
@@ -65,6 +72,7 @@ export class Trainer {
   ) {
     this.settings = settings;
     this.tokenizer = options.tokenizer ?? BYTE_TOKENIZER;
+    this.checkpointBase = options.checkpointBase ?? true;
     const lora = settings.lora;
     this.base = lora ? uploadWeights(initial) : null;
     const trainable = lora ? (options.adapters ?? initLoraWeights(config, lora, new SeededRandom(settings.seed))) : initial;
@@ -347,7 +355,7 @@ export class Trainer {
       policy: await read(this.policy),
       // LoRA: the base is the reference and never moves; it is saved once as `base`.
       reference: this.reference && !this.base ? await read(this.reference.weights) : null,
-      base: this.base ? await read(this.base) : null,
+      base: this.base && this.checkpointBase ? await read(this.base) : null,
       optimizer: await this.optimizer.exportState(),
       data: { order: this.order.slice(), cursor: this.cursor, rng: this.dataRng.state },
     };
