@@ -62,6 +62,8 @@ export interface StepBenchRun {
   /** Highest bytes held during the timed DPO steps (GPU bytes on webgpu). */
   peak_bytes: number;
   kernels_per_step: number | null;
+  /** Kernels of one SFT step, for comparison with the DPO step's. */
+  sft_kernels_per_step: number | null;
   growth_steps: number;
 }
 
@@ -132,20 +134,16 @@ function memory(): { tensors: number; bytes: number } {
   return { tensors: m.numTensors, bytes: m.numBytesInGPUAllocated ?? m.numBytesInGPU ?? m.numBytes };
 }
 
-/** Times `trainer` steps in blocks (one read-back per block), as the app's loop reads metrics. */
-async function timeSteps(trainer: Trainer, o: BenchOptions, now: () => number, onPeak?: (bytes: number) => void): Promise<number> {
-  const blocks: number[] = [];
-  for (let done = 0; done < o.measure; done += o.block) {
-    const started = now();
-    const pending: tf.Tensor[] = [];
-    for (let i = 0; i < o.block; i++) pending.push(trainer.trainStep().metrics);
-    onPeak?.(memory().bytes);
-    const all = tf.concat(pending);
-    await all.data();
-    tf.dispose([all, ...pending]);
-    blocks.push((now() - started) / o.block);
-  }
-  return median(blocks);
+/** One block of `o.block` steps with one read-back, as the app's loop reads metrics: ms per step. */
+async function timeBlock(trainer: Trainer, o: BenchOptions, now: () => number, onPeak?: (bytes: number) => void): Promise<number> {
+  const started = now();
+  const pending: tf.Tensor[] = [];
+  for (let i = 0; i < o.block; i++) pending.push(trainer.trainStep().metrics);
+  onPeak?.(memory().bytes);
+  const all = tf.concat(pending);
+  await all.data();
+  tf.dispose([all, ...pending]);
+  return (now() - started) / o.block;
 }
 
 async function started(c: BenchCase, stage: Stage, cached: boolean): Promise<Trainer> {
@@ -161,49 +159,52 @@ async function started(c: BenchCase, stage: Stage, cached: boolean): Promise<Tra
  */
 export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number, warmUp?: ShaderWarmUp): Promise<StepBenchRun> {
   const dpo = await started(c, 'dpo', true);
-  let first_step_ms: number;
-  let warmup_ms: number | null = null;
-  let dpo_ms: number;
-  let peak = 0;
-  let kernels: number | null = null;
-  let before: { tensors: number; bytes: number };
-  let after: { tensors: number; bytes: number };
+  const others: Trainer[] = [];
   try {
+    let warmup_ms: number | null = null;
     if (warmUp && o.shaderWarmUp !== false) warmup_ms = await warmUp(() => dpo.rehearseStep());
     const t0 = now();
     const firstMetrics = dpo.trainStep().metrics;
     await firstMetrics.data();
     firstMetrics.dispose();
-    first_step_ms = now() - t0;
-    for (let i = 0; i < o.warmup; i++) tf.dispose(dpo.trainStep().metrics);
-    dpo_ms = await timeSteps(dpo, o, now, (bytes) => (peak = Math.max(peak, bytes)));
-    const profile = await tf.profile(() => dpo.trainStep().metrics);
-    kernels = profile.kernels.length;
-    tf.dispose(profile.result as tf.Tensor);
+    const first_step_ms = now() - t0;
+    const sft = await started(c, 'sft', true);
+    others.push(sft);
+    const uncached = await started(c, 'dpo', false);
+    others.push(uncached);
+    const trainers = [dpo, sft, uncached];
+    for (const [i, t] of trainers.entries()) for (let s = 0; s < o.warmup + (i === 0 ? 0 : 1); s++) tf.dispose(t.trainStep().metrics);
+    // Blocks interleave the three step kinds, in a rotating order, so that drift (other load,
+    // clock boost, a JIT warming up) hits each alike instead of whichever is timed last.
+    const times: number[][] = [[], [], []];
+    let peak = 0;
+    for (let b = 0; b < Math.max(1, Math.round(o.measure / o.block)); b++)
+      for (let k = 0; k < 3; k++) {
+        const i = (b + k) % 3;
+        times[i].push(await timeBlock(trainers[i], o, now, i === 0 ? (bytes) => (peak = Math.max(peak, bytes)) : undefined));
+      }
+    const kernels = async (t: Trainer) => {
+      const profile = await tf.profile(() => t.trainStep().metrics);
+      tf.dispose(profile.result as tf.Tensor);
+      return profile.kernels.length;
+    };
+    const kernels_per_step = await kernels(dpo);
+    const sft_kernels_per_step = await kernels(sft);
     // Growth is counted from the steady state: everything the run allocates once exists by now.
-    before = memory();
+    const before = memory();
     for (let i = 0; i < o.growthSteps; i++) {
       const m = dpo.trainStep().metrics;
       if (i % 32 === 31) await m.data();
       m.dispose();
     }
-    after = memory();
-  } finally {
-    dpo.dispose();
-  }
-  const uncached = await started(c, 'dpo', false);
-  const sft = await started(c, 'sft', true);
-  try {
-    for (let i = 0; i < o.warmup + 1; i++) tf.dispose([uncached.trainStep().metrics, sft.trainStep().metrics]);
-    const dpo_uncached_ms = await timeSteps(uncached, o, now);
-    const sft_ms = await timeSteps(sft, o, now);
+    const after = memory();
     return {
       backend: tf.getBackend(),
       model: c.model,
       tokens: 2 * c.pairs * c.length,
-      dpo_ms,
-      sft_ms,
-      dpo_uncached_ms,
+      dpo_ms: median(times[0]),
+      sft_ms: median(times[1]),
+      dpo_uncached_ms: median(times[2]),
       ref_cached: true,
       first_step_ms,
       warmup_ms,
@@ -212,12 +213,13 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       bytes_before: before.bytes,
       bytes_after: after.bytes,
       peak_bytes: peak,
-      kernels_per_step: kernels,
+      kernels_per_step,
+      sft_kernels_per_step,
       growth_steps: o.growthSteps,
     };
   } finally {
-    uncached.dispose();
-    sft.dispose();
+    dpo.dispose();
+    for (const t of others) t.dispose();
   }
 }
 
