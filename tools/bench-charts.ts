@@ -199,6 +199,8 @@ async function runBuild(dir: string, build: string, points: number): Promise<Cha
       process.stderr.write(`charts (${build}): ${name}, ${points} rows…\n`);
       // A fresh page per case, on the wasm backend: the worker only sits idle here.
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
       await page.addInitScript(instrumentPage);
       await page.goto(`http://127.0.0.1:${CHARTS_PORT}/?view=studio&preset=tiny&backend=wasm`);
       await page.getByTestId('dataset-count').filter({ hasText: '400' }).waitFor({ timeout: 120_000 });
@@ -215,6 +217,7 @@ async function runBuild(dir: string, build: string, points: number): Promise<Cha
       const m = await page.evaluate(feedCharts, c);
       const after = await threadTimes();
       await checkObserver(page);
+      if (errors.length > 0) throw new Error(`the page failed while its charts were fed (${build}): ${errors.join('; ')}`);
       const tail = m.updates.slice(-Math.max(1, Math.floor(m.updates.length / 10)));
       results.push({
         build,
