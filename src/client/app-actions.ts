@@ -19,7 +19,40 @@ import { loadHfFolder, looksLikeHfModel } from './model-actions';
 import { APP_VERSION } from '../core/version';
 export const SAMPLE_PROMPT = 'Review of Night Train:';
 
+/** Rows per chart update when a resumed run delivers its whole history at once. */
+const CATCH_UP_ROWS = 1024;
+/** Events queue behind a long history being fed to the charts in pieces, so their order holds. */
+let queue: Promise<void> = Promise.resolve();
+let queued = 0;
+
+const isHistory = (event: WorkerEvent): event is Extract<WorkerEvent, { type: 'metrics' }> =>
+  event.type === 'metrics' && event.steps.length > CATCH_UP_ROWS;
+
 function routeEvent(event: WorkerEvent): void {
+  if (queued === 0 && !isHistory(event)) return handleEvent(event);
+  queued++;
+  queue = queue
+    .then(() => (isHistory(event) ? appendInPieces(event) : handleEvent(event)))
+    .catch((error: unknown) => console.error(error))
+    .finally(() => void queued--);
+}
+
+/**
+ * A history of thousands of steps (a resumed run) goes to the charts a piece per task, so no
+ * single main-thread task redraws them all at once.
+ */
+async function appendInPieces(event: Extract<WorkerEvent, { type: 'metrics' }>): Promise<void> {
+  const width = event.values.length / event.steps.length;
+  for (let start = 0; start < event.steps.length; start += CATCH_UP_ROWS) {
+    const end = Math.min(start + CATCH_UP_ROWS, event.steps.length);
+    const steps = event.steps.subarray(start, end);
+    const values = event.values.subarray(start * width, end * width);
+    useStore.getState().appendMetrics(steps, values, event.stepsPerSecond, event.tokensPerSecond);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+function handleEvent(event: WorkerEvent): void {
   const store = useStore.getState();
   switch (event.type) {
     case 'metrics':

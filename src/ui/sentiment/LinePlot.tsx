@@ -38,13 +38,28 @@ export function ticks(lo: number, hi: number): number[] {
 function extent(values: number[]): [number, number] {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return [0, 1];
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
+  // A loop, not Math.min(...xs): a long run's curve would overflow the argument stack.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of finite) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   const pad = hi > lo ? (hi - lo) * 0.05 : Math.abs(hi) * 0.1 || 0.5;
   return [lo - pad, hi + pad];
 }
 
 const format = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
+
+/** Every point of a short series for screen readers; a long one (a run's loss curve) as its ends and range. */
+function describePoints(points: readonly (readonly [number, number])[]): string {
+  const pair = ([x, y]: readonly [number, number]) => `(${format(x)}, ${format(y)})`;
+  if (points.length <= 12) return points.map(pair).join(' ');
+  const ys = points.map((p) => p[1]).filter(Number.isFinite);
+  const lo = ys.reduce((a, b) => Math.min(a, b), Infinity);
+  const hi = ys.reduce((a, b) => Math.max(a, b), -Infinity);
+  return `${points.length} points from ${pair(points[0])} to ${pair(points[points.length - 1])}, y between ${format(lo)} and ${format(hi)}`;
+}
 
 export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 360, height = 240 }: LinePlotProps) {
   const all = [...series.flatMap((s) => s.points), ...include];
@@ -54,7 +69,7 @@ export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 
   const innerH = height - MARGIN.top - MARGIN.bottom;
   const sx = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0)) * innerW;
   const sy = (y: number) => MARGIN.top + innerH - ((y - y0) / (y1 - y0)) * innerH;
-  const summary = series.map((s) => `${s.label}: ${s.points.map(([x, y]) => `(${format(x)}, ${format(y)})`).join(' ')}`).join('; ');
+  const summary = series.map((s) => `${s.label}: ${describePoints(s.points)}`).join('; ');
   return (
     <svg
       className="line-plot"
