@@ -35,7 +35,9 @@ export function preferenceLoss(type: LossType, s: PairStats, o: LossOptions): tf
     let perPair: tf.Tensor;
     switch (type) {
       case 'sigmoid': // paper Eq. 7; with ε > 0 the conservative cDPO
-        perPair = tf.sub(tf.mul(-(1 - eps), logSigmoid(z)), tf.mul(eps, logSigmoid(tf.neg(z))));
+        // −log σ(z) = softplus(−z): plain DPO in two kernels, not the ε-weighted pair's nine.
+        perPair =
+          eps === 0 ? tf.softplus(tf.neg(z)) : tf.sub(tf.mul(-(1 - eps), logSigmoid(z)), tf.mul(eps, logSigmoid(tf.neg(z))));
         break;
       case 'robust':
         perPair = tf.div(tf.add(tf.mul(-(1 - eps), logSigmoid(z)), tf.mul(eps, logSigmoid(tf.neg(z)))), 1 - 2 * eps);
@@ -73,7 +75,12 @@ export function preferenceLoss(type: LossType, s: PairStats, o: LossOptions): tf
  *   big batch's token mean (M · tokens in this micro-batch / tokens in the whole batch)
  */
 export function combinedLoss(types: readonly LossType[], weights: readonly number[], s: PairStats, o: LossOptions, sftScale = 1): tf.Scalar {
-  return tf.tidy(
-    () => types.map((t, i) => tf.mul(weights[i] * (t === 'sft' ? sftScale : 1), preferenceLoss(t, s, o))).reduce((a, b) => tf.add(a, b)) as tf.Scalar,
-  );
+  return tf.tidy(() => {
+    const terms = types.map((t, i) => {
+      const weight = weights[i] * (t === 'sft' ? sftScale : 1);
+      const loss = preferenceLoss(t, s, o);
+      return weight === 1 ? loss : tf.mul(weight, loss); // a kernel (and its gradient) saved per unit weight
+    });
+    return terms.reduce((a, b) => tf.add(a, b)) as tf.Scalar;
+  });
 }
