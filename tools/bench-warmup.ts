@@ -52,6 +52,6 @@ try {
 }
 const ms = (x: number | null) => (x === null ? '—' : x.toFixed(0));
 console.log(`first DPO step of "${model}" on ${adapter.trim()} (each row a fresh browser)`);
-console.log('warm-up | warm-up ms | first step ms | warm-up + first step ms | later step ms');
-for (const r of rows) console.log(`${r.warm_up ? 'yes' : 'no '}     | ${ms(r.warmup_ms).padStart(10)} | ${ms(r.first_step_ms).padStart(13)} | ${ms((r.warmup_ms ?? 0) + r.first_step_ms).padStart(23)} | ${ms(r.dpo_ms)}`);
+console.log('warm-up | warm-up ms | first step ms | warm-up + first step ms');
+for (const r of rows) console.log(`${r.warm_up ? 'yes' : 'no '}     | ${ms(r.warmup_ms).padStart(10)} | ${ms(r.first_step_ms).padStart(13)} | ${ms((r.warmup_ms ?? 0) + r.first_step_ms).padStart(23)}`);
 if (values.out) writeFileSync(values.out, JSON.stringify({ model, adapter, rows }, null, 2) + '\n');
