@@ -1,15 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GptConfig } from '../model/config';
-import { causalMask } from '../model/gpt';
-import { uploadWeights, type HostWeights } from '../model/gpt-weights';
-import { initLoraWeights, loraScale, mergedDeviceWeights, mergeLoraWeights } from '../model/lora';
-import type { ForwardOptions } from '../model/gpt';
+import { causalMask, type ForwardOptions, type NamedWeights } from '../model/gpt';
+import type { HostWeights } from '../model/gpt-weights';
+import { readHost, TrainableWeights } from './trainable-weights';
+import { tokenScales } from './token-scales';
 import { BYTE_TOKENIZER, type TextTokenizer } from '../tokenizer/tokenizer';
 import { collateDpoBatch, collateSftBatch, tokenizeDataset, type DpoBatch, type TokenizedPair } from '../dpo/batch';
 import type { DataSplit } from './data-split';
 import { SeededRandom } from '../random';
-import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer, type OptimizerState } from './optimizers';
-import type { NamedWeights } from '../model/gpt';
+import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer } from './optimizers';
+import { assignWeights, type TrainerSnapshot } from './trainer-snapshot';
+
+export type { TrainerSnapshot } from './trainer-snapshot';
 import { batchLogProbs, dpoForward, sftForward, uploadBatch, type DeviceBatch, type StepForward, type TokenScales } from './dpo-step';
 import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './reference-model';
 import { learningRateMultiplier } from './schedule';
@@ -36,16 +38,11 @@ export interface IndexedBatch {
 /**
  * One training run (an SFT or a DPO stage): the trainable policy, the frozen reference, the
  * optimizer, the schedule and the data order. Steps return their metric vector still on the
- * device; callers read metrics back in batches (DeviceMetricsBuffer).
- *
- * With LoRA (settings.lora) the model's weights are frozen tensors (`base`), the trainable
- * `policy` holds only the adapters, and the reference is the base itself: no second copy.
+ * device; callers read metrics back in batches (DeviceMetricsBuffer). With LoRA, see
+ * TrainableWeights: only adapters train and the reference is the frozen base itself.
  */
 export class Trainer {
-  /** The trainable variables: every weight, or only the LoRA adapters. */
-  readonly policy: Record<string, tf.Variable> = {};
-  /** LoRA's frozen base weights (also the reference); null for full fine-tuning. */
-  private readonly base: NamedWeights | null;
+  private readonly weights: TrainableWeights;
   private readonly checkpointBase: boolean;
   readonly tokenizer: TextTokenizer;
   readonly reference: ReferenceModel | null;
@@ -73,34 +70,27 @@ export class Trainer {
     this.settings = settings;
     this.tokenizer = options.tokenizer ?? BYTE_TOKENIZER;
     this.checkpointBase = options.checkpointBase ?? true;
-    const lora = settings.lora;
-    this.base = lora ? uploadWeights(initial) : null;
-    const trainable = lora ? (options.adapters ?? initLoraWeights(config, lora, new SeededRandom(settings.seed))) : initial;
-    // tidy frees each temporary tensor; the variables outlive it.
-    for (const [name, { shape, data }] of trainable) this.policy[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), true));
+    this.weights = new TrainableWeights(config, initial, settings.lora, settings.seed, options.adapters);
     const frozenReference = settings.stage === 'dpo' && settings.reference === 'frozen';
-    this.reference = frozenReference ? new ReferenceModel(config, this.base ?? initial) : null;
+    this.reference = frozenReference ? new ReferenceModel(config, this.weights.base ?? initial) : null;
     this.optimizer = new Optimizer(settings.optimizer, this.policy, { ...DEFAULT_OPTIMIZER_OPTIONS, weightDecay: settings.weightDecay });
     this.mask = causalMask(settings.maxLength);
     this.dataRng = new SeededRandom(settings.seed ^ 0x5eed);
   }
 
+  /** The trainable variables: every weight, or only the LoRA adapters. */
+  get policy(): Record<string, tf.Variable> {
+    return this.weights.variables;
+  }
+
   /** What the policy's forward pass reads: all weights, or the frozen base plus the adapters. */
   get policyWeights(): NamedWeights {
-    return this.base ? { ...this.base, ...this.policy } : this.policy;
+    return this.weights.forward;
   }
 
-  /** LoRA's scale and dropout for a training forward (dropout masks vary with the step). */
+  /** LoRA's dropout masks differ per step and micro-batch, and repeat with the seed. */
   private forwardOptions(micro = 0): ForwardOptions | undefined {
-    const lora = this.settings.lora;
-    if (!lora) return undefined;
-    return { lora: { scale: loraScale(lora), dropout: lora.dropout, seed: this.settings.seed * 100_003 + this.step * 101 + micro } };
-  }
-
-  /** Inference forward (eval, inspection): LoRA's adapters on, dropout off. */
-  private inferenceOptions(): ForwardOptions | undefined {
-    const lora = this.settings.lora;
-    return lora ? { lora: { scale: loraScale(lora), dropout: 0 } } : undefined;
+    return this.weights.trainingOptions(this.settings.seed * 100_003 + this.step * 101 + micro);
   }
 
   get currentSettings(): DpoSettings {
@@ -296,7 +286,7 @@ export class Trainer {
     const [policy, reference] = tf.tidy(() => {
       const device = uploadBatch(batch.batch);
       return [
-        batchLogProbs(this.policyWeights, this.config, device, this.mask, this.inferenceOptions()),
+        batchLogProbs(this.policyWeights, this.config, device, this.mask, this.weights.inferenceOptions()),
         this.referenceLogProbs(batch, device, this.activeCache?.train),
       ];
     });
@@ -330,7 +320,7 @@ export class Trainer {
             { indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) },
             this.activeCache?.eval,
             undefined,
-            this.inferenceOptions(),
+            this.weights.inferenceOptions(),
           ).metrics,
           indices.length,
         );
@@ -349,13 +339,12 @@ export class Trainer {
    * cache is not saved: it is a pure function of the reference and is rebuilt by prepare().
    */
   async snapshot(): Promise<TrainerSnapshot> {
-    const read = readHost;
     return {
       step: this.step,
-      policy: await read(this.policy),
+      policy: await readHost(this.policy),
       // LoRA: the base is the reference and never moves; it is saved once as `base`.
-      reference: this.reference && !this.base ? await read(this.reference.weights) : null,
-      base: this.base && this.checkpointBase ? await read(this.base) : null,
+      reference: this.reference && !this.weights.base ? await readHost(this.reference.weights) : null,
+      base: this.weights.base && this.checkpointBase ? await readHost(this.weights.base) : null,
       optimizer: await this.optimizer.exportState(),
       data: { order: this.order.slice(), cursor: this.cursor, rng: this.dataRng.state },
     };
@@ -367,7 +356,7 @@ export class Trainer {
       throw new Error(`checkpoint: its data order does not fit the ${this.train.length} training pairs (was the dataset changed?)`);
     }
     assignWeights(this.policy, snapshot.policy, 'policy');
-    if (this.reference && !this.base) {
+    if (this.reference && !this.weights.base) {
       if (!snapshot.reference) throw new Error('checkpoint: the run has a reference model but the checkpoint holds none');
       this.reference.load(snapshot.reference);
       this.cache = null;
@@ -380,15 +369,13 @@ export class Trainer {
   }
 
   /** Current policy weights, read back to the host: with LoRA, the base with the adapters merged in. */
-  async hostWeights(): Promise<HostWeights> {
-    const policy = await readHost(this.policy);
-    if (!this.base || !this.settings.lora) return policy;
-    return mergeLoraWeights(await readHost(this.base), policy, this.settings.lora);
+  hostWeights(): Promise<HostWeights> {
+    return this.weights.merged();
   }
 
   /** LoRA's adapters alone (PEFT export), or null for full fine-tuning. */
-  async adapterWeights(): Promise<HostWeights | null> {
-    return this.base ? readHost(this.policy) : null;
+  adapterWeights(): Promise<HostWeights | null> {
+    return this.weights.adapters();
   }
 
   /**
@@ -400,66 +387,13 @@ export class Trainer {
       if (!this.reference) throw new Error('this run has no reference model');
       return use(this.reference.weights);
     }
-    if (!this.base || !this.settings.lora) return use(this.policy);
-    const merged = mergedDeviceWeights(this.base, this.policy, this.settings.lora);
-    try {
-      return await use(merged);
-    } finally {
-      tf.dispose(Object.entries(merged).filter(([name, t]) => this.base![name] !== t).map(([, t]) => t));
-    }
+    return this.weights.withMerged(use);
   }
 
   dispose(): void {
     this.optimizer.dispose();
     this.reference?.dispose();
     this.mask.dispose();
-    tf.dispose(Object.values(this.policy));
-    if (this.base) tf.dispose(Object.values(this.base));
+    this.weights.dispose();
   }
-}
-
-async function readHost(weights: NamedWeights): Promise<HostWeights> {
-  const out: HostWeights = new Map();
-  for (const [name, t] of Object.entries(weights)) out.set(name, { shape: t.shape.slice(), data: (await t.data()) as Float32Array });
-  return out;
-}
-
-export interface TrainerSnapshot {
-  step: number;
-  policy: HostWeights;
-  reference: HostWeights | null;
-  /** LoRA runs: the frozen base the adapters (`policy`) sit on; null for full fine-tuning. */
-  base?: HostWeights | null;
-  optimizer: OptimizerState;
-  data: { order: number[]; cursor: number; rng: number };
-}
-
-/** Copies host tensors into variables of the same names and shapes. */
-function assignWeights(target: Record<string, tf.Variable>, source: HostWeights, label: string): void {
-  for (const [name, v] of Object.entries(target)) {
-    const t = source.get(name);
-    if (!t || t.shape.join(',') !== v.shape.join(','))
-      throw new Error(`checkpoint: ${label} tensor ${name} is missing or has the wrong shape`);
-    tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
-  }
-}
-
-/** Completion tokens of the chosen and rejected halves (SFT batches are all chosen). */
-function completionTokens(batch: DpoBatch, sft: boolean): TokenScales {
-  const half = sft ? batch.rows : batch.rows / 2;
-  let chosen = 0;
-  let rejected = 0;
-  batch.completionMask.forEach((m, i) => (Math.floor(i / batch.length) < half ? (chosen += m) : (rejected += m)));
-  return { chosen, rejected };
-}
-
-/** Per-micro-batch scales so that token means over M micro-batches equal the big batch's. */
-function tokenScales(batches: DpoBatch[], sft: boolean): TokenScales[] {
-  const counts = batches.map((b) => completionTokens(b, sft));
-  const total = counts.reduce((a, c) => ({ chosen: a.chosen + c.chosen, rejected: a.rejected + c.rejected }), { chosen: 0, rejected: 0 });
-  const m = batches.length;
-  return counts.map((c) => ({
-    chosen: total.chosen > 0 ? (m * c.chosen) / total.chosen : 1,
-    rejected: total.rejected > 0 ? (m * c.rejected) / total.rejected : 1,
-  }));
 }
