@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PRESETS, presetConfig, type GptConfig, type PresetName } from '../core/model/config';
+import { presetConfig, presetOf, type GptConfig } from '../core/model/config';
 import { countParameters, initGptWeights, uploadWeights, type HostWeights } from '../core/model/gpt-weights';
 import { sampleCompletions } from '../core/model/sampling';
 import type { NamedWeights } from '../core/model/gpt';
@@ -8,8 +8,6 @@ import { BYTE_VOCAB_SIZE } from '../core/tokenizer/byte-tokenizer';
 import { BYTE_TOKENIZER, type TextTokenizer } from '../core/tokenizer/tokenizer';
 import { Trainer } from '../core/train/trainer';
 import type { HfModel } from '../core/io/hf-model';
-import type { LoraConfig } from '../core/model/lora';
-import type { PreferencePair } from '../core/data/preference-pairs';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
 import { SettingsError, validateSettings, type DpoSettings } from '../core/train/settings';
 import { buildRunBundle, loadModelFile, zipBundle, type RunInfo } from '../core/io/run-bundle';
@@ -19,6 +17,9 @@ import { samplePolicyAndReference, type SampleRow } from '../core/train/samples'
 import { CodedError } from './errors';
 import { runTrainingLoop, type LoopOutcome } from './training-loop';
 import { warmUpShaders } from './shader-warmup';
+import type { ExportState, HfSource } from './session-types';
+
+export type { ExportState, HfSource } from './session-types';
 import { divergenceMessage } from '../core/train/divergence';
 import { decodeCheckpoint } from '../core/train/checkpoint-file';
 import { METRIC_COUNT } from '../core/train/metrics';
@@ -218,8 +219,7 @@ export class TrainingSession {
     this.weights = loaded.weights;
     this.useBuiltInTokenizer();
     this.stages = [];
-    const preset =
-      (Object.keys(PRESETS) as PresetName[]).find((p) => sameShape(presetConfig(p, BYTE_VOCAB_SIZE), loaded.config)) ?? 'custom';
+    const preset = presetOf(loaded.config, BYTE_VOCAB_SIZE) ?? 'custom';
     this.model = this.describe(preset, name, loaded.run?.step ?? 0);
     return this.model;
   }
@@ -392,31 +392,4 @@ export class TrainingSession {
       });
     return { run: summarize(resumed), model: this.model, ...(dataset ? { dataset } : {}) };
   }
-}
-
-/** A Hugging Face model's files that exports carry over verbatim. */
-export interface HfSource {
-  name: string;
-  configJson: Record<string, unknown>;
-  tokenizerFiles: Map<string, Uint8Array>;
-  generationConfigJson?: Record<string, unknown>;
-}
-
-export interface ExportState {
-  config: GptConfig;
-  weights: HostWeights;
-  adapters: HostWeights | null;
-  lora: LoraConfig | null;
-  step: number;
-  model: ModelInfo;
-  hf: HfSource | null;
-  history: { steps: number[]; values: number[] };
-  dataset: { name: string; pairs: PreferencePair[] };
-  backend: string;
-}
-
-function sameShape(a: GptConfig, b: GptConfig): boolean {
-  return (
-    a.nEmbd === b.nEmbd && a.nLayer === b.nLayer && a.nHead === b.nHead && a.nPositions === b.nPositions && a.vocabSize === b.vocabSize
-  );
 }

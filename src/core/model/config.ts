@@ -51,6 +51,13 @@ export function presetConfig(name: PresetName, vocabSize: number): GptConfig {
   return { ...PRESETS[name].model, vocabSize };
 }
 
+/** The preset a loaded model's shape (with the given vocabulary) matches, if any. */
+export function presetOf(config: GptConfig, vocabSize: number): PresetName | undefined {
+  const same = (p: GptConfig) =>
+    p.nEmbd === config.nEmbd && p.nLayer === config.nLayer && p.nHead === config.nHead && p.nPositions === config.nPositions && p.vocabSize === config.vocabSize;
+  return (Object.keys(PRESETS) as PresetName[]).find((name) => same(presetConfig(name, vocabSize)));
+}
+
 /** Throws with the offending field named when the shape cannot be built. */
 export function validateGptConfig(config: GptConfig): void {
   const positive: (keyof GptConfig)[] = ['vocabSize', 'nPositions', 'nEmbd', 'nLayer', 'nHead'];

@@ -1,0 +1,26 @@
+import type { GptConfig } from '../core/model/config';
+import type { HostWeights } from '../core/model/gpt-weights';
+import type { LoraConfig } from '../core/model/lora';
+import type { PreferencePair } from '../core/data/preference-pairs';
+import type { ModelInfo } from '../protocol/messages';
+
+/** A Hugging Face model's files that exports carry over verbatim. */
+export interface HfSource {
+  name: string;
+  configJson: Record<string, unknown>;
+  tokenizerFiles: Map<string, Uint8Array>;
+  generationConfigJson?: Record<string, unknown>;
+}
+
+export interface ExportState {
+  config: GptConfig;
+  weights: HostWeights;
+  adapters: HostWeights | null;
+  lora: LoraConfig | null;
+  step: number;
+  model: ModelInfo;
+  hf: HfSource | null;
+  history: { steps: number[]; values: number[] };
+  dataset: { name: string; pairs: PreferencePair[] };
+  backend: string;
+}
