@@ -157,7 +157,7 @@ async function feedCharts(c: PageCase): Promise<PageMeasure> {
 }
 
 /** The observer must see a deliberate long task, or "0 long tasks" would mean nothing. */
-async function checkObserver(page: Page): Promise<void> {
+export async function checkObserver(page: Page): Promise<void> {
   const before = await page.evaluate(() => (window as unknown as BenchWindow).__longTasks.length);
   await page.evaluate(() =>
     setTimeout(() => {
@@ -167,7 +167,7 @@ async function checkObserver(page: Page): Promise<void> {
   );
   await page.waitForTimeout(500);
   const seen = await page.evaluate(() => (window as unknown as BenchWindow).__longTasks.length);
-  if (seen <= before) throw new Error('the long-task observer did not see a deliberate 120 ms task; the chart figures would mean nothing');
+  if (seen <= before) throw new Error('the long-task observer did not see a deliberate 120 ms task; the long-task figures would mean nothing');
 }
 
 const CASES: { name: ChartCaseResult['case']; make: (n: number) => PageCase }[] = [
