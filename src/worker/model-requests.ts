@@ -126,15 +126,17 @@ export class ModelRequests {
   /** Dataset, model reference and a DPOTrainer script for running the same thing on many GPUs. */
   async exportTrl({ settings }: Params<'exportTrl'>): Promise<Result<'exportTrl'>> {
     const state = await this.session.exportState();
+    // A Hub download of the main revision is referenced by its id; anything else (the
+    // built-in model, a dropped folder, a pinned revision) travels with the script.
+    const hubId = state.hf && /^[\w.-]+\/[\w.-]+$/.test(state.hf.name) ? state.hf.name : null;
     const files = trlExportFiles({
-      settings: { ...settings, lora: settings.lora },
+      settings,
       lora: settings.lora ?? undefined,
-      modelRef: state.hf && !state.hf.name.includes('/') ? './model' : (state.hf?.name ?? './model'),
+      modelRef: hubId ?? './model',
       pairs: state.dataset.pairs,
       datasetName: state.dataset.name,
     });
-    // A model the Hub does not have travels with the script.
-    if (!state.hf || !state.hf.name.includes('/')) {
+    if (!hubId) {
       for (const [name, bytes] of this.mergedFolder(state, settings)) files.set(`model/${name}`, bytes);
     }
     return zipped(files, `${slug(state.model)}-continue-in-trl.zip`);
