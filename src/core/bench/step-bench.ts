@@ -65,6 +65,8 @@ export interface StepBenchRun {
   /** Kernels of one SFT step, for comparison with the DPO step's. */
   sft_kernels_per_step: number | null;
   growth_steps: number;
+  /** Tensors and bytes after each quarter of the growth steps. */
+  growth_trace?: { step: number; tensors: number; bytes: number }[];
 }
 
 /**
@@ -192,10 +194,14 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
     const sft_kernels_per_step = await kernels(sft);
     // Growth is counted from the steady state: everything the run allocates once exists by now.
     const before = memory();
+    // Checkpoints every quarter show whether any growth levels off (a pool filling) or keeps on (a leak).
+    const growth_trace: { step: number; tensors: number; bytes: number }[] = [];
+    const quarter = Math.max(1, Math.floor(o.growthSteps / 4));
     for (let i = 0; i < o.growthSteps; i++) {
       const m = dpo.trainStep().metrics;
-      if (i % 32 === 31) await m.data();
+      if (i % 32 === 31 || i === o.growthSteps - 1) await m.data();
       m.dispose();
+      if ((i + 1) % quarter === 0) growth_trace.push({ step: i + 1, ...memory() });
     }
     const after = memory();
     return {
@@ -216,6 +222,7 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       kernels_per_step,
       sft_kernels_per_step,
       growth_steps: o.growthSteps,
+      growth_trace,
     };
   } finally {
     dpo.dispose();
