@@ -193,17 +193,28 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
     const kernels_per_step = await kernels(dpo);
     const sft_kernels_per_step = await kernels(sft);
     // Growth is counted from the steady state: everything the run allocates once exists by now.
-    const before = memory();
+    // Memory is sampled right after a read-back, when WebGPU has submitted its queue: host
+    // uploads stage through buffers that count until the next submit, which would otherwise
+    // show up as "growth" depending on where the sample falls.
+    const settled = async (m: tf.Tensor) => {
+      await m.data();
+      return memory();
+    };
+    const first = dpo.trainStep().metrics;
+    const before = await settled(first);
+    first.dispose();
     // Checkpoints every quarter show whether any growth levels off (a pool filling) or keeps on (a leak).
     const growth_trace: { step: number; tensors: number; bytes: number }[] = [];
     const quarter = Math.max(1, Math.floor(o.growthSteps / 4));
+    let after = before;
     for (let i = 0; i < o.growthSteps; i++) {
       const m = dpo.trainStep().metrics;
-      if (i % 32 === 31 || i === o.growthSteps - 1) await m.data();
+      if ((i + 1) % quarter === 0 || i === o.growthSteps - 1) {
+        after = await settled(m);
+        if ((i + 1) % quarter === 0) growth_trace.push({ step: i + 1, ...after });
+      } else if (i % 32 === 31) await m.data();
       m.dispose();
-      if ((i + 1) % quarter === 0) growth_trace.push({ step: i + 1, ...memory() });
     }
-    const after = memory();
     return {
       backend: tf.getBackend(),
       model: c.model,
