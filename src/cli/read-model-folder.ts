@@ -1,10 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { loadHfGpt2Model, type HfModel } from '../core/io/hf-model';
+import { isHfModelFileName, loadHfGpt2Model, type HfModel } from '../core/io/hf-model';
 import { UsageError } from './train-options';
-
-/** The files a Hugging Face GPT-2 folder may hold; anything else in it is ignored. */
-const MODEL_FILE = /^(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|vocab\.json|merges\.txt|model\.safetensors(\.index\.json)?|model-\d+-of-\d+\.safetensors)$/;
 
 /** `--model <folder>`: reads the folder and loads it as core does for a dropped folder. */
 export function readHfModelFolder(folder: string): HfModel {
@@ -14,7 +11,7 @@ export function readHfModelFolder(folder: string): HfModel {
   } catch {
     throw new UsageError(`--model: ${folder} does not exist`);
   }
-  const files = new Map(names.filter((n) => MODEL_FILE.test(n)).map((n) => [n, new Uint8Array(readFileSync(join(folder, n)))]));
+  const files = new Map(names.filter((n) => isHfModelFileName(n)).map((n) => [n, new Uint8Array(readFileSync(join(folder, n)))]));
   if (files.size === 0) throw new UsageError(`--model: ${folder} is not a folder with config.json, model.safetensors and tokenizer.json`);
   try {
     return loadHfGpt2Model(files, basename(folder));

@@ -5,16 +5,9 @@
 import type { ModelInfo } from '../protocol/messages';
 import { useStore } from '../state/store';
 import { guarded, worker } from './connection';
+import { isHfModelFileName } from '../core/io/hf-model';
 import { unzipSync } from 'fflate';
 import { download } from './download';
-
-/** Files a Hugging Face GPT-2 folder may hold; the rest of a dropped folder is not read. */
-const MODEL_FILE =
-  /^(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|vocab\.json|merges\.txt|model\.safetensors(\.index\.json)?|model-\d+-of-\d+\.safetensors)$/;
-
-export function isHfModelFile(name: string): boolean {
-  return MODEL_FILE.test(name);
-}
 
 /** A drop is a model folder when it brings config.json, tokenizer.json and safetensors weights. */
 export function looksLikeHfModel(files: readonly File[]): boolean {
@@ -42,7 +35,7 @@ function adopt(model: ModelInfo): void {
 export async function loadHfFolder(files: File[], folderName?: string): Promise<void> {
   const store = useStore.getState();
   store.setError(null);
-  const picked = files.filter((f) => isHfModelFile(f.name));
+  const picked = files.filter((f) => isHfModelFileName(f.name));
   if (picked.length === 0) {
     store.setError({ message: 'no model files found: drop a folder with config.json, model.safetensors and tokenizer.json', code: 'bad-file' });
     return;

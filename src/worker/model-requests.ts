@@ -5,8 +5,7 @@
  */
 import { zipSync } from 'fflate';
 import { loadHfGpt2Model } from '../core/io/hf-model';
-import { byteTokenizerConfigJson, byteTokenizerJson } from '../core/tokenizer/byte-tokenizer';
-import { hfModelFolderFiles } from '../core/export/hf-folder';
+import { byteTokenizerFiles, hfModelFolderFiles } from '../core/export/hf-folder';
 import { peftAdapterFiles } from '../core/export/peft-adapter';
 import { modelCard } from '../core/export/model-card';
 import { trlExportFiles } from '../core/export/trl-script';
@@ -21,7 +20,6 @@ import type { ExportState, TrainingSession } from './training-session';
 import { deviceLimits } from './backend';
 import { APP_VERSION } from '../core/version';
 
-const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n');
 
 export interface HubDeps {
   fetch: typeof fetch;
@@ -148,7 +146,7 @@ export class ModelRequests {
       config: state.config,
       baseConfigJson: state.hf?.configJson,
       weights: state.weights,
-      tokenizerFiles: state.hf?.tokenizerFiles ?? builtInTokenizerFiles(state),
+      tokenizerFiles: state.hf?.tokenizerFiles ?? byteTokenizerFiles(state.config.nPositions),
       generationConfigJson: state.hf?.generationConfigJson,
       modelCard: this.card(state, settings),
     });
@@ -170,13 +168,6 @@ export class ModelRequests {
       appVersion: APP_VERSION,
     });
   }
-}
-
-function builtInTokenizerFiles(state: ExportState): Map<string, Uint8Array> {
-  return new Map([
-    ['tokenizer.json', json(byteTokenizerJson())],
-    ['tokenizer_config.json', json(byteTokenizerConfigJson(state.config.nPositions))],
-  ]);
 }
 
 function zipped(files: Map<string, Uint8Array>, fileName: string): { fileName: string; zip: ArrayBuffer } {

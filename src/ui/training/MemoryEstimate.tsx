@@ -1,8 +1,8 @@
 import { useEffect } from 'react';
 import { refreshMemoryEstimate } from '../../client/model-actions';
 import { useStore } from '../../state/store';
+import { formatBytes } from '../../core/model/memory-estimate';
 
-const human = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GB` : `${(bytes / 2 ** 20).toFixed(1)} MB`);
 
 /** What the current settings need in memory, shown before Train; a run that cannot fit is refused. */
 export function MemoryEstimate() {
@@ -25,14 +25,14 @@ export function MemoryEstimate() {
   ];
   return (
     <div className={memory.problem ? 'memory-estimate over' : 'memory-estimate'} data-testid="memory-estimate" aria-live="polite">
-      <strong>Memory estimate: {human(e.totalBytes)}</strong> of a {human(settings.memoryBudgetMb * 2 ** 20)} budget
+      <strong>Memory estimate: {formatBytes(e.totalBytes)}</strong> of a {formatBytes(settings.memoryBudgetMb * 2 ** 20)} budget
       <small>
         {' '}
         ({parts
           .filter(([, b]) => b > 0)
-          .map(([label, b]) => `${label} ${human(b)}`)
+          .map(([label, b]) => `${label} ${formatBytes(b)}`)
           .join(', ')}
-        ; largest tensor {e.largestTensor}, {human(e.largestTensorBytes)})
+        ; largest tensor {e.largestTensor}, {formatBytes(e.largestTensorBytes)})
       </small>
       {memory.problem && (
         <p className="error-text" role="alert" data-testid="memory-problem">
