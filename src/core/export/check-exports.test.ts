@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PYTHON, requirePython } from '../../../tools/system-packages';
 import { readGpt2Safetensors } from '../io/hf-gpt2';
 import type { GptConfig } from '../model/config';
 import { causalMask, gptForward } from '../model/gpt';
@@ -19,7 +20,6 @@ import { peftAdapterFiles, readPeftAdapter } from './peft-adapter';
  * the merged model folder and base + PEFT adapter give the same logits, and both match the
  * TypeScript forward pass.
  */
-const PYTHON = '/usr/bin/python3';
 const config: GptConfig = { vocabSize: BYTE_VOCAB_SIZE, nPositions: 16, nEmbd: 16, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 };
 const lora: LoraConfig = { rank: 2, alpha: 6, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] };
 
@@ -67,7 +67,7 @@ describe('exports, checked in PyTorch', () => {
   });
 
   it('gives the same logits as base + PEFT adapter and as the TypeScript forward', async () => {
-    if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: this check needs Debian's python3 with torch`);
+    requirePython(['torch']);
     const ids = [
       [72, 101, 108, 108, 111, 32, 119, 111, 114, 108, 100, 256],
       [0, 255, 17, 3, 200, 128, 64, 32, 16, 8, 257, 257],

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PYTHON, requirePython } from '../../../tools/system-packages';
 import { DEFAULT_SETTINGS, type DpoSettings } from '../train/settings';
 import { dpoConfigArguments, TRL_VERSION, trlExportFiles, trlScript } from './trl-script';
 
-const PYTHON = '/usr/bin/python3';
 const GOLDEN = join(__dirname, 'golden', 'train_dpo.py');
 
 const GOLDEN_SETTINGS: DpoSettings = {
@@ -28,10 +28,6 @@ const GOLDEN_SETTINGS: DpoSettings = {
   evalEvery: 50,
 };
 const LORA = { rank: 8, alpha: 16, dropout: 0.05, targets: ['c_attn', 'c_proj'] as ('c_attn' | 'c_proj')[] };
-
-function requirePython(): void {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: these checks need Debian's python3 (apt-get install python3)`);
-}
 
 /** Runs python on `source`; returns stdout. Throws with python's stderr when it fails. */
 function runPython(source: string, args: string[] = []): string {
