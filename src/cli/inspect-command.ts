@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { sniffFileKind } from '../core/io/sniff-file';
 import { loadModelFile } from '../core/io/run-bundle';
-import { countParameters } from '../core/model/gpt-weights';
+import { countParameters } from '../core/model/causal-lm';
 import { readDatasetFile } from './read-dataset-file';
 import { UsageError } from './train-options';
 import type { Io } from './train-command';

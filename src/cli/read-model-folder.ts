@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { isHfModelFileName, loadHfGpt2Model, type HfModel } from '../core/io/hf-model';
+import { isHfModelFileName, loadHfModel, type HfModel } from '../core/io/hf-model';
 import { UsageError } from './train-options';
 
 /** `--model <folder>`: reads the folder and loads it as core does for a dropped folder. */
@@ -14,7 +14,7 @@ export function readHfModelFolder(folder: string): HfModel {
   const files = new Map(names.filter((n) => isHfModelFileName(n)).map((n) => [n, new Uint8Array(readFileSync(join(folder, n)))]));
   if (files.size === 0) throw new UsageError(`--model: ${folder} is not a folder with config.json, model.safetensors and tokenizer.json`);
   try {
-    return loadHfGpt2Model(files, basename(folder));
+    return loadHfModel(files, basename(folder));
   } catch (error) {
     throw new UsageError(`--model: ${(error as Error).message}`);
   }

@@ -2,8 +2,10 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { isPresetName, PRESETS, presetConfig, type GptConfig } from '../core/model/config';
-import { initGptWeights, type HostWeights } from '../core/model/gpt-weights';
+import { isPresetName, PRESETS, presetConfig } from '../core/model/config';
+import { asGptConfig, initModelWeights, type ModelConfig } from '../core/model/causal-lm';
+import type { HostWeights } from '../core/model/gpt-weights';
+import { loraForModel } from '../core/model/lora';
 import { SeededRandom } from '../core/random';
 import { BYTE_VOCAB_SIZE } from '../core/tokenizer/byte-tokenizer';
 import { BYTE_TOKENIZER, type TextTokenizer } from '../core/tokenizer/tokenizer';
@@ -70,7 +72,7 @@ interface StageResult {
 }
 
 async function runStage(
-  config: GptConfig,
+  config: ModelConfig,
   initial: HostWeights,
   settings: DpoSettings,
   split: DataSplit,
@@ -179,7 +181,7 @@ function hfRunFiles(
   });
   const files: Record<string, Uint8Array> = Object.fromEntries(folder);
   if (result.adapters && settings.lora) {
-    const adapter = peftAdapterFiles({ lora: settings.lora, adapters: result.adapters, baseModel: hf.name, modelCard: card });
+    const adapter = peftAdapterFiles({ lora: loraForModel(settings.lora, hf.config), config: hf.config, adapters: result.adapters, baseModel: hf.name, modelCard: card });
     for (const [name, bytes] of adapter) files[`adapter/${name}`] = bytes;
   }
   const encode = (text: string) => new TextEncoder().encode(text);
@@ -214,7 +216,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const dumpPath = typeof values['dump-batches'] === 'string' ? values['dump-batches'] : undefined;
   if (dumpPath) writeFileSync(dumpPath, '');
 
-  let weights = hf?.weights ?? initGptWeights(config, new SeededRandom(settings.seed));
+  let weights = hf?.weights ?? initModelWeights(config, new SeededRandom(settings.seed));
   const stages: StageResult[] = [];
   if (sftSteps > 0) {
     const sft = await runStage(config, weights, { ...settings, stage: 'sft', steps: sftSteps }, split, io, tokenizer);
@@ -242,7 +244,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const metricHistory = sftSteps > 0 ? history : { steps: history.steps, values: history.values };
   const files = hf
     ? hfRunFiles(hf, dpo, settings, metricHistory, runInfo, values.data, pairs.length)
-    : buildRunBundle(config, dpo.weights, metricHistory, runInfo);
+    : buildRunBundle(asGptConfig(config, 'a run bundle'), dpo.weights, metricHistory, runInfo);
   mkdirSync(values.out, { recursive: true });
   if (hf && dpo.adapters) mkdirSync(join(values.out, 'adapter'), { recursive: true });
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(values.out, name), bytes);

@@ -1,4 +1,5 @@
-import { PRESETS, type GptConfig, type PresetName } from '../core/model/config';
+import { PRESETS, type PresetName } from '../core/model/config';
+import type { ModelConfig } from '../core/model/causal-lm';
 import { parseLoraSpec } from '../core/model/lora';
 import { DEFAULT_SETTINGS, LOSS_TYPES, type DpoSettings, type LossType } from '../core/train/settings';
 
@@ -85,7 +86,7 @@ function number(flag: string, raw: string): number {
 }
 
 /** Settings from flags, on top of the preset's defaults (or a loaded model's: batch 2, length ≤ 128). */
-export function settingsFromFlags(values: FlagValues, preset: PresetName, model?: GptConfig): DpoSettings {
+export function settingsFromFlags(values: FlagValues, preset: PresetName, model?: ModelConfig): DpoSettings {
   const { batchSize, maxLength } = model ? { batchSize: 2, maxLength: Math.min(128, model.nPositions) } : PRESETS[preset];
   const settings: DpoSettings = { ...DEFAULT_SETTINGS, batchSize, maxLength, maxPromptLength: Math.floor(maxLength / 2) };
   for (const [flag, key] of NUMERIC_FLAGS) if (typeof values[flag] === 'string') settings[key] = number(flag, values[flag] as string);

@@ -3,7 +3,8 @@
  * union of events. Shared by worker/ and client/; types only, no code that runs.
  */
 import type { DpoSettings } from '../core/train/settings';
-import type { GptConfig, PresetName } from '../core/model/config';
+import type { PresetName } from '../core/model/config';
+import type { ModelConfig } from '../core/model/causal-lm';
 import type { PreferencePair } from '../core/data/preference-pairs';
 import type { SamplingOptions } from '../core/model/sampling';
 import type { DatasetStats } from '../core/data/dataset-stats';
@@ -88,7 +89,7 @@ export interface RunRecord {
   status: RunStatus;
   step: number;
   settings: DpoSettings;
-  config: GptConfig;
+  config: ModelConfig;
   model: ModelInfo;
   backend: BackendName;
   /** The dataset it trains on: its saved id (null for the built-in demo), name and pair count. */
@@ -181,7 +182,8 @@ export interface RequestTable {
   /** What a run with these settings needs in memory, and what to shrink when it cannot fit (null: fits). */
   estimateMemory: { params: { settings: DpoSettings; budgetBytes: number }; result: { estimate: MemoryEstimate; problem: string | null } };
   /** The merged model as a Hugging Face folder (config, safetensors, tokenizer, model card), zipped. */
-  exportHfModel: { params: { settings: DpoSettings }; result: { fileName: string; zip: ArrayBuffer } };
+  /** float32: write F32 weights whatever the checkpoint's dtype (BF16 in, BF16 out otherwise). */
+  exportHfModel: { params: { settings: DpoSettings; float32?: boolean }; result: { fileName: string; zip: ArrayBuffer } };
   /** The LoRA adapter in PEFT's layout, zipped. */
   exportAdapter: { params: { settings: DpoSettings }; result: { fileName: string; zip: ArrayBuffer } };
   /** Dataset as TRL JSONL, the model reference and a DPOTrainer script with these settings, zipped. */

@@ -6,7 +6,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { harness, jsonl } from './test-harness';
 import { DEFAULT_SETTINGS, type DpoSettings } from '../core/train/settings';
-import { loadHfGpt2Model } from '../core/io/hf-model';
+import { loadHfModel } from '../core/io/hf-model';
 import { readPeftAdapter } from '../core/export/peft-adapter';
 import { readSafetensors } from '../core/io/safetensors';
 import type { ModelInfo, RunList } from '../protocol/messages';
@@ -50,8 +50,8 @@ describe('Hugging Face models in the worker', () => {
     expect(config).toMatchObject({ model_type: 'gpt2', vocab_size: 50257, architectures: ['GPT2LMHeadModel'] });
     expect(strFromU8(merged['README.md'])).toContain('tiny-gpt2');
     // The export reloads as a model whose adapted matrices moved and whose embeddings did not.
-    const original = loadHfGpt2Model(new Map(folder().map((f) => [f.name.split('/')[1], new Uint8Array(f.bytes)])), 'a');
-    const reloaded = loadHfGpt2Model(new Map(Object.entries(merged)), 'b');
+    const original = loadHfModel(new Map(folder().map((f) => [f.name.split('/')[1], new Uint8Array(f.bytes)])), 'a');
+    const reloaded = loadHfModel(new Map(Object.entries(merged)), 'b');
     const differs = (name: string) => reloaded.weights.get(name)!.data.some((v, i) => v !== original.weights.get(name)!.data[i]);
     expect(differs('h.0.attn.c_attn.weight')).toBe(true);
     expect(differs('h.1.mlp.c_fc.weight')).toBe(true);
@@ -86,17 +86,17 @@ describe('Hugging Face models in the worker', () => {
     expect((await call<{ step: number }>('start', { settings: { ...settings, steps: 1 } })).step).toBe(1);
   });
 
-  it('names what is wrong with a folder that is not a GPT-2', async () => {
+  it('names what is wrong with a folder of an unsupported architecture, and keeps the current model', async () => {
     const { call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
     const files = folder().map((f) =>
       f.name.endsWith('/config.json')
-        ? { name: f.name, bytes: new TextEncoder().encode(JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] })).buffer as ArrayBuffer }
+        ? { name: f.name, bytes: new TextEncoder().encode(JSON.stringify({ model_type: 'mistral', architectures: ['MistralForCausalLM'] })).buffer as ArrayBuffer }
         : f,
     );
     await expect(call('loadHfModel', { name: 'not-gpt2', files })).rejects.toMatchObject({
       code: 'bad-file',
-      message: expect.stringMatching(/LlamaForCausalLM|llama/),
+      message: expect.stringMatching(/model_type "mistral" is not supported.*the current model is kept/),
     });
   });
   it('a LoRA run on a Hugging Face model checkpoints only its adapters and resumes on the model loaded again', async () => {

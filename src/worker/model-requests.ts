@@ -4,7 +4,7 @@
  * "Continue in TRL"). The worker's only network access is `downloadHubModel`, on request.
  */
 import { zipSync } from 'fflate';
-import { loadHfGpt2Model } from '../core/io/hf-model';
+import { loadHfModel } from '../core/io/hf-model';
 import { byteTokenizerFiles, hfModelFolderFiles } from '../core/export/hf-folder';
 import { peftAdapterFiles } from '../core/export/peft-adapter';
 import { modelCard } from '../core/export/model-card';
@@ -41,7 +41,7 @@ export class ModelRequests {
     const map = new Map(files.map((f) => [baseName(f.name), new Uint8Array(f.bytes)]));
     let model;
     try {
-      model = loadHfGpt2Model(map, name);
+      model = loadHfModel(map, name);
     } catch (error) {
       throw new CodedError('bad-file', `${name}: ${(error as Error).message}; the current model is kept`);
     }
@@ -103,9 +103,9 @@ export class ModelRequests {
   }
 
   /** The merged model as a Hugging Face folder, zipped, with a model card. */
-  async exportHfModel({ settings }: Params<'exportHfModel'>): Promise<Result<'exportHfModel'>> {
+  async exportHfModel({ settings, float32 }: Params<'exportHfModel'>): Promise<Result<'exportHfModel'>> {
     const state = await this.session.exportState();
-    return zipped(this.mergedFolder(state, settings), `${slug(state.model)}-step${state.step}-merged.zip`);
+    return zipped(this.mergedFolder(state, settings, float32), `${slug(state.model)}-step${state.step}-merged.zip`);
   }
 
   /** The LoRA adapter alone, in PEFT's layout. */
@@ -114,6 +114,7 @@ export class ModelRequests {
     if (!state.adapters || !state.lora) throw new CodedError('protocol', 'this run trains all weights; there is no LoRA adapter to export');
     const files = peftAdapterFiles({
       lora: state.lora,
+      config: state.config,
       adapters: state.adapters,
       baseModel: state.hf?.name ?? 'dpo-studio-built-in',
       modelCard: this.card(state, settings),
@@ -141,9 +142,10 @@ export class ModelRequests {
   }
 
   /** The current weights (LoRA merged) as a Hugging Face folder with its model card. */
-  private mergedFolder(state: ExportState, settings: DpoSettings): Map<string, Uint8Array> {
+  private mergedFolder(state: ExportState, settings: DpoSettings, float32 = false): Map<string, Uint8Array> {
     return hfModelFolderFiles({
       config: state.config,
+      dtype: float32 ? 'F32' : (state.hf?.dtype ?? 'F32'),
       baseConfigJson: state.hf?.configJson,
       weights: state.weights,
       tokenizerFiles: state.hf?.tokenizerFiles ?? byteTokenizerFiles(state.config.nPositions),

@@ -3,6 +3,7 @@ import { decodeCheckpoint } from '../core/train/checkpoint-file';
 import type { Params, Result, RunList } from '../protocol/messages';
 import { CodedError } from './errors';
 import { mergeLoraWeights } from '../core/model/lora';
+import { asGptConfig, familyOf } from '../core/model/causal-lm';
 import { summarize } from './run-recorder';
 import type { RunStorage } from './run-storage';
 
@@ -71,8 +72,9 @@ export class RunRequests {
       );
     }
     const lora = record.settings.lora;
-    const weights = snapshot.base && lora ? mergeLoraWeights(snapshot.base, snapshot.policy, lora) : snapshot.policy;
-    const files = buildRunBundle(record.config, weights, record.history, {
+    const config = asGptConfig(record.config, 'a run bundle');
+    const weights = snapshot.base && lora ? mergeLoraWeights(snapshot.base, snapshot.policy, lora, familyOf(config).projectionLayout) : snapshot.policy;
+    const files = buildRunBundle(config, weights, record.history, {
       app: 'DPO Studio',
       version: appVersion,
       preset: record.model.preset,

@@ -1,5 +1,6 @@
 import type { GptConfig } from '../core/model/config';
-import { countParameters, type HostWeights } from '../core/model/gpt-weights';
+import type { HostWeights } from '../core/model/gpt-weights';
+import { countParameters } from '../core/model/causal-lm';
 import { readGpt2Safetensors } from '../core/io/hf-gpt2';
 import { sentimentCorpus, sentimentPrompts, SENTIMENT_MODEL, SENTIMENT_SFT_SETTINGS } from '../core/sentiment/demo-model';
 import { runSentimentExperiment, trainSentimentSft } from '../core/sentiment/experiment';

@@ -1,4 +1,5 @@
-import type { GptConfig } from '../core/model/config';
+import type { ModelConfig } from '../core/model/causal-lm';
+import type { FloatDtype } from '../core/io/safetensors';
 import type { HostWeights } from '../core/model/gpt-weights';
 import type { LoraConfig } from '../core/model/lora';
 import type { PreferencePair } from '../core/data/preference-pairs';
@@ -7,13 +8,15 @@ import type { ModelInfo } from '../protocol/messages';
 /** A Hugging Face model's files that exports carry over verbatim. */
 export interface HfSource {
   name: string;
+  /** The checkpoint's storage dtype: the merged export writes the same unless float32 is asked for. */
+  dtype: FloatDtype;
   configJson: Record<string, unknown>;
   tokenizerFiles: Map<string, Uint8Array>;
   generationConfigJson?: Record<string, unknown>;
 }
 
 export interface ExportState {
-  config: GptConfig;
+  config: ModelConfig;
   weights: HostWeights;
   adapters: HostWeights | null;
   lora: LoraConfig | null;

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { presetConfig, presetOf, type GptConfig } from '../core/model/config';
-import { countParameters, initGptWeights, uploadWeights, type HostWeights } from '../core/model/gpt-weights';
+import { presetConfig, presetOf } from '../core/model/config';
+import type { ModelConfig } from '../core/model/causal-lm';
+import { initGptWeights, uploadWeights, type HostWeights } from '../core/model/gpt-weights';
+import { asGptConfig, countParameters } from '../core/model/causal-lm';
 import { sampleCompletions } from '../core/model/sampling';
 import type { NamedWeights } from '../core/model/gpt';
 import { SeededRandom } from '../core/random';
@@ -34,7 +36,7 @@ const RUN_DEFINING: (keyof DpoSettings)[] = ['stage', 'optimizer', 'reference', 
  * Knows nothing of messages: `emit` is how it streams events out.
  */
 export class TrainingSession {
-  private config!: GptConfig;
+  private config!: ModelConfig;
   private weights!: HostWeights;
   private model!: ModelInfo;
   private trainer: Trainer | null = null;
@@ -62,7 +64,7 @@ export class TrainingSession {
     private readonly deviceBusy: () => void = () => undefined,
   ) {}
 
-  get modelConfig(): GptConfig {
+  get modelConfig(): ModelConfig {
     return this.config;
   }
 
@@ -191,7 +193,7 @@ export class TrainingSession {
     this.assertIdle();
     const weights = this.trainer ? await this.trainer.hostWeights() : this.weights;
     const step = this.trainer?.step ?? this.model.step;
-    const files = buildRunBundle(this.config, weights, this.history, {
+    const files = buildRunBundle(asGptConfig(this.config, 'a run bundle'), weights, this.history, {
       app: 'DPO Studio',
       version: appVersion,
       preset: this.model.preset,
@@ -268,7 +270,7 @@ export class TrainingSession {
     this.loadedHfWeights = null;
   }
 
-  /** A Hugging Face GPT-2 (files dropped or downloaded) becomes the current model. */
+  /** A Hugging Face model (files dropped or downloaded) becomes the current model. */
   useHfModel(model: HfModel): ModelInfo {
     this.assertIdle();
     this.endRun();
@@ -278,6 +280,7 @@ export class TrainingSession {
     this.tokenizer = model.tokenizer;
     this.hfSource = {
       name: model.name,
+      dtype: model.dtype,
       configJson: model.configJson,
       tokenizerFiles: model.tokenizerFiles,
       generationConfigJson: model.generationConfigJson,

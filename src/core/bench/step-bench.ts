@@ -1,20 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GptConfig } from '../model/config';
-import { initGptWeights } from '../model/gpt-weights';
+import type { ModelConfig } from '../model/causal-lm';
+import { initModelWeights } from '../model/causal-lm';
 import { SeededRandom } from '../random';
 import { Trainer } from '../train/trainer';
 import { DEFAULT_SETTINGS, type DpoSettings, type Stage } from '../train/settings';
 import type { PreferencePair } from '../data/preference-pairs';
 import { sequenceLogProbs } from '../dpo/logprobs';
 import { tokenLogProbs, tokenLogProbsPath } from '../dpo/token-logprobs';
+import type { LoraConfig } from '../model/lora';
 
 /** A fixed model shape, batch and length to time. */
 export interface BenchCase {
   model: string;
-  config: GptConfig;
+  config: ModelConfig;
   /** Pairs per DPO step; the SFT step takes the same 2 × pairs sequences. */
   pairs: number;
   length: number;
+  /** Train LoRA adapters on the frozen base (also the reference) instead of every weight. */
+  lora?: LoraConfig;
 }
 
 export interface BenchOptions {
@@ -70,9 +73,11 @@ export interface StepBenchRun {
 }
 
 /**
- * The benchmark shapes: the tiny and default (small) presets, the issue's PyTorch anchor shape,
- * and GPT-2 small's shape (124M parameters).
+ * The benchmark shapes: the tiny, default (small) and base presets, the issue's PyTorch anchor
+ * shape, GPT-2 small's shape (124M parameters), and the base preset with LoRA.
  */
+const BASE_CONFIG: ModelConfig = { vocabSize: 258, nPositions: 256, nEmbd: 256, nLayer: 6, nHead: 8, layerNormEpsilon: 1e-5 };
+
 export const BENCH_CASES: Record<string, BenchCase> = {
   tiny: {
     model: 'tiny (d32 L2 V258)',
@@ -91,6 +96,19 @@ export const BENCH_CASES: Record<string, BenchCase> = {
     config: { vocabSize: 512, nPositions: 64, nEmbd: 128, nLayer: 4, nHead: 4, layerNormEpsilon: 1e-5 },
     pairs: 8,
     length: 64,
+  },
+  base: {
+    model: 'base (d256 L6 V258)',
+    config: BASE_CONFIG,
+    pairs: 8,
+    length: 256,
+  },
+  'base-lora': {
+    model: 'base + LoRA r16 (d256 L6 V258)',
+    config: BASE_CONFIG,
+    pairs: 8,
+    length: 256,
+    lora: { rank: 16, alpha: 32, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] },
   },
   'gpt2-small': {
     model: 'gpt2-small shape (d768 L12 V50257)',
@@ -121,6 +139,7 @@ function settingsFor(c: BenchCase, stage: Stage, cached: boolean): DpoSettings {
     maxLength: c.length,
     maxPromptLength: c.length - 1,
     precomputeReference: cached,
+    ...(c.lora ? { lora: c.lora } : {}),
     steps: 1e9,
     evalFraction: 0,
     evalEvery: 0,
@@ -149,7 +168,7 @@ async function timeBlock(trainer: Trainer, o: BenchOptions, now: () => number, o
 }
 
 async function started(c: BenchCase, stage: Stage, cached: boolean): Promise<Trainer> {
-  const trainer = new Trainer(c.config, initGptWeights(c.config, new SeededRandom(1)), settingsFor(c, stage, cached));
+  const trainer = new Trainer(c.config, initModelWeights(c.config, new SeededRandom(1)), settingsFor(c, stage, cached));
   trainer.setData({ train: fixedPairs(c), eval: [] });
   await trainer.prepare();
   return trainer;

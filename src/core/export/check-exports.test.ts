@@ -51,11 +51,11 @@ describe('exports, checked in PyTorch', () => {
   for (const [name, tensor] of adapters) {
     if (name.endsWith('lora_B.weight')) for (let i = 0; i < tensor.data.length; i++) tensor.data[i] = rng.normal() * 0.2;
   }
-  const merged = mergeLoraWeights(base, adapters, lora);
+  const merged = mergeLoraWeights(base, adapters, lora, 'in_out');
   const card = '# test\n';
   const mergedFiles = hfModelFolderFiles({ config, weights: merged, tokenizerFiles: byteTokenizerFiles(16), modelCard: card });
   const baseFiles = hfModelFolderFiles({ config, weights: base, tokenizerFiles: byteTokenizerFiles(16), modelCard: card });
-  const adapterFiles = peftAdapterFiles({ lora, adapters, baseModel: '../base', modelCard: card });
+  const adapterFiles = peftAdapterFiles({ lora, config, adapters, baseModel: '../base', modelCard: card });
 
   it('reads back identical tensors (model folder and PEFT adapter)', () => {
     const configJson = JSON.parse(new TextDecoder().decode(mergedFiles.get('config.json')));

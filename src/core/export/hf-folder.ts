@@ -1,30 +1,37 @@
 /**
  * A Hugging Face model folder that `AutoModelForCausalLM.from_pretrained(folder)` loads as
- * GPT2LMHeadModel. model.safetensors carries the names GPT2LMHeadModel.save_pretrained
- * writes (`transformer.h.0.attn.c_attn.weight`, …, no `lm_head.weight` since it is tied to
- * wte): transformers matches them to the model without any prefix juggling, GPT2Model
- * loads them too (it strips the base-model prefix), and our own importer accepts both
- * spellings. The metadata is just {format: "pt"}, as transformers writes it.
+ * the model's own class. model.safetensors carries the names save_pretrained writes:
+ * GPT2LMHeadModel's `transformer.h.0.attn.c_attn.weight`, … (no `lm_head.weight`, tied to
+ * wte), which GPT2Model also loads and our importer accepts either way; the Llama family's
+ * `model.layers.0.self_attn.q_proj.weight`, …, with `lm_head.weight` only when untied. The
+ * metadata is just {format: "pt"}, as transformers writes it.
  */
-import type { GptConfig } from '../model/config';
-import { gptParameterShapes, type HostWeights } from '../model/gpt-weights';
+import { familyOf, isLlamaConfig, type ModelConfig } from '../model/causal-lm';
+import type { HostWeights } from '../model/gpt-weights';
 import { gpt2ConfigJson } from '../io/hf-gpt2';
-import { float32Entry, writeSafetensors, type SafetensorsEntry } from '../io/safetensors';
+import { llamaConfigJson } from '../io/hf-llama';
+import { floatEntry, writeSafetensors, type FloatDtype, type SafetensorsEntry } from '../io/safetensors';
 import { byteTokenizerConfigJson, byteTokenizerJson } from '../tokenizer/byte-tokenizer';
 
 export interface HfModelFolderInput {
-  config: GptConfig;
+  config: ModelConfig;
   /** The loaded model's config.json, kept verbatim except sizes and dtype. */
   baseConfigJson?: Record<string, unknown>;
-  /** Merged float32 weights by GPT-2 name (no `transformer.` prefix). */
+  /** Merged float32 weights by our names (GPT-2's without `transformer.`, Llama's whole). */
   weights: HostWeights;
+  /** How model.safetensors stores them: the loaded checkpoint's dtype by default, F32 on request. */
+  dtype?: FloatDtype;
   tokenizerFiles: Map<string, Uint8Array>;
   generationConfigJson?: Record<string, unknown>;
   modelCard: string;
 }
 
-/** The prefix GPT2LMHeadModel gives its GPT2Model in state_dict names. */
-export const HF_MODEL_PREFIX = 'transformer.';
+/** The prefix GPT2LMHeadModel gives its GPT2Model in state_dict names; the Llama family's names carry theirs already. */
+export function stateDictPrefix(config: ModelConfig): string {
+  return isLlamaConfig(config) ? '' : 'transformer.';
+}
+
+const TORCH_DTYPES: Record<FloatDtype, string> = { F32: 'float32', BF16: 'bfloat16', F16: 'float16' };
 
 const MODEL_FILES = ['config.json', 'model.safetensors', 'generation_config.json', 'README.md'];
 
@@ -32,8 +39,15 @@ const encode = (text: string) => new TextEncoder().encode(text);
 const jsonBytes = (value: unknown) => encode(JSON.stringify(value, null, 2) + '\n');
 
 /** config.json: the base model's own file with the sizes, dtype and architecture set to what is written. */
-export function exportedConfigJson(config: GptConfig, base?: Record<string, unknown>): Record<string, unknown> {
-  const ours = gpt2ConfigJson(config);
+export function exportedConfigJson(config: ModelConfig, base?: Record<string, unknown>, dtype: FloatDtype = 'F32'): Record<string, unknown> {
+  const torchDtype = TORCH_DTYPES[dtype];
+  if (isLlamaConfig(config)) {
+    // The shape is the base's own (training never changes it): keep its file whole but the dtype.
+    const json: Record<string, unknown> = { ...(base ?? llamaConfigJson(config)), torch_dtype: torchDtype };
+    if (base && 'dtype' in base) json.dtype = torchDtype;
+    return json;
+  }
+  const ours: Record<string, unknown> = { ...gpt2ConfigJson(config), torch_dtype: torchDtype };
   if (!base) return ours;
   const sizes = ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head', 'layer_norm_epsilon'];
   const json: Record<string, unknown> = { ...base };
@@ -42,8 +56,8 @@ export function exportedConfigJson(config: GptConfig, base?: Record<string, unkn
   json.architectures = ['GPT2LMHeadModel'];
   json.model_type = 'gpt2';
   json.tie_word_embeddings = true;
-  json.torch_dtype = 'float32';
-  if ('dtype' in base) json.dtype = 'float32';
+  json.torch_dtype = torchDtype;
+  if ('dtype' in base) json.dtype = torchDtype;
   return json;
 }
 
@@ -54,15 +68,16 @@ export function defaultGenerationConfig(configJson: Record<string, unknown>): Re
   return { _from_model_config: true, ...ids };
 }
 
-/** model.safetensors in GPT2LMHeadModel's names; every tensor checked against the config. */
-export function hfModelSafetensors(config: GptConfig, weights: HostWeights): Uint8Array {
+/** model.safetensors in the model class's state_dict names, as `dtype`; every tensor checked against the config. */
+export function hfModelSafetensors(config: ModelConfig, weights: HostWeights, dtype: FloatDtype = 'F32'): Uint8Array {
   const tensors = new Map<string, SafetensorsEntry>();
-  for (const [name, shape] of gptParameterShapes(config)) {
+  const prefix = stateDictPrefix(config);
+  for (const [name, shape] of familyOf(config).parameterShapes(config)) {
     const tensor = weights.get(name);
     if (!tensor) throw new Error(`export: weight ${name} is missing`);
     if (tensor.shape.join(',') !== shape.join(','))
       throw new Error(`export: weight ${name} is [${tensor.shape}], the config implies [${shape}]`);
-    tensors.set(HF_MODEL_PREFIX + name, float32Entry(shape, tensor.data));
+    tensors.set(prefix + name, floatEntry(shape, tensor.data, dtype));
   }
   return writeSafetensors(tensors, { format: 'pt' });
 }
@@ -77,10 +92,10 @@ export function byteTokenizerFiles(modelMaxLength: number): Map<string, Uint8Arr
 
 /** Every file of the folder by name: config, weights, generation config, tokenizer files, model card. */
 export function hfModelFolderFiles(input: HfModelFolderInput): Map<string, Uint8Array> {
-  const configJson = exportedConfigJson(input.config, input.baseConfigJson);
+  const configJson = exportedConfigJson(input.config, input.baseConfigJson, input.dtype);
   const files = new Map<string, Uint8Array>([
     ['config.json', jsonBytes(configJson)],
-    ['model.safetensors', hfModelSafetensors(input.config, input.weights)],
+    ['model.safetensors', hfModelSafetensors(input.config, input.weights, input.dtype)],
     ['generation_config.json', jsonBytes(input.generationConfigJson ?? defaultGenerationConfig(configJson))],
   ]);
   for (const [name, bytes] of input.tokenizerFiles) {

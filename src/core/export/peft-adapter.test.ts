@@ -11,7 +11,7 @@ for (const [name, t] of adapters) if (name.endsWith('lora_B.weight')) t.data.for
 const json = (bytes: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(bytes));
 
 describe('peftAdapterFiles', () => {
-  const files = peftAdapterFiles({ lora, adapters, baseModel: 'my "base"', modelCard: '# card' });
+  const files = peftAdapterFiles({ lora, config: MICRO_CONFIG, adapters, baseModel: 'my "base"', modelCard: '# card' });
 
   it("writes PEFT's adapter_config.json for GPT-2's Conv1D layers", () => {
     expect(json(files.get('adapter_config.json'))).toMatchObject({

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { causalMask, gptForward } from '../model/gpt';
+import { modelForward } from '../model/causal-lm';
+import { causalMask } from '../model/gpt';
 import { uploadWeights } from '../model/gpt-weights';
-import { loadHfGpt2Model } from './hf-model';
+import { loadHfModel } from './hf-model';
 
 /**
  * The loader and the forward pass together against tools/oracle/gpt2_reference.py: each
@@ -46,7 +47,7 @@ const VARIANTS: [label: string, variant: string, goldenKey: string, files: strin
 
 /** Max |ours − oracle| over the stored slices and logsumexp of every position of every row. */
 async function worstDifference(variant: string, goldenKey: string, files: string[]): Promise<{ worst: number; argmaxAgree: boolean }> {
-  const model = loadHfGpt2Model(folder(variant, files), 'tiny-gpt2');
+  const model = loadHfModel(folder(variant, files), 'tiny-gpt2');
   const weights = uploadWeights(model.weights);
   let worst = 0;
   let argmaxAgree = true;
@@ -55,7 +56,7 @@ async function worstDifference(variant: string, goldenKey: string, files: string
       const length = row.ids.length;
       const [logits, lse, argmax] = tf.tidy(() => {
         const mask = causalMask(length);
-        const out = tf.reshape(gptForward(weights, model.config, tf.tensor2d([row.ids], [1, length], 'int32'), mask), [length, -1]);
+        const out = tf.reshape(modelForward(weights, model.config, tf.tensor2d([row.ids], [1, length], 'int32'), mask), [length, -1]);
         return [out, tf.logSumExp(out, -1), tf.argMax(out, -1)];
       });
       const [values, lseValues, argmaxValues] = await Promise.all([logits.data(), lse.data(), argmax.data()]);

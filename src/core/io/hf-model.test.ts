@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gptParameterShapes } from '../model/gpt-weights';
-import { isHfModelFolder, loadHfGpt2Model } from './hf-model';
+import { familyOf } from '../model/causal-lm';
+import { isHfModelFolder, loadHfModel } from './hf-model';
 import { entryToFloat32, float32Entry, readSafetensors, writeSafetensors, type SafetensorsEntry } from './safetensors';
 
 const ROOT = 'src/core/testing/fixtures/tiny-gpt2';
@@ -37,9 +37,9 @@ function editedWeights(edit: (tensors: Map<string, SafetensorsEntry>) => void): 
   return files;
 }
 
-describe('loadHfGpt2Model on a GPT2LMHeadModel folder', () => {
+describe('loadHfModel on a GPT2LMHeadModel folder', () => {
   const files = folder();
-  const model = loadHfGpt2Model(files, 'tiny-gpt2');
+  const model = loadHfModel(files, 'tiny-gpt2');
 
   it('reads config.json into the model shape and keeps it verbatim', () => {
     expect(model.config).toEqual({ vocabSize: 50257, nPositions: 32, nEmbd: 8, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 });
@@ -48,7 +48,7 @@ describe('loadHfGpt2Model on a GPT2LMHeadModel folder', () => {
   });
 
   it('strips the transformer. prefix, drops the attn.bias buffers and keeps every parameter', () => {
-    expect([...model.weights.keys()]).toEqual(gptParameterShapes(model.config).map(([n]) => n));
+    expect([...model.weights.keys()]).toEqual(familyOf(model.config).parameterShapes(model.config).map(([n]) => n));
     const stored = readSafetensors(files.get('model.safetensors')!).tensors;
     expect(stored.has('transformer.h.0.attn.bias')).toBe(true);
     expect(stored.has('transformer.h.0.attn.masked_bias')).toBe(true);
@@ -58,7 +58,7 @@ describe('loadHfGpt2Model on a GPT2LMHeadModel folder', () => {
   it('shares the file buffer for F32 weights unless asked to copy', () => {
     const buffer = files.get('model.safetensors')!.buffer;
     expect(model.weights.get('wte.weight')!.data.buffer).toBe(buffer);
-    const copied = loadHfGpt2Model(files, 'tiny-gpt2', { copy: true });
+    const copied = loadHfModel(files, 'tiny-gpt2', { copy: true });
     expect(copied.weights.get('wte.weight')!.data.buffer).not.toBe(buffer);
     expect(firstDifference(copied.weights.get('wte.weight')!.data, model.weights.get('wte.weight')!.data)).toBe(-1);
   });
@@ -73,21 +73,21 @@ describe('loadHfGpt2Model on a GPT2LMHeadModel folder', () => {
 
   it('accepts paths as keys', () => {
     const nested = new Map([...files].map(([n, b]) => [`tiny-gpt2/${n}`, b]));
-    expect(loadHfGpt2Model(nested, 'tiny-gpt2').config.nEmbd).toBe(8);
+    expect(loadHfModel(nested, 'tiny-gpt2').config.nEmbd).toBe(8);
   });
 });
 
 describe('checkpoint layouts', () => {
-  const f32 = loadHfGpt2Model(folder(), 'tiny-gpt2').weights;
+  const f32 = loadHfModel(folder(), 'tiny-gpt2').weights;
 
   it('reads a sharded checkpoint through its index to the same weights', () => {
-    const sharded = loadHfGpt2Model(folder('sharded'), 'tiny-gpt2').weights;
+    const sharded = loadHfModel(folder('sharded'), 'tiny-gpt2').weights;
     for (const [name, { data }] of f32) expect(firstDifference(sharded.get(name)!.data, data), name).toBe(-1);
   });
 
   for (const [variant, relative] of [['f16', 2 ** -11], ['bf16', 2 ** -8]] as const) {
     it(`widens ${variant} weights stored without the prefix`, () => {
-      const half = loadHfGpt2Model(folder(variant), 'tiny-gpt2').weights;
+      const half = loadHfModel(folder(variant), 'tiny-gpt2').weights;
       const exact = f32.get('h.0.attn.c_attn.weight')!.data;
       const rounded = half.get('h.0.attn.c_attn.weight')!.data;
       expect(rounded).not.toEqual(exact);
@@ -98,18 +98,18 @@ describe('checkpoint layouts', () => {
   it('names a shard the index lists but the files lack', () => {
     const files = folder('sharded');
     files.delete('model-00002-of-00002.safetensors');
-    expect(() => loadHfGpt2Model(files, 'x')).toThrow('shard model-00002-of-00002.safetensors is not among the files given');
+    expect(() => loadHfModel(files, 'x')).toThrow('shard model-00002-of-00002.safetensors is not among the files given');
   });
 
   it('asks for the index when only shards are given', () => {
     const files = folder('sharded');
     files.delete('model.safetensors.index.json');
-    expect(() => loadHfGpt2Model(files, 'x')).toThrow('model.safetensors.index.json is missing');
+    expect(() => loadHfModel(files, 'x')).toThrow('model.safetensors.index.json is missing');
   });
 
   it('accepts an lm_head.weight equal to wte (a tied head saved twice)', () => {
     const files = editedWeights((t) => t.set('lm_head.weight', t.get('transformer.wte.weight')!));
-    expect(loadHfGpt2Model(files, 'x').weights.has('lm_head.weight')).toBe(false);
+    expect(loadHfModel(files, 'x').weights.has('lm_head.weight')).toBe(false);
   });
 
   it('refuses an untied lm_head', () => {
@@ -118,7 +118,7 @@ describe('checkpoint layouts', () => {
       wte[12345] += 0.5;
       t.set('lm_head.weight', float32Entry([50257, 8], wte));
     });
-    expect(() => loadHfGpt2Model(files, 'x')).toThrow('lm_head.weight differs from wte.weight; an untied LM head is not supported');
+    expect(() => loadHfModel(files, 'x')).toThrow('lm_head.weight differs from wte.weight; an untied LM head is not supported');
   });
 });
 
@@ -132,35 +132,38 @@ describe('refusals name what is wrong', () => {
   };
 
   it('another architecture or model_type', () => {
-    expect(() => loadHfGpt2Model(withConfig({ architectures: ['LlamaForCausalLM'], model_type: 'llama' }), 'x')).toThrow(
-      'config.json: architecture LlamaForCausalLM is not supported; DPO Studio trains GPT-2-family models (GPT2LMHeadModel)',
+    expect(() => loadHfModel(withConfig({ architectures: ['MistralForCausalLM'], model_type: 'mistral' }), 'x')).toThrow(
+      'config.json: model_type "mistral" is not supported; DPO Studio trains GPT-2 and Llama-family models (model_type gpt2, llama, qwen2, qwen3)',
     );
-    expect(() => loadHfGpt2Model(withConfig({ model_type: 'gpt_neox' }, ['architectures']), 'x')).toThrow(
+    expect(() => loadHfModel(withConfig({ architectures: ['GPT2DoubleHeadsModel'] }), 'x')).toThrow(
+      'config.json: architecture GPT2DoubleHeadsModel is not supported',
+    );
+    expect(() => loadHfModel(withConfig({ model_type: 'gpt_neox' }, ['architectures']), 'x')).toThrow(
       'config.json: model_type "gpt_neox" is not supported',
     );
-    expect(() => loadHfGpt2Model(withConfig({ scale_attn_by_inverse_layer_idx: true }), 'x')).toThrow('scale_attn_by_inverse_layer_idx');
+    expect(() => loadHfModel(withConfig({ scale_attn_by_inverse_layer_idx: true }), 'x')).toThrow('scale_attn_by_inverse_layer_idx');
   });
 
   it('a tensor shape that disagrees with config.json', () => {
-    expect(() => loadHfGpt2Model(withConfig({ n_positions: 64 }), 'x')).toThrow(
+    expect(() => loadHfModel(withConfig({ n_positions: 64 }), 'x')).toThrow(
       'model.safetensors: tensor wpe.weight has shape [32,8], config.json implies [64,8]',
     );
   });
 
   it('tensors for more layers than config.json has', () => {
-    expect(() => loadHfGpt2Model(withConfig({ n_layer: 1 }), 'x')).toThrow(
+    expect(() => loadHfModel(withConfig({ n_layer: 1 }), 'x')).toThrow(
       "model.safetensors: unexpected tensor h.1.ln_1.weight; not part of a GPT-2 with config.json's 1 layers",
     );
   });
 
   it('a missing tensor', () => {
     const files = editedWeights((t) => t.delete('transformer.h.1.ln_2.bias'));
-    expect(() => loadHfGpt2Model(files, 'x')).toThrow('model.safetensors: tensor h.1.ln_2.bias is missing');
+    expect(() => loadHfModel(files, 'x')).toThrow('model.safetensors: tensor h.1.ln_2.bias is missing');
   });
 
   it('a NaN in the weights', () => {
     const files = editedWeights((t) => t.set('transformer.ln_f.bias', float32Entry([8], Float32Array.from([0, 0, 0, NaN, 0, 0, 0, 0]))));
-    expect(() => loadHfGpt2Model(files, 'x')).toThrow('model.safetensors: tensor ln_f.bias holds NaN at index 3');
+    expect(() => loadHfModel(files, 'x')).toThrow('model.safetensors: tensor ln_f.bias holds NaN at index 3');
   });
 
   it('missing config.json, tokenizer.json or weights', () => {
@@ -171,12 +174,12 @@ describe('refusals name what is wrong', () => {
     ]) {
       const files = folder();
       files.delete(name);
-      expect(() => loadHfGpt2Model(files, 'x'), name).toThrow(message);
+      expect(() => loadHfModel(files, 'x'), name).toThrow(message);
     }
     const pickled = folder();
     pickled.delete('model.safetensors');
     pickled.set('pytorch_model.bin', new Uint8Array(8));
-    expect(() => loadHfGpt2Model(pickled, 'x')).toThrow('only safetensors weights are read');
+    expect(() => loadHfModel(pickled, 'x')).toThrow('only safetensors weights are read');
   });
 
   it('a tokenizer larger than the model vocabulary', () => {
@@ -184,13 +187,13 @@ describe('refusals name what is wrong', () => {
     const tokenizer = JSON.parse(new TextDecoder().decode(files.get('tokenizer.json')));
     tokenizer.added_tokens.push({ ...tokenizer.added_tokens[0], id: 50257, content: '<|pad|>' });
     files.set('tokenizer.json', json(tokenizer));
-    expect(() => loadHfGpt2Model(files, 'x')).toThrow("tokenizer.json: token ids reach 50257, but config.json's vocab_size is 50257");
+    expect(() => loadHfModel(files, 'x')).toThrow("tokenizer.json: token ids reach 50257, but config.json's vocab_size is 50257");
   });
 
   it('a corrupt safetensors file, naming the file', () => {
     const files = folder();
     files.set('model.safetensors', new Uint8Array(4));
-    expect(() => loadHfGpt2Model(files, 'x')).toThrow(/^model\.safetensors: safetensors: file is 4 bytes/);
+    expect(() => loadHfModel(files, 'x')).toThrow(/^model\.safetensors: safetensors: file is 4 bytes/);
   });
 });
 

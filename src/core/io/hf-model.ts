@@ -1,19 +1,23 @@
-import type { GptConfig } from '../model/config';
-import { gptParameterShapes, type HostWeights } from '../model/gpt-weights';
+import { familyOf, isLlamaConfig, type ModelConfig } from '../model/causal-lm';
+import type { HostWeights } from '../model/gpt-weights';
 import { HfTokenizer } from '../tokenizer/hf-tokenizer';
 import { parseGpt2ConfigJson } from './hf-gpt2';
-import { entryToFloat32, readSafetensors, type SafetensorsEntry } from './safetensors';
+import { LLAMA_MODEL_TYPES, parseLlamaConfigJson } from './hf-llama';
+import { entryToFloat32, readSafetensors, type FloatDtype, type SafetensorsEntry } from './safetensors';
 
 /**
- * Loads a Hugging Face GPT-2-family checkpoint folder (gpt2, distilgpt2, gpt2-medium, …):
- * config.json, model.safetensors or its shards, tokenizer.json. Everything the model would
- * silently get wrong is refused with the file and field named. Memory: F32 weights are views
- * into the given files' buffers (a 500 MB checkpoint is not copied); see HfModel.weights.
+ * Loads a Hugging Face checkpoint folder of a supported family — GPT-2 (gpt2, distilgpt2, …)
+ * or Llama (SmolLM2, TinyLlama, Llama 3.2, Qwen2.5, Qwen3): config.json, model.safetensors or
+ * its shards, tokenizer.json. Everything the model would silently get wrong is refused with
+ * the file and field named. Memory: F32 weights are views into the given files' buffers (a
+ * 500 MB checkpoint is not copied); see HfModel.weights.
  */
 
 export interface HfModel {
   name: string;
-  config: GptConfig;
+  config: ModelConfig;
+  /** How the checkpoint stores its weights (its token embedding's dtype): exports write the same by default. */
+  dtype: FloatDtype;
   /** config.json as given, for export. */
   configJson: Record<string, unknown>;
   /**
@@ -38,12 +42,12 @@ const SUPPORTED_ARCHITECTURES = ['GPT2LMHeadModel', 'GPT2Model'];
 const SINGLE_FILE = 'model.safetensors';
 const INDEX_FILE = 'model.safetensors.index.json';
 const SHARD_PATTERN = /^model-\d+-of-\d+\.safetensors$/;
-/** Buffers older checkpoints carry: the causal mask and its fill value, rebuilt by the model. */
-const BUFFER_PATTERN = /^h\.\d+\.attn\.(bias|masked_bias)$/;
+/** Buffers older checkpoints carry (GPT-2's causal mask, Llama's rotary inv_freq), rebuilt by the model. */
+const BUFFER_PATTERN = /^(h\.\d+\.attn\.(bias|masked_bias)|model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq)$/;
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
-/** The files a Hugging Face GPT-2 folder may hold (base names); a folder's other files are not read. */
+/** The files a Hugging Face model folder may hold (base names); a folder's other files are not read. */
 export function isHfModelFileName(name: string): boolean {
   return /^(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|vocab\.json|merges\.txt|model\.safetensors(\.index\.json)?|model-\d+-of-\d+\.safetensors)$/.test(name);
 }
@@ -66,18 +70,25 @@ function parseJsonFile(fileName: string, bytes: Uint8Array): Record<string, unkn
   return parsed as Record<string, unknown>;
 }
 
-const REFUSAL = 'DPO Studio trains GPT-2-family models (GPT2LMHeadModel)';
+const REFUSAL = `DPO Studio trains GPT-2 and Llama-family models (model_type gpt2, ${LLAMA_MODEL_TYPES.join(', ')})`;
+
+/** The config of any supported family, by model_type; anything else is refused by name. */
+export function parseModelConfigJson(configJson: Record<string, unknown>): ModelConfig {
+  if ((LLAMA_MODEL_TYPES as readonly unknown[]).includes(configJson.model_type)) return parseLlamaConfigJson(configJson);
+  checkGpt2Family(configJson);
+  return parseGpt2ConfigJson(configJson);
+}
 
 /** Checks what parseGpt2ConfigJson does not: the architecture and options that change the math. */
 function checkGpt2Family(configJson: Record<string, unknown>): void {
+  if (configJson.model_type !== 'gpt2') {
+    const type = configJson.model_type === undefined ? 'missing' : `"${String(configJson.model_type)}"`;
+    throw new Error(`config.json: model_type ${type} is not supported; ${REFUSAL}`);
+  }
   const architectures = configJson.architectures;
   if (Array.isArray(architectures) && architectures.length > 0) {
     const unsupported = architectures.find((a) => !SUPPORTED_ARCHITECTURES.includes(String(a)));
     if (unsupported !== undefined) throw new Error(`config.json: architecture ${String(unsupported)} is not supported; ${REFUSAL}`);
-  }
-  if (configJson.model_type !== 'gpt2') {
-    const type = configJson.model_type === undefined ? 'missing' : `"${String(configJson.model_type)}"`;
-    throw new Error(`config.json: model_type ${type} is not supported; ${REFUSAL}`);
   }
   if (configJson.scale_attn_weights === false) throw new Error('config.json: scale_attn_weights false is not supported');
   if (configJson.scale_attn_by_inverse_layer_idx === true)
@@ -143,17 +154,21 @@ function toFloat32(name: string, { file, entry }: Located, share: boolean): Floa
 }
 
 /** The checkpoint's tensors under our names, checked against config.json and nothing left over. */
-function collectWeights(config: GptConfig, stored: Map<string, Located>, share: boolean): HostWeights {
+function collectWeights(config: ModelConfig, stored: Map<string, Located>, share: boolean): HostWeights {
   const byName = new Map<string, Located>();
+  const llama = isLlamaConfig(config);
   for (const [storedName, located] of stored) {
-    const name = storedName.startsWith('transformer.') ? storedName.slice('transformer.'.length) : storedName;
+    // GPT2LMHeadModel saves its GPT2Model as `transformer.`; our GPT-2 names drop it. Llama's names are kept whole.
+    const name = !llama && storedName.startsWith('transformer.') ? storedName.slice('transformer.'.length) : storedName;
     byName.set(name, located);
   }
-  const expected = gptParameterShapes(config);
+  const family = familyOf(config);
+  const expected = family.parameterShapes(config);
   const known = new Set([...expected.map(([n]) => n), 'lm_head.weight']);
+  const what = llama ? `${config.modelType} model` : 'GPT-2';
   for (const [name, { file }] of byName) {
     if (!known.has(name) && !BUFFER_PATTERN.test(name))
-      throw new Error(`${file}: unexpected tensor ${name}; not part of a GPT-2 with config.json's ${config.nLayer} layers`);
+      throw new Error(`${file}: unexpected tensor ${name}; not part of a ${what} with config.json's ${config.nLayer} layers`);
   }
   const weights: HostWeights = new Map();
   for (const [name, shape] of expected) {
@@ -165,39 +180,50 @@ function collectWeights(config: GptConfig, stored: Map<string, Located>, share: 
     weights.set(name, { shape, data: toFloat32(name, located, share) });
   }
   const lmHead = byName.get('lm_head.weight');
-  if (lmHead) checkTiedHead(lmHead, weights.get('wte.weight')!.data);
+  const embedding = llama ? 'model.embed_tokens.weight' : 'wte.weight';
+  const tied = !llama || config.tieWordEmbeddings;
+  if (lmHead && tied) checkTiedHead(lmHead, embedding, weights.get(embedding)!.data, llama);
   return weights;
 }
 
-/** An lm_head equal to wte is a tied head saved twice; a different one is a model we cannot train. */
-function checkTiedHead(lmHead: Located, wte: Float32Array): void {
+/** With a tied head, an lm_head equal to the embedding is the same tensor saved twice; a different one contradicts config.json. */
+function checkTiedHead(lmHead: Located, embedding: string, table: Float32Array, llama: boolean): void {
   const head = entryToFloat32('lm_head.weight', lmHead.entry, { share: true });
-  const same = head.length === wte.length && head.every((v, i) => v === wte[i]);
-  if (!same)
-    throw new Error(
-      `${lmHead.file}: lm_head.weight differs from wte.weight; an untied LM head is not supported (DPO Studio ties it to the token embedding, as GPT-2 does)`,
-    );
+  const same = head.length === table.length && head.every((v, i) => v === table[i]);
+  if (same) return;
+  throw new Error(
+    llama
+      ? `${lmHead.file}: lm_head.weight differs from ${embedding}, but config.json's tie_word_embeddings is true; fix tie_word_embeddings`
+      : `${lmHead.file}: lm_head.weight differs from ${embedding}; an untied LM head is not supported (DPO Studio ties it to the token embedding, as GPT-2 does)`,
+  );
+}
+
+/** The checkpoint's storage dtype: its token embedding's. */
+function storageDtype(config: ModelConfig, stored: Map<string, Located>): FloatDtype {
+  const names = isLlamaConfig(config) ? ['model.embed_tokens.weight'] : ['wte.weight', 'transformer.wte.weight'];
+  const dtype = names.map((n) => stored.get(n)?.entry.dtype).find((d) => d !== undefined);
+  return dtype === 'F16' || dtype === 'BF16' ? dtype : 'F32';
 }
 
 /**
- * Loads a GPT-2-family checkpoint.
+ * Loads a checkpoint of any supported family (GPT-2, llama, qwen2, qwen3).
  * @param files file contents by base name: config.json, model.safetensors (or
  *   model.safetensors.index.json and its shards), tokenizer.json, and optionally
  *   tokenizer_config.json, generation_config.json, vocab.json, merges.txt, special_tokens_map.json
  * @param name the model's name, e.g. "gpt2", shown in the tokenizer's name
  */
-export function loadHfGpt2Model(files: Map<string, Uint8Array>, name: string, options: LoadHfModelOptions = {}): HfModel {
+export function loadHfModel(files: Map<string, Uint8Array>, name: string, options: LoadHfModelOptions = {}): HfModel {
   const byBase = new Map([...files].map(([path, bytes]) => [baseName(path), bytes]));
   const configBytes = byBase.get('config.json');
   if (!configBytes) throw new Error('config.json is missing: a Hugging Face model folder needs it');
   const configJson = parseJsonFile('config.json', configBytes);
-  checkGpt2Family(configJson);
-  const config = parseGpt2ConfigJson(configJson);
+  const config = parseModelConfigJson(configJson);
 
   const tokenizerBytes = byBase.get('tokenizer.json');
   if (!tokenizerBytes) throw new Error(`tokenizer.json is missing: ${name} needs its tokenizer alongside config.json`);
-  const weights = collectWeights(config, readCheckpointTensors(byBase), !options.copy);
-  const eos = configJson.eos_token_id;
+  const stored = readCheckpointTensors(byBase);
+  const weights = collectWeights(config, stored, !options.copy);
+  const eos = Array.isArray(configJson.eos_token_id) ? configJson.eos_token_id[0] : configJson.eos_token_id;
   const tokenizer = HfTokenizer.fromBytes(tokenizerBytes, byBase.get('tokenizer_config.json'), {
     label: name,
     fallbackEosId: typeof eos === 'number' ? eos : undefined,
@@ -208,7 +234,7 @@ export function loadHfGpt2Model(files: Map<string, Uint8Array>, name: string, op
 
   const tokenizerFiles = new Map(HF_TOKENIZER_FILES.filter((f) => byBase.has(f)).map((f) => [f, byBase.get(f)!]));
   const generationBytes = byBase.get('generation_config.json');
-  const model: HfModel = { name, config, configJson, weights, tokenizer, tokenizerFiles };
+  const model: HfModel = { name, config, dtype: storageDtype(config, stored), configJson, weights, tokenizer, tokenizerFiles };
   if (generationBytes) model.generationConfigJson = parseJsonFile('generation_config.json', generationBytes);
   return model;
 }

@@ -34,6 +34,48 @@ export function float32Entry(shape: number[], data: Float32Array): SafetensorsEn
   return { dtype: 'F32', shape, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
+export type FloatDtype = 'F32' | 'F16' | 'BF16';
+
+/**
+ * Float32 data stored as `dtype`: F32 as a view; BF16 and F16 rounded to nearest, ties to
+ * even, as PyTorch's `.to(torch.bfloat16)` / `.half()` round (NaN stays NaN, overflow → ±inf).
+ */
+export function floatEntry(shape: number[], data: Float32Array, dtype: FloatDtype): SafetensorsEntry {
+  if (dtype === 'F32') return float32Entry(shape, data);
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const words = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) words[i] = dtype === 'BF16' ? bfloat16Bits(bits[i]) : halfBits(bits[i]);
+  return { dtype, shape, bytes: new Uint8Array(words.buffer) };
+}
+
+function bfloat16Bits(f: number): number {
+  if ((f & 0x7fffffff) > 0x7f800000) return (f >>> 16) | 0x40; // NaN: keep it quiet and NaN
+  return ((f + 0x7fff + ((f >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+function halfBits(f: number): number {
+  const sign = (f >>> 16) & 0x8000;
+  const exponent = (f >>> 23) & 0xff;
+  const mantissa = f & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  const e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // below half the smallest subnormal: ±0
+    const m = mantissa | 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = m & ((1 << shift) - 1);
+    let value = m >>> shift;
+    if (rest > half || (rest === half && value & 1)) value++;
+    return sign | value;
+  }
+  let value = (e << 10) | (mantissa >>> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && value & 1)) value++; // may carry into the exponent: correct, up to inf
+  return sign | value;
+}
+
 export function writeSafetensors(tensors: Map<string, SafetensorsEntry>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;

@@ -1,5 +1,7 @@
 /** Shape of a GPT-2-architecture decoder, with Hugging Face's GPT2Config field names. */
 export interface GptConfig {
+  /** Absent on configs written before the Llama family: GPT-2 is the default. */
+  family?: 'gpt2';
   vocabSize: number;
   nPositions: number;
   nEmbd: number;
@@ -62,7 +64,7 @@ export function presetOf(config: GptConfig, vocabSize: number): PresetName | und
 export function validateGptConfig(config: GptConfig): void {
   const positive: (keyof GptConfig)[] = ['vocabSize', 'nPositions', 'nEmbd', 'nLayer', 'nHead'];
   for (const key of positive) {
-    const value = config[key];
+    const value = config[key] as number;
     if (!Number.isInteger(value) || value <= 0) {
       throw new Error(`model config: ${key} must be a positive integer, got ${value}`);
     }

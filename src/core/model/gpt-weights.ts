@@ -63,10 +63,6 @@ export function initGptWeights(config: GptConfig, rng: SeededRandom): HostWeight
   return weights;
 }
 
-export function countParameters(config: GptConfig): number {
-  return gptParameterShapes(config).reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
-}
-
 /** Host weights as device tensors with the same names (the caller disposes them). */
 export function uploadWeights(weights: HostWeights): Record<string, tf.Tensor> {
   return tf.tidy(() => Object.fromEntries([...weights].map(([name, { shape, data }]) => [name, tf.keep(tf.tensor(data, shape))])));

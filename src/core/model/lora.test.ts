@@ -18,6 +18,7 @@ import {
   mergeLoraWeights,
   parseLoraSpec,
   validateLoraConfig,
+  loraForModel,
   type LoraConfig,
   type LoraTarget,
 } from './lora';
@@ -88,7 +89,7 @@ describe('LoRA against the PEFT oracle', () => {
   });
 
   it('merges on the host into PEFT’s merged weights, and merged logits equal the adapter forward', () => {
-    const merged = mergeLoraWeights(baseHost, adapterHost, lora);
+    const merged = mergeLoraWeights(baseHost, adapterHost, lora, 'in_out');
     for (const [name, want] of Object.entries(oracle.merged_weights))
       expect(maxAbsDiff(merged.get(name)!.data, want), name).toBeLessThan(1e-5);
     expect(merged.get('wte.weight')).toBe(baseHost.get('wte.weight')); // untouched tensors shared
@@ -102,7 +103,7 @@ describe('LoRA against the PEFT oracle', () => {
     tf.dispose(Object.values(hostMerged));
 
     const before = tf.memory().numTensors;
-    const deviceMerged = mergedDeviceWeights(base, adapters, lora);
+    const deviceMerged = mergedDeviceWeights(base, adapters, lora, 'in_out');
     expect(tf.memory().numTensors - before).toBe(4 * config.nLayer); // one new tensor per adapted module
     expect(deviceMerged['wte.weight']).toBe(base['wte.weight']);
     expect(maxAbsDiff(logitsOf(deviceMerged), unmerged)).toBeLessThan(1e-5);
@@ -119,8 +120,8 @@ describe('LoRA against the PEFT oracle', () => {
       expect(countLoraParameters(config, spec)).toBe(shapes.reduce((sum, [, [r, c]]) => sum + (r as number) * (c as number), 0));
     }
     expect(loraTargetModules(config, { ...lora, targets: ['c_fc'] })).toEqual([
-      { module: 'h.0.mlp.c_fc', inFeatures: 8, outFeatures: 32 },
-      { module: 'h.1.mlp.c_fc', inFeatures: 8, outFeatures: 32 },
+      { module: 'h.0.mlp.c_fc', target: 'c_fc', inFeatures: 8, outFeatures: 32 },
+      { module: 'h.1.mlp.c_fc', target: 'c_fc', inFeatures: 8, outFeatures: 32 },
     ]);
   });
 });
@@ -184,7 +185,10 @@ describe('LoRA config', () => {
     expect(() => parseLoraSpec('r=8,rnak=2')).toThrow("lora: unknown key 'rnak'");
     expect(() => parseLoraSpec('r=abc')).toThrow("lora: r must be a number, got 'abc'");
     expect(() => parseLoraSpec('r=0')).toThrow('lora: rank must be a positive integer, got 0');
-    expect(() => parseLoraSpec('targets=c_attn+q_proj')).toThrow("lora: targets: unknown module 'q_proj'");
+    expect(() => parseLoraSpec('targets=c_attn+qproj')).toThrow("lora: targets: unknown module 'qproj'");
+    // Another family's module name passes the spec but not the model it is used with.
+    expect(() => loraForModel(parseLoraSpec('targets=c_attn+q_proj'), config)).toThrow("lora: targets: unknown module 'q_proj' (expected c_attn, c_proj, c_fc)");
+    expect(loraForModel(parseLoraSpec('targets=all-linear'), config).targets).toEqual(['c_attn', 'c_proj', 'c_fc']);
     expect(() => validateLoraConfig({ ...DEFAULT_LORA, rank: 2.5 })).toThrow('lora: rank must be a positive integer, got 2.5');
     expect(() => validateLoraConfig({ ...DEFAULT_LORA, alpha: 0 })).toThrow('lora: alpha must be a positive number, got 0');
     expect(() => validateLoraConfig({ ...DEFAULT_LORA, dropout: 1 })).toThrow('lora: dropout must be in [0, 1), got 1');

@@ -1,20 +1,21 @@
 /**
- * LoRA adapters with PEFT's semantics for GPT-2's Conv1D (fan_in_fan_out = True): the base
- * weight W is stored [in, out], lora_A is [r, in] and lora_B is [out, r] (PEFT's nn.Linear
- * layout), the forward adds `scaling · B(A(dropout(x)))` with scaling = alpha / r, and a merge
- * adds `scaling · (B·A)ᵀ` to W. Names are PEFT's minus its `base_model.model.transformer.`
- * prefix, so adapters export to and load from PEFT unchanged.
+ * LoRA adapters with PEFT's semantics: lora_A is [r, in] and lora_B is [out, r] whatever the
+ * base layer, the forward adds `scaling · B(A(dropout(x)))` with scaling = alpha / r, and a
+ * merge adds `scaling · B·A` to an nn.Linear weight [out, in] (Llama family) or its
+ * transpose to GPT-2's Conv1D weight [in, out] (fan_in_fan_out = True). Names are PEFT's
+ * minus its prefix (the family's `peftPrefix`), so adapters export to and load from PEFT unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GptConfig } from './config';
-import type { NamedWeights } from './gpt';
+import { ALL_LORA_TARGETS, familyOf, type CausalLmFamily, type ModelConfig, type ProjectionModule } from './causal-lm';
+import type { NamedWeights } from './forward-options';
 import type { HostTensor, HostWeights } from './gpt-weights';
 import type { SeededRandom } from '../random';
 
-/** 'c_proj' is both attn.c_proj and mlp.c_proj, as PEFT's suffix matching of target_modules does. */
-export type LoraTarget = 'c_attn' | 'c_proj' | 'c_fc';
+/** A PEFT target_modules name: GPT-2's c_attn, c_proj, c_fc; Llama's q_proj … down_proj (the family's `loraTargets`). */
+export type LoraTarget = string;
 
-export const LORA_TARGETS: readonly LoraTarget[] = ['c_attn', 'c_proj', 'c_fc'];
+/** PEFT's shorthand for every linear layer but the LM head; expanded to the family's targets. */
+export const ALL_LINEAR = 'all-linear';
 
 export interface LoraConfig {
   rank: number;
@@ -25,19 +26,31 @@ export interface LoraConfig {
 
 export const DEFAULT_LORA: LoraConfig = { rank: 8, alpha: 16, dropout: 0.05, targets: ['c_attn'] };
 
-/** Throws with the offending field named when `lora` cannot be built. */
-export function validateLoraConfig(lora: LoraConfig): void {
+/**
+ * Throws with the offending field named when `lora` cannot be built.
+ * @param allowed the targets the model accepts (its family's `loraTargets`); any family's by default
+ */
+export function validateLoraConfig(lora: LoraConfig, allowed: readonly string[] = ALL_LORA_TARGETS): void {
   if (!Number.isInteger(lora.rank) || lora.rank <= 0) throw new Error(`lora: rank must be a positive integer, got ${lora.rank}`);
   if (!Number.isFinite(lora.alpha) || lora.alpha <= 0) throw new Error(`lora: alpha must be a positive number, got ${lora.alpha}`);
   if (!Number.isFinite(lora.dropout) || lora.dropout < 0 || lora.dropout >= 1) {
     throw new Error(`lora: dropout must be in [0, 1), got ${lora.dropout}`);
   }
-  if (!Array.isArray(lora.targets) || lora.targets.length === 0)
-    throw new Error('lora: targets must name at least one of c_attn, c_proj, c_fc');
+  const names = allowed.join(', ');
+  if (!Array.isArray(lora.targets) || lora.targets.length === 0) throw new Error(`lora: targets must name at least one of ${names}`);
   for (const target of lora.targets) {
-    if (!LORA_TARGETS.includes(target)) throw new Error(`lora: targets: unknown module '${target}' (expected c_attn, c_proj or c_fc)`);
+    if (!allowed.includes(target)) throw new Error(`lora: targets: unknown module '${target}' (expected ${names})`);
   }
   if (new Set(lora.targets).size !== lora.targets.length) throw new Error(`lora: targets must not repeat, got ${lora.targets.join('+')}`);
+}
+
+/** `lora` for this model: 'all-linear' expanded, then checked against the family's targets. */
+export function loraForModel(lora: LoraConfig, config: ModelConfig): LoraConfig {
+  const family = familyOf(config);
+  const targets = lora.targets.includes(ALL_LINEAR) ? [...family.loraTargets] : lora.targets;
+  const resolved = { ...lora, targets };
+  validateLoraConfig(resolved, family.loraTargets);
+  return resolved;
 }
 
 const SPEC_KEYS: Record<string, 'rank' | 'alpha' | 'dropout'> = { r: 'rank', rank: 'rank', alpha: 'alpha', dropout: 'dropout' };
@@ -56,7 +69,7 @@ export function parseLoraSpec(spec: string): LoraConfig {
     const key = (eq < 0 ? part : part.slice(0, eq)).trim();
     const value = eq < 0 ? '' : part.slice(eq + 1).trim();
     if (key === 'targets') {
-      lora.targets = value.split('+').map((t) => t.trim()) as LoraTarget[];
+      lora.targets = value.split('+').map((t) => t.trim());
     } else if (Object.hasOwn(SPEC_KEYS, key)) {
       const number = value === '' ? NaN : Number(value);
       if (!Number.isFinite(number)) throw new Error(`lora: ${key} must be a number, got '${value}'`);
@@ -65,7 +78,7 @@ export function parseLoraSpec(spec: string): LoraConfig {
       throw new Error(`lora: unknown key '${key}' (expected r, alpha, dropout, targets)`);
     }
   }
-  validateLoraConfig(lora);
+  if (!lora.targets.includes(ALL_LINEAR)) validateLoraConfig(lora);
   return lora;
 }
 
@@ -74,40 +87,24 @@ export function loraScale(lora: LoraConfig): number {
   return lora.alpha / lora.rank;
 }
 
-export interface LoraModule {
-  /** e.g. `h.0.attn.c_attn`; its base weight is `${module}.weight` [in, out]. */
-  module: string;
-  inFeatures: number;
-  outFeatures: number;
-}
+export type LoraModule = ProjectionModule;
 
-/** The adapted projections in PEFT's module order (layer by layer: attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj). */
-export function loraTargetModules(config: GptConfig, lora: LoraConfig): LoraModule[] {
-  const d = config.nEmbd;
-  const all: [suffix: string, target: LoraTarget, inFeatures: number, outFeatures: number][] = [
-    ['attn.c_attn', 'c_attn', d, 3 * d],
-    ['attn.c_proj', 'c_proj', d, d],
-    ['mlp.c_fc', 'c_fc', d, 4 * d],
-    ['mlp.c_proj', 'c_proj', 4 * d, d],
-  ];
-  const modules: LoraModule[] = [];
-  for (let i = 0; i < config.nLayer; i++) {
-    for (const [suffix, target, inFeatures, outFeatures] of all) {
-      if (lora.targets.includes(target)) modules.push({ module: `h.${i}.${suffix}`, inFeatures, outFeatures });
-    }
-  }
-  return modules;
+/** The adapted projections in PEFT's module order (layer by layer, the family's projection order). */
+export function loraTargetModules(config: ModelConfig, lora: LoraConfig): LoraModule[] {
+  return familyOf(config)
+    .projections(config)
+    .filter((m) => lora.targets.includes(m.target));
 }
 
 /** Adapter names and shapes: `${module}.lora_A.weight` [r, in], `${module}.lora_B.weight` [out, r]. */
-export function loraParameterShapes(config: GptConfig, lora: LoraConfig): [name: string, shape: number[]][] {
+export function loraParameterShapes(config: ModelConfig, lora: LoraConfig): [name: string, shape: number[]][] {
   return loraTargetModules(config, lora).flatMap(({ module, inFeatures, outFeatures }): [string, number[]][] => [
     [`${module}.lora_A.weight`, [lora.rank, inFeatures]],
     [`${module}.lora_B.weight`, [outFeatures, lora.rank]],
   ]);
 }
 
-export function countLoraParameters(config: GptConfig, lora: LoraConfig): number {
+export function countLoraParameters(config: ModelConfig, lora: LoraConfig): number {
   return loraParameterShapes(config, lora).reduce((sum, [, shape]) => sum + shape[0] * shape[1], 0);
 }
 
@@ -115,8 +112,8 @@ export function countLoraParameters(config: GptConfig, lora: LoraConfig): number
  * PEFT's default init: A ~ kaiming_uniform_(a=√5) on [r, in], i.e. U(−1/√in, 1/√in); B = 0,
  * so the adapted model starts exactly at the base model. Drawn on the host from `rng`.
  */
-export function initLoraWeights(config: GptConfig, lora: LoraConfig, rng: SeededRandom): HostWeights {
-  validateLoraConfig(lora);
+export function initLoraWeights(config: ModelConfig, lora: LoraConfig, rng: SeededRandom): HostWeights {
+  validateLoraConfig(lora, familyOf(config).loraTargets);
   const weights: HostWeights = new Map();
   for (const [name, shape] of loraParameterShapes(config, lora)) {
     const data = new Float32Array(shape[0] * shape[1]);
@@ -144,10 +141,12 @@ function adaptedModules(names: Iterable<string>, has: (name: string) => boolean)
 }
 
 /**
- * Host-side merge: for every module with adapters, W[in, out] + scale · Aᵀ[in, r] · Bᵀ[r, out]
- * (accumulated in float64). Returns a new map; unmerged tensors are shared with `base`.
+ * Host-side merge: for every module with adapters, W + scale · B·A (accumulated in float64),
+ * transposed for GPT-2's [in, out] Conv1D weights. Returns a new map; unmerged tensors are
+ * shared with `base`.
+ * @param layout the family's projectionLayout
  */
-export function mergeLoraWeights(base: HostWeights, adapters: HostWeights, lora: LoraConfig): HostWeights {
+export function mergeLoraWeights(base: HostWeights, adapters: HostWeights, lora: LoraConfig, layout: CausalLmFamily['projectionLayout']): HostWeights {
   const scale = loraScale(lora);
   const merged: HostWeights = new Map(base);
   for (const module of adaptedModules(adapters.keys(), (n) => adapters.has(n))) {
@@ -155,11 +154,12 @@ export function mergeLoraWeights(base: HostWeights, adapters: HostWeights, lora:
     if (!w) throw new Error(`lora: adapter for ${module} but the base has no ${module}.weight`);
     const a = adapters.get(`${module}${A_SUFFIX}`) as HostTensor;
     const b = adapters.get(`${module}.lora_B.weight`) as HostTensor;
-    const [inFeatures, outFeatures] = w.shape;
+    const [inFeatures, outFeatures] = layout === 'in_out' ? w.shape : [w.shape[1], w.shape[0]];
     const rank = a.shape[0];
     if (a.shape[1] !== inFeatures || b.shape[0] !== outFeatures || b.shape[1] !== rank) {
       throw new Error(`lora: ${module} adapters [${a.shape}], [${b.shape}] do not fit its weight [${w.shape}]`);
     }
+    const at = layout === 'in_out' ? (i: number, o: number) => i * outFeatures + o : (i: number, o: number) => o * inFeatures + i;
     const data = new Float32Array(w.data.length);
     const column = new Float64Array(rank);
     for (let i = 0; i < inFeatures; i++) {
@@ -167,7 +167,7 @@ export function mergeLoraWeights(base: HostWeights, adapters: HostWeights, lora:
       for (let o = 0; o < outFeatures; o++) {
         let delta = 0;
         for (let k = 0; k < rank; k++) delta += column[k] * b.data[o * rank + k];
-        data[i * outFeatures + o] = w.data[i * outFeatures + o] + scale * delta;
+        data[at(i, o)] = w.data[at(i, o)] + scale * delta;
       }
     }
     merged.set(`${module}.weight`, { shape: [...w.shape], data });
@@ -177,11 +177,11 @@ export function mergeLoraWeights(base: HostWeights, adapters: HostWeights, lora:
 
 /**
  * On-device merge for sampling: `base` with every adapted `${module}.weight` replaced by
- * W + scale · Aᵀ · Bᵀ. The result holds `base`'s own tensors for untouched names and NEW
+ * W + scale · (B·A, transposed for Conv1D). The result holds `base`'s own tensors for untouched names and NEW
  * tensors for merged ones; the caller frees those (and only those) with
  * `disposeMergedWeights(merged, base)`. `base` and `adapters` are not consumed.
  */
-export function mergedDeviceWeights(base: NamedWeights, adapters: NamedWeights, lora: LoraConfig): NamedWeights {
+export function mergedDeviceWeights(base: NamedWeights, adapters: NamedWeights, lora: LoraConfig, layout: CausalLmFamily['projectionLayout']): NamedWeights {
   const scale = loraScale(lora);
   const merged: NamedWeights = { ...base };
   for (const module of adaptedModules(Object.keys(adapters), (n) => Object.hasOwn(adapters, n))) {
@@ -189,7 +189,9 @@ export function mergedDeviceWeights(base: NamedWeights, adapters: NamedWeights, 
     if (!w) throw new Error(`lora: adapter for ${module} but the base has no ${module}.weight`);
     const a = adapters[`${module}${A_SUFFIX}`] as tf.Tensor2D;
     const b = adapters[`${module}.lora_B.weight`] as tf.Tensor2D;
-    merged[`${module}.weight`] = tf.tidy(() => tf.add(w, tf.mul(tf.matMul(a, b, true, true), scale)));
+    // Conv1D [in, out] gets (B·A)ᵀ = Aᵀ·Bᵀ; nn.Linear [out, in] gets B·A.
+    const delta = () => (layout === 'in_out' ? tf.matMul(a, b, true, true) : tf.matMul(b, a));
+    merged[`${module}.weight`] = tf.tidy(() => tf.add(w, tf.mul(delta(), scale)));
   }
   return merged;
 }

@@ -6,12 +6,11 @@
  * intermediates, not just the layer outputs. Agreement with tf.profile's measured peak is
  * checked in memory-estimate.test.ts.
  */
-import type { GptConfig } from './config';
-import { countParameters } from './gpt-weights';
+import { countParameters, familyOf, type ModelConfig } from './causal-lm';
 import { countLoraParameters, loraTargetModules, type LoraConfig } from './lora';
 
 export interface MemoryEstimateInput {
-  config: GptConfig;
+  config: ModelConfig;
   lora?: LoraConfig;
   /** Pairs per micro-batch (DPO runs 2 rows per pair, SFT 1). */
   batchSize: number;
@@ -43,14 +42,6 @@ export interface MemoryEstimate {
 
 const F32 = 4;
 
-/**
- * Floats kept per token per layer for the backward pass, in units of d. gpt.ts's ops alone
- * give ~68 (two LayerNorms 4d each, qkv with its split and head transposes 12d, context and
- * c_proj 4d, residuals 2d, c_fc 8d, gelu_new's eight elementwise ops on 4d 32d, MLP c_proj
- * 2d); TF.js's op graph keeps more (moments, broadcasts, reshapes that copy): tf.profile
- * on the cpu backend measures ~91d.
- */
-const LAYER_FLOATS_PER_D = 92;
 /** Attention [rows, H, T, T] tensors kept per layer: scores, scaled, masked, softmax. */
 const ATTENTION_COPIES = 4;
 /**
@@ -95,7 +86,8 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   const loraFloats = lora
     ? loraTargetModules(config, lora).reduce((sum, m) => sum + 2 * m.inFeatures + lora.rank + 3 * m.outFeatures, 0) / config.nLayer
     : 0;
-  const perLayer = tokens * (LAYER_FLOATS_PER_D * d + loraFloats) + ATTENTION_COPIES * rows * config.nHead * T * T;
+  const family = familyOf(config);
+  const perLayer = tokens * (family.activationFloatsPerLayer(config) + loraFloats) + ATTENTION_COPIES * rows * config.nHead * T * T;
   // Embedding lookup and position add (3d), the final LayerNorm (4d).
   const activationBytes = F32 * BACKWARD_FACTOR * (config.nLayer * perLayer + tokens * 7 * d);
   const logitsBytes = F32 * tokens * V * (input.fusedLogProbs ? LOGITS_COPIES_FUSED : LOGITS_COPIES_UNFUSED);
@@ -103,7 +95,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   const candidates: [number, string][] = [
     [F32 * tokens * V, `logits ${shape([rows, T, V])}`],
     [F32 * rows * config.nHead * T * T, `attention scores ${shape([rows, config.nHead, T, T])}`],
-    [F32 * tokens * 4 * d, `MLP hidden ${shape([rows, T, 4 * d])}`],
+    [F32 * tokens * family.mlpWidth(config), `MLP hidden ${shape([rows, T, family.mlpWidth(config)])}`],
     [F32 * V * d, `token embedding ${shape([V, d])}`],
   ];
   const [largestTensorBytes, largestTensor] = candidates.reduce((a, b) => (b[0] > a[0] ? b : a));
@@ -162,8 +154,10 @@ function largestFitting(current: number, ok: (value: number) => boolean): number
   return lo;
 }
 
-/** The LoRA a user would reach for first: the defaults' rank on the attention projection. */
-const SUGGESTED_LORA: LoraConfig = { rank: 8, alpha: 16, dropout: 0, targets: ['c_attn'] };
+/** The LoRA a user would reach for first: the defaults' rank on the family's default targets. */
+function suggestedLora(config: ModelConfig): LoraConfig {
+  return { rank: 8, alpha: 16, dropout: 0, targets: [...familyOf(config).defaultLoraTargets] };
+}
 
 /**
  * Null when the estimate fits the limits; otherwise a message that says what is over and
@@ -183,7 +177,7 @@ export function checkMemoryFits(estimate: MemoryEstimate, limits: MemoryLimits):
   if (batch !== null) lower.push(`the batch size to ${batch}`);
   const length = largestFitting(input.maxLength, (t) => fits({ ...input, maxLength: t }, limits));
   if (length !== null && length >= 2) lower.push(`the max length to ${length}`);
-  const lora = !input.lora && fits({ ...input, lora: SUGGESTED_LORA, referenceCopy: false }, limits);
+  const lora = !input.lora && fits({ ...input, lora: suggestedLora(input.config), referenceCopy: false }, limits);
   if (lower.length === 0 && !lora) {
     return `${problem}, and no smaller batch size, max length or LoRA alone fits: choose a smaller model.`;
   }

@@ -1,6 +1,5 @@
-import type { GptConfig } from './config';
-import type { NamedWeights } from './gpt';
-import { KvCacheDecoder } from './kv-cache-decoder';
+import { createDecoder, type ModelConfig } from './causal-lm';
+import type { NamedWeights } from './forward-options';
 import type { SeededRandom } from '../random';
 import { BYTE_TOKENIZER } from '../tokenizer/tokenizer';
 
@@ -17,15 +16,19 @@ export interface SamplingOptions {
 /** The ids sampling must know: where a completion ends, and a pad that is never sampled. */
 export interface SpecialIds {
   eosId: number;
-  /** Never picked, unless it is also EOS (GPT-2 pads with EOS). */
+  /** Every id that ends a completion (Llama 3: <|eot_id|> and <|end_of_text|>); [eosId] when absent. */
+  stopIds?: readonly number[];
+  /** Never picked, unless it also ends a completion (GPT-2 pads with EOS, Qwen with <|endoftext|>). */
   padId: number;
 }
+
+const stopIdsOf = (special: SpecialIds): readonly number[] => special.stopIds ?? [special.eosId];
 
 const BYTE_IDS: SpecialIds = BYTE_TOKENIZER;
 
 /** Picks a token from one row of logits on the host with the seeded generator. PAD is never picked. */
 export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, rng: SeededRandom, special: SpecialIds = BYTE_IDS): number {
-  const banned = special.padId === special.eosId ? -1 : special.padId;
+  const banned = special.padId === special.eosId || stopIdsOf(special).includes(special.padId) ? -1 : special.padId;
   const candidates = Array.from({ length: logits.length }, (_, id) => id).filter((id) => id !== banned);
   if (o.temperature === 0) return candidates.reduce((best, id) => (logits[id] > logits[best] ? id : best), candidates[0]);
   candidates.sort((a, b) => logits[b] - logits[a]);
@@ -48,12 +51,12 @@ export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Se
  * Completes several prompts at once with the KV cache. Rows are fed position by position:
  * a row still inside its prompt feeds its next prompt token, the others their last
  * sample. One logits read-back per position.
- * @param keepEos end a completion that stopped with its EOS (to score the stop, too)
- * @returns generated ids per prompt, without EOS unless keepEos
+ * @param keepEos end a completion that stopped with the stop id it sampled (to score the stop, too)
+ * @returns generated ids per prompt, without the stop id unless keepEos; a completion ends at any of `special.stopIds`
  */
 export async function sampleCompletions(
   weights: NamedWeights,
-  config: GptConfig,
+  config: ModelConfig,
   prompts: number[][],
   o: SamplingOptions,
   rng: SeededRandom,
@@ -61,10 +64,11 @@ export async function sampleCompletions(
   special: SpecialIds = BYTE_IDS,
 ): Promise<number[][]> {
   const eos = special.eosId;
+  const stops = new Set(stopIdsOf(special));
   const rows = prompts.map((p) => (p.length > 0 ? p.slice(-(config.nPositions - 1)) : [eos]));
   const generated: number[][] = rows.map(() => []);
   const done = rows.map(() => false);
-  const decoder = new KvCacheDecoder(weights, config, rows.length);
+  const decoder = createDecoder(weights, config, rows.length);
   try {
     const longest = Math.max(...rows.map((r) => r.length));
     for (let t = 0; t < config.nPositions && t < longest + o.maxNewTokens - 1; t++) {
@@ -76,9 +80,9 @@ export async function sampleCompletions(
       rows.forEach((r, i) => {
         if (done[i] || t < r.length - 1) return;
         const token = pickToken(values.subarray(i * vocab, (i + 1) * vocab), o, rng, special);
-        if (token === eos || generated[i].length >= o.maxNewTokens) {
+        if (stops.has(token) || generated[i].length >= o.maxNewTokens) {
           done[i] = true;
-          if (token === eos && keepEos) generated[i].push(token);
+          if (stops.has(token) && keepEos) generated[i].push(token);
         } else generated[i].push(token);
       });
       if (done.every(Boolean)) break;

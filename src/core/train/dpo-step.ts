@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GptConfig } from '../model/config';
-import { gptForward, type ForwardOptions, type NamedWeights } from '../model/gpt';
+import { modelForward, type ModelConfig } from '../model/causal-lm';
+import type { ForwardOptions, NamedWeights } from '../model/forward-options';
 import { meanCompletionLogit, meanCompletionLogitsByHalf, sequenceLogProbs } from '../dpo/logprobs';
 import { combinedLoss, type PairStats } from '../dpo/losses';
 import type { DpoBatch } from '../dpo/batch';
@@ -27,12 +27,12 @@ export function uploadBatch(batch: DpoBatch): DeviceBatch {
 /** Summed completion log-probs of every row under `weights`: [rows]. */
 export function batchLogProbs(
   weights: NamedWeights,
-  config: GptConfig,
+  config: ModelConfig,
   batch: DeviceBatch,
   mask: tf.Tensor2D,
   forward?: ForwardOptions,
 ): tf.Tensor1D {
-  return tf.tidy(() => sequenceLogProbs(gptForward(weights, config, batch.inputIds, mask, forward), batch.labels, batch.completionMask));
+  return tf.tidy(() => sequenceLogProbs(modelForward(weights, config, batch.inputIds, mask, forward), batch.labels, batch.completionMask));
 }
 
 export interface LossSettings {
@@ -72,7 +72,7 @@ function halves<T extends tf.Tensor>(t: T, pairs: number): [T, T] {
  */
 export function dpoForward(
   policy: NamedWeights,
-  config: GptConfig,
+  config: ModelConfig,
   batch: DeviceBatch,
   referenceLogProbs: tf.Tensor1D,
   mask: tf.Tensor2D,
@@ -81,7 +81,7 @@ export function dpoForward(
   forward?: ForwardOptions,
 ): StepForward {
   const pairs = batch.rows / 2;
-  const logits = gptForward(policy, config, batch.inputIds, mask, forward);
+  const logits = modelForward(policy, config, batch.inputIds, mask, forward);
   const policyLogProbs = sequenceLogProbs(logits, batch.labels, batch.completionMask);
   const lengths = tf.sum(batch.completionMask, 1) as tf.Tensor1D;
   const [policyChosen, policyRejected] = halves(policyLogProbs, pairs);
@@ -112,13 +112,13 @@ export function dpoForward(
  */
 export function sftForward(
   policy: NamedWeights,
-  config: GptConfig,
+  config: ModelConfig,
   batch: DeviceBatch,
   mask: tf.Tensor2D,
   scales: TokenScales = UNSCALED,
   forward?: ForwardOptions,
 ): StepForward {
-  const logits = gptForward(policy, config, batch.inputIds, mask, forward);
+  const logits = modelForward(policy, config, batch.inputIds, mask, forward);
   const logps = sequenceLogProbs(logits, batch.labels, batch.completionMask);
   const loss = tf.mul(scales.chosen, tf.neg(tf.div(tf.sum(logps), tf.maximum(tf.sum(batch.completionMask), 1)))) as tf.Scalar;
   const nan = tf.scalar(NaN);

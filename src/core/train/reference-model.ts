@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GptConfig } from '../model/config';
-import type { NamedWeights } from '../model/gpt';
+import type { ModelConfig } from '../model/causal-lm';
+import type { NamedWeights } from '../model/forward-options';
 import type { HostWeights } from '../model/gpt-weights';
 import { collateDpoBatch, type TokenizedPair } from '../dpo/batch';
 import { batchLogProbs, uploadBatch, type DeviceBatch } from './dpo-step';
@@ -19,7 +19,7 @@ export class ReferenceModel {
   private readonly ownsWeights: boolean;
 
   constructor(
-    readonly config: GptConfig,
+    readonly config: ModelConfig,
     initial: HostWeights | NamedWeights,
   ) {
     this.ownsWeights = initial instanceof Map;

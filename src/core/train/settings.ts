@@ -1,5 +1,5 @@
-import type { GptConfig } from '../model/config';
-import { validateLoraConfig, type LoraConfig } from '../model/lora';
+import type { ModelConfig } from '../model/causal-lm';
+import { loraForModel, type LoraConfig } from '../model/lora';
 
 export type LossType = 'sigmoid' | 'robust' | 'ipo' | 'hinge' | 'sigmoid_norm' | 'apo_zero' | 'sft' | 'simpo';
 export const LOSS_TYPES: LossType[] = ['sigmoid', 'robust', 'ipo', 'hinge', 'sigmoid_norm', 'apo_zero', 'sft', 'simpo'];
@@ -117,7 +117,7 @@ const isWhole = (x: number, min: number) => Number.isInteger(x) && x >= min;
  * Refuses settings that cannot work, naming the setting, before any compute starts.
  * @param trainPairs pairs available for training, when a dataset is loaded
  */
-export function validateSettings(s: DpoSettings, model: GptConfig, trainPairs?: number): void {
+export function validateSettings(s: DpoSettings, model: ModelConfig, trainPairs?: number): void {
   const fail = (field: keyof DpoSettings, why: string): never => {
     throw new SettingsError(field, `${field}: ${why}`);
   };
@@ -161,7 +161,7 @@ export function validateSettings(s: DpoSettings, model: GptConfig, trainPairs?: 
   if (!isWhole(s.checkpointEvery, 0)) fail('checkpointEvery', `must be a whole number ≥ 0, got ${s.checkpointEvery}`);
   if (s.lora) {
     try {
-      validateLoraConfig(s.lora);
+      loraForModel(s.lora, model);
     } catch (error) {
       fail('lora', (error as Error).message.replace(/^lora: /, ''));
     }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GptConfig } from '../model/config';
-import type { ForwardOptions, NamedWeights } from '../model/gpt';
+import type { ModelConfig } from '../model/causal-lm';
+import type { ForwardOptions, NamedWeights } from '../model/forward-options';
 import { uploadWeights, type HostWeights } from '../model/gpt-weights';
+import { familyOf } from '../model/causal-lm';
 import { disposeMergedWeights, initLoraWeights, loraScale, mergedDeviceWeights, mergeLoraWeights, type LoraConfig } from '../model/lora';
 import { SeededRandom } from '../random';
 
@@ -19,13 +20,16 @@ export class TrainableWeights {
   /**
    * @param adapters a LoRA run's adapters to continue from (a resumed run); otherwise drawn from `seed`
    */
+  private readonly layout: 'in_out' | 'out_in';
+
   constructor(
-    config: GptConfig,
+    config: ModelConfig,
     initial: HostWeights,
     private readonly lora: LoraConfig | null,
     seed: number,
     adapters?: HostWeights,
   ) {
+    this.layout = familyOf(config).projectionLayout;
     this.base = lora ? uploadWeights(initial) : null;
     const trainable = lora ? (adapters ?? initLoraWeights(config, lora, new SeededRandom(seed))) : initial;
     // tidy frees each temporary tensor; the variables outlive it.
@@ -50,7 +54,7 @@ export class TrainableWeights {
   /** The policy on the host: with LoRA, the base with the adapters merged in. */
   async merged(): Promise<HostWeights> {
     const trained = await readHost(this.variables);
-    return this.base && this.lora ? mergeLoraWeights(await readHost(this.base), trained, this.lora) : trained;
+    return this.base && this.lora ? mergeLoraWeights(await readHost(this.base), trained, this.lora, this.layout) : trained;
   }
 
   /** LoRA's adapters alone (PEFT export), or null for full fine-tuning. */
@@ -61,7 +65,7 @@ export class TrainableWeights {
   /** Runs `use` with the policy's weights (LoRA merged on the device for the call); valid only inside `use`. */
   async withMerged<T>(use: (weights: NamedWeights) => Promise<T>): Promise<T> {
     if (!this.base || !this.lora) return use(this.variables);
-    const merged = mergedDeviceWeights(this.base, this.variables, this.lora);
+    const merged = mergedDeviceWeights(this.base, this.variables, this.lora, this.layout);
     try {
       return await use(merged);
     } finally {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GptConfig } from '../model/config';
-import { causalMask, type ForwardOptions, type NamedWeights } from '../model/gpt';
+import type { ModelConfig } from '../model/causal-lm';
+import { causalMask, type ForwardOptions, type NamedWeights } from '../model/forward-options';
 import type { HostWeights } from '../model/gpt-weights';
+import { loraForModel } from '../model/lora';
 import { readHost, TrainableWeights } from './trainable-weights';
 import { tokenScales } from './token-scales';
 import { BYTE_TOKENIZER, type TextTokenizer } from '../tokenizer/tokenizer';
@@ -62,11 +63,13 @@ export class Trainer {
   droppedRows = 0;
 
   constructor(
-    readonly config: GptConfig,
+    readonly config: ModelConfig,
     initial: HostWeights,
     settings: DpoSettings,
     options: TrainerOptions = {},
   ) {
+    // 'all-linear' becomes the family's module names, so checkpoints and exports list them.
+    settings = settings.lora ? { ...settings, lora: loraForModel(settings.lora, config) } : settings;
     this.settings = settings;
     this.tokenizer = options.tokenizer ?? BYTE_TOKENIZER;
     this.checkpointBase = options.checkpointBase ?? true;
@@ -146,7 +149,7 @@ export class Trainer {
       this.mask.dispose();
       this.mask = causalMask(settings.maxLength);
     }
-    this.settings = settings;
+    this.settings = settings.lora ? { ...settings, lora: loraForModel(settings.lora, this.config) } : settings;
   }
 
   /** The reference cache, when the current settings allow one (a TR-DPO reference moves). */
