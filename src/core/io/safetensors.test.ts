@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { entryToFloat32, float32Entry, readSafetensors, writeSafetensors, type SafetensorsEntry } from './safetensors';
+import { entryToFloat32, float32Entry, floatEntry, readSafetensors, writeSafetensors, type SafetensorsEntry } from './safetensors';
 
 function sample(): Map<string, SafetensorsEntry> {
   return new Map([
@@ -137,5 +137,17 @@ describe('F16 and BF16 widen to float32 exactly as PyTorch rounds them', () => {
   it('still refuses integer tensors, naming the tensor and dtype', () => {
     const entry: SafetensorsEntry = { dtype: 'I64', shape: [1], bytes: new Uint8Array(8) };
     expect(() => entryToFloat32('h.0.attn.bias', entry)).toThrow(/"h\.0\.attn\.bias" is I64/);
+  });
+});
+
+describe('floatEntry: float32 stored as BF16 or F16, rounded as PyTorch rounds', () => {
+  const roundTrip = (dtype: 'BF16' | 'F16', values: number[]) => Array.from(entryToFloat32('t', floatEntry([values.length], Float32Array.from(values), dtype)));
+
+  it('rounds to nearest, ties to even, and keeps every exactly representable value', () => {
+    // BF16 keeps 8 significant bits: 1 + 2^-8 is halfway between 1 and 1 + 2^-7 (even: 1), 1 + 3·2^-8 rounds up to 1 + 2^-6.
+    expect(roundTrip('BF16', [1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -8 + 2 ** -20, -2.5, 0, -0, 3.4e38, Infinity])).toEqual([1, 1 + 2 ** -6, 1 + 2 ** -7, -2.5, 0, -0, Infinity, Infinity]);
+    // F16 keeps 11: 1 + 2^-11 ties to 1, 1 + 3·2^-11 to 1 + 2^-9; 65520 overflows to inf; 2^-25 (half the smallest subnormal) ties to 0; 3·2^-25 to 2^-23.
+    expect(roundTrip('F16', [1 + 2 ** -11, 1 + 3 * 2 ** -11, 65504, 65520, 2 ** -25, 3 * 2 ** -25, 2 ** -24, -0.1])).toEqual([1, 1 + 2 ** -9, 65504, Infinity, 0, 2 ** -23, 2 ** -24, -0.0999755859375]);
+    expect(Number.isNaN(roundTrip('BF16', [NaN])[0]) && Number.isNaN(roundTrip('F16', [NaN])[0])).toBe(true);
   });
 });

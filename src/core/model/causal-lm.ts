@@ -50,7 +50,8 @@ export interface CausalLmFamily<C extends ModelConfig = ModelConfig> {
   initWeights(config: C, rng: SeededRandom): HostWeights;
   /** inputIds [B, T] int32, mask [T, T] from causalMask(T) → logits [B, T, V] */
   forward(weights: NamedWeights, config: C, inputIds: tf.Tensor2D, mask: tf.Tensor2D, options?: ForwardOptions): tf.Tensor3D;
-  decoder(weights: NamedWeights, config: C, rows: number): Decoder;
+  /** capacity: the positions the cache holds (default: the model's whole context). */
+  decoder(weights: NamedWeights, config: C, rows: number, capacity?: number): Decoder;
   /** Every projection LoRA can adapt, layer by layer in PEFT's module order. */
   projections(config: C): ProjectionModule[];
   /** Floats one token keeps per layer for the backward pass (without LoRA's), for the memory estimate. */
@@ -85,8 +86,8 @@ export function modelForward(weights: NamedWeights, config: ModelConfig, inputId
   return familyOf(config).forward(weights, config, inputIds, mask, options);
 }
 
-export function createDecoder(weights: NamedWeights, config: ModelConfig, rows: number): Decoder {
-  return familyOf(config).decoder(weights, config, rows);
+export function createDecoder(weights: NamedWeights, config: ModelConfig, rows: number, capacity?: number): Decoder {
+  return familyOf(config).decoder(weights, config, rows, capacity);
 }
 
 /** The config as GPT-2's, for what only the built-in GPT-2 format holds (run bundles, the sentiment demo). */

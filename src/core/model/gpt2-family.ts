@@ -25,7 +25,7 @@ export const GPT2_FAMILY: CausalLmFamily<GptConfig> = {
   parameterShapes: gptParameterShapes,
   initWeights: initGptWeights,
   forward: gptForward,
-  decoder: (weights, config, rows) => new KvCacheDecoder(weights, config, rows),
+  decoder: (weights, config, rows, capacity) => new KvCacheDecoder(weights, config, rows, capacity),
   projections(config) {
     const d = config.nEmbd;
     const all: [suffix: string, target: string, inFeatures: number, outFeatures: number][] = [

@@ -20,9 +20,11 @@ export class KvCacheDecoder {
     private readonly weights: NamedWeights,
     private readonly config: GptConfig,
     private readonly rows: number,
+    /** Positions the cache holds (the prompt plus what will be generated); the model's context at most. */
+    private readonly capacity = config.nPositions,
   ) {
     this.headDim = config.nEmbd / config.nHead;
-    const shape: [number, number, number, number] = [rows, config.nHead, config.nPositions, this.headDim];
+    const shape: [number, number, number, number] = [rows, config.nHead, capacity, this.headDim];
     this.keys = Array.from({ length: config.nLayer }, () => tf.zeros(shape));
     this.values = Array.from({ length: config.nLayer }, () => tf.zeros(shape));
   }
@@ -38,15 +40,16 @@ export class KvCacheDecoder {
    */
   step(tokens: Int32Array): tf.Tensor2D {
     const c = this.config;
-    if (this.position >= c.nPositions) throw new Error(`context of ${c.nPositions} tokens is full`);
+    const T = this.capacity;
+    if (this.position >= T) throw new Error(`context of ${T} tokens is full`);
     const t = this.position++;
     const w = this.weights;
     const { logits, keys, values } = tf.tidy(() => {
       const ids = tf.tensor1d(tokens, 'int32');
       let h: tf.Tensor2D = tf.add(embedTokens(w['wte.weight'] as tf.Tensor2D, ids), tf.slice(w['wpe.weight'], [t, 0], [1, c.nEmbd])) as tf.Tensor2D; // [N, d]
       // int32 oneHot then cast: wasm's float32 OneHot is wrong (see sequenceLogProbs).
-      const at = tf.reshape(tf.cast(tf.oneHot([t], c.nPositions), 'float32'), [1, 1, c.nPositions, 1]);
-      const future = tf.reshape(tf.tensor1d(Float32Array.from({ length: c.nPositions }, (_, k) => (k > t ? -1e9 : 0))), [1, 1, 1, c.nPositions]);
+      const at = tf.reshape(tf.cast(tf.oneHot([t], T), 'float32'), [1, 1, T, 1]);
+      const future = tf.reshape(tf.tensor1d(Float32Array.from({ length: T }, (_, k) => (k > t ? -1e9 : 0))), [1, 1, 1, T]);
       const newKeys: tf.Tensor4D[] = [];
       const newValues: tf.Tensor4D[] = [];
       for (let i = 0; i < c.nLayer; i++) {

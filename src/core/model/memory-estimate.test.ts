@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { dpoForward, type DeviceBatch } from '../train/dpo-step';
 import type { GptConfig } from './config';
+import { initModelWeights, type ModelConfig } from './causal-lm';
 import { causalMask } from './gpt';
-import { initGptWeights, uploadWeights } from './gpt-weights';
+import { uploadWeights } from './gpt-weights';
+import type { LlamaConfig } from './llama/config';
 import { SeededRandom } from '../random';
 import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput } from './memory-estimate';
 
@@ -12,10 +14,10 @@ import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput } fro
  * everything a run holds alive: the policy variables, a frozen reference copy and two Adam
  * slots per weight. tf.profile's peakBytes is the engine's total at its fullest.
  */
-async function measuredPeak(config: GptConfig, pairs: number, length: number): Promise<number> {
-  const host = initGptWeights(config, new SeededRandom(1));
+async function measuredPeak(config: ModelConfig, pairs: number, length: number): Promise<number> {
+  const host = initModelWeights(config, new SeededRandom(1));
   const policy: Record<string, tf.Variable> = {};
-  for (const [name, { shape, data }] of host) policy[name] = tf.variable(tf.tensor(data, shape), true, `mem_${name}`);
+  for (const [name, { shape, data }] of host) policy[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), true, `mem_${name}`));
   const reference = uploadWeights(host);
   const slots = Object.values(policy).flatMap((p) => [tf.zerosLike(p), tf.zerosLike(p)]);
   const rows = 2 * pairs;
@@ -51,7 +53,28 @@ async function measuredPeak(config: GptConfig, pairs: number, length: number): P
   return profile.peakBytes;
 }
 
-const CASES: { name: string; config: GptConfig; pairs: number; length: number }[] = [
+const LLAMA: LlamaConfig = {
+  family: 'llama',
+  modelType: 'qwen2',
+  vocabSize: 1000,
+  nPositions: 128,
+  nEmbd: 64,
+  nLayer: 3,
+  nHead: 4,
+  nKvHead: 2,
+  headDim: 16,
+  intermediateSize: 160,
+  layerNormEpsilon: 1e-6,
+  ropeTheta: 10000,
+  ropeScaling: null,
+  qkvBias: true,
+  outputBias: false,
+  mlpBias: false,
+  qkNorm: false,
+  tieWordEmbeddings: true,
+};
+
+const CASES: { name: string; config: ModelConfig; pairs: number; length: number }[] = [
   {
     name: 'byte vocab, d=32',
     config: { vocabSize: 258, nPositions: 64, nEmbd: 32, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 },
@@ -64,6 +87,8 @@ const CASES: { name: string; config: GptConfig; pairs: number; length: number }[
     pairs: 2,
     length: 64,
   },
+  { name: 'qwen2 layout, grouped K/V, d=64', config: LLAMA, pairs: 2, length: 64 },
+  { name: 'qwen3 layout, head_dim 32, d=64', config: { ...LLAMA, modelType: 'qwen3', qkvBias: false, qkNorm: true, headDim: 32, tieWordEmbeddings: false }, pairs: 2, length: 48 },
 ];
 
 describe('estimateTrainingMemory', () => {

@@ -68,10 +68,12 @@ export async function sampleCompletions(
   const rows = prompts.map((p) => (p.length > 0 ? p.slice(-(config.nPositions - 1)) : [eos]));
   const generated: number[][] = rows.map(() => []);
   const done = rows.map(() => false);
-  const decoder = createDecoder(weights, config, rows.length);
+  const longest = Math.max(...rows.map((r) => r.length));
+  // The cache holds what this call can reach, not the whole context (Llama 3.2's is 131,072).
+  const capacity = Math.min(config.nPositions, longest + o.maxNewTokens - 1);
+  const decoder = createDecoder(weights, config, rows.length, capacity);
   try {
-    const longest = Math.max(...rows.map((r) => r.length));
-    for (let t = 0; t < config.nPositions && t < longest + o.maxNewTokens - 1; t++) {
+    for (let t = 0; t < capacity; t++) {
       const tokens = Int32Array.from(rows, (r, i) => (t < r.length ? r[t] : (generated[i].at(-1) ?? eos)));
       const logits = decoder.step(tokens);
       const values = await logits.data();

@@ -21,8 +21,10 @@ export class LlamaDecoder {
     private readonly weights: NamedWeights,
     private readonly config: LlamaConfig,
     private readonly rows: number,
+    /** Positions the cache holds (the prompt plus what will be generated): not the model's whole context (131,072 for Llama 3.2). */
+    private readonly capacity = config.nPositions,
   ) {
-    const shape: [number, number, number, number] = [rows, config.nKvHead, config.nPositions, config.headDim];
+    const shape: [number, number, number, number] = [rows, config.nKvHead, capacity, config.headDim];
     this.keys = Array.from({ length: config.nLayer }, () => tf.zeros(shape));
     this.values = Array.from({ length: config.nLayer }, () => tf.zeros(shape));
   }
@@ -38,14 +40,15 @@ export class LlamaDecoder {
    */
   step(tokens: Int32Array): tf.Tensor2D {
     const c = this.config;
-    if (this.position >= c.nPositions) throw new Error(`context of ${c.nPositions} tokens is full`);
+    const T = this.capacity;
+    if (this.position >= T) throw new Error(`context of ${T} tokens is full`);
     const t = this.position++;
     const w = this.weights;
     const { logits, keys, values } = tf.tidy(() => {
       const { cos, sin } = rotaryTables(c, t, 1);
       // int32 oneHot then cast: wasm's float32 OneHot is wrong (see sequenceLogProbs).
-      const at = tf.reshape(tf.cast(tf.oneHot([t], c.nPositions), 'float32'), [1, 1, c.nPositions, 1]);
-      const future = tf.reshape(tf.tensor1d(Float32Array.from({ length: c.nPositions }, (_, k) => (k > t ? -1e9 : 0))), [1, 1, 1, c.nPositions]);
+      const at = tf.reshape(tf.cast(tf.oneHot([t], T), 'float32'), [1, 1, T, 1]);
+      const future = tf.reshape(tf.tensor1d(Float32Array.from({ length: T }, (_, k) => (k > t ? -1e9 : 0))), [1, 1, 1, T]);
       let h = embedTokens(w['model.embed_tokens.weight'] as tf.Tensor2D, tf.tensor1d(tokens, 'int32')); // [N, d]
       const newKeys: tf.Tensor4D[] = [];
       const newValues: tf.Tensor4D[] = [];

@@ -19,7 +19,7 @@ export const LLAMA_FAMILY: CausalLmFamily<LlamaConfig> = {
   parameterShapes: llamaParameterShapes,
   initWeights: initLlamaWeights,
   forward: llamaForward,
-  decoder: (weights, config, rows) => new LlamaDecoder(weights, config, rows),
+  decoder: (weights, config, rows, capacity) => new LlamaDecoder(weights, config, rows, capacity),
   projections(c) {
     const d = c.nEmbd;
     const q = c.nHead * c.headDim;
