@@ -18,7 +18,7 @@ export function systemPackages(): string[] {
 export const PYTHON = '/usr/bin/python3';
 
 /** The Debian package that brings each Python module the oracles import. */
-export const PYTHON_MODULE_PACKAGES: Record<string, string> = { torch: 'python3-torch' };
+export const PYTHON_MODULE_PACKAGES: Record<string, string> = { torch: 'python3-torch', regex: 'python3-regex', jinja2: 'python3-jinja2' };
 
 function installHint(pkg: string): string {
   return `install Debian's ${pkg} (apt-get install -y ${pkg}; bash .ci/run installs everything in .ci/system-packages.txt)`;

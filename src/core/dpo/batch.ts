@@ -1,4 +1,4 @@
-import { BYTE_TOKENIZER, type TextTokenizer } from '../tokenizer/tokenizer';
+import { BYTE_TOKENIZER, commonPrefixLength, type TextTokenizer } from '../tokenizer/tokenizer';
 import type { PreferencePair } from '../data/preference-pairs';
 
 /** A pair as token ids; each completion ends with EOS so the model learns to stop. */
@@ -17,23 +17,54 @@ export interface TruncationLimits {
  * Tokenizes and truncates as the DPO spec says: a row whose prompt alone fills maxLength is
  * dropped (null; the caller counts it); otherwise keep the *last* maxPromptLength prompt
  * tokens, then cut each completion so prompt + completion ≤ maxLength.
+ *
+ * A model whose tokenizer adds a BOS (Llama 3) gets it at the start of the prompt unless the
+ * text already starts with it (a chat template that writes it); truncation keeps it first.
+ * TRL (≥ 0.12) adds no BOS itself for decoder-only models and leaves it to the template.
  */
-export function tokenizePair(pair: PreferencePair, limits: TruncationLimits, tokenizer: TextTokenizer = BYTE_TOKENIZER): TokenizedPair | null {
+export function tokenizePair(
+  pair: PreferencePair,
+  limits: TruncationLimits,
+  tokenizer: TextTokenizer = BYTE_TOKENIZER,
+): TokenizedPair | null {
   const text = renderedTexts(pair, tokenizer);
   const promptIds = tokenizer.encode(text.prompt);
+  const chosenIds = tokenizer.encode(text.chosen);
+  const rejectedIds = tokenizer.encode(text.rejected);
+  const bos = tokenizer.bosId;
+  // An empty prompt leaves the template's BOS at the start of the completions.
+  if (bos !== undefined && (promptIds[0] ?? chosenIds[0]) !== bos) promptIds.unshift(bos);
   if (promptIds.length >= limits.maxLength) return null;
-  const prompt = promptIds.slice(Math.max(0, promptIds.length - limits.maxPromptLength));
+  const prompt = keepLastTokens(promptIds, limits.maxPromptLength, bos);
   const room = limits.maxLength - prompt.length;
-  const completion = (text: string) => [...tokenizer.encode(text), tokenizer.eosId].slice(0, room);
-  return { prompt, chosen: completion(text.chosen), rejected: completion(text.rejected) };
+  const completion = (ids: number[]) => [...ids, tokenizer.eosId].slice(0, room);
+  return { prompt, chosen: completion(chosenIds), rejected: completion(rejectedIds) };
 }
 
-/** A conversational row through the model's chat template when it has one; the stored texts otherwise. */
+/** The last `max` ids; a leading BOS stays in front. */
+function keepLastTokens(ids: number[], max: number, bos: number | undefined): number[] {
+  if (ids.length <= max) return ids;
+  if (bos !== undefined && ids[0] === bos && max > 0) return [bos, ...ids.slice(ids.length - (max - 1))];
+  return ids.slice(ids.length - max);
+}
+
+/**
+ * A conversational row through the model's chat template when it has one; the stored texts
+ * otherwise. The prompt is the text both rendered conversations share (TRL takes the common
+ * prefix of the prompt and each full conversation), so prompt + completion is always exactly
+ * the rendered conversation.
+ */
 export function renderedTexts(pair: PreferencePair, tokenizer: TextTokenizer): { prompt: string; chosen: string; rejected: string } {
   const c = pair.conversation;
   if (!c || !tokenizer.renderConversation) return pair;
   const chosen = tokenizer.renderConversation(c.prompt, c.chosen);
-  return { prompt: chosen.prompt, chosen: chosen.completion, rejected: tokenizer.renderConversation(c.prompt, c.rejected).completion };
+  const rejected = tokenizer.renderConversation(c.prompt, c.rejected);
+  const shared = commonPrefixLength(chosen.prompt, rejected.prompt);
+  return {
+    prompt: chosen.prompt.slice(0, shared),
+    chosen: chosen.prompt.slice(shared) + chosen.completion,
+    rejected: rejected.prompt.slice(shared) + rejected.completion,
+  };
 }
 
 export interface TokenizedDataset {
@@ -87,7 +118,10 @@ export function collateSftBatch(pairs: readonly TokenizedPair[], length: number,
   );
 }
 
-/** GPT-2 has no pad token, so its pad is EOS: harmless, as padded positions have mask 0. */
+/**
+ * GPT-2 and Llama 3 have no pad token, so their pad is EOS: harmless, as the mask comes from
+ * positions, never from ids: the completion's own final EOS keeps its label and mask 1.
+ */
 function collateRows(sequences: readonly (readonly [number[], number[]])[], length: number, padId: number): DpoBatch {
   const rows = sequences.length;
   const inputIds = new Int32Array(rows * length).fill(padId);

@@ -1,30 +1,29 @@
-import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { chatTemplateFromConfig, type ChatMessage, type ChatTemplate, type ChatTemplateOptions } from './chat-template';
+import { addedBosToken, isObject, tokenContent, tokenIdList, type JsonObject } from './special-tokens';
 import type { TextTokenizer } from './tokenizer';
 
 /**
- * A Hugging Face `tokenizer.json` (GPT-2's byte-level BPE, or any model tokenizers.js runs)
- * behind the TextTokenizer contract, with the chat template from `tokenizer_config.json`.
+ * A Hugging Face `tokenizer.json` (GPT-2's, Llama 3's and Qwen's byte-level BPE, or any model
+ * tokenizers.js runs) behind the TextTokenizer contract, with the special tokens and chat
+ * template of `tokenizer_config.json` and the stop ids of `generation_config.json`.
  * Decoding never "cleans up" spaces: the text a user wrote must round-trip.
  */
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+export type { ChatMessage, ChatTemplateOptions } from './chat-template';
 
-export interface HfTokenizerOptions {
-  /** Shown before the model type in `name`, e.g. "gpt2" → "gpt2 BPE (50,257 tokens)". */
+export interface HfTokenizerOptions extends ChatTemplateOptions {
+  /** The model's name: shown before the model type in `name` ("gpt2 BPE (50,257 tokens)") and in template errors. */
   label?: string;
   /** EOS when tokenizer_config.json names none and there is no `<|endoftext|>` (config.json's eos_token_id). */
   fallbackEosId?: number;
+  /** More ids that end a generation (generation_config.json's eos_token_id); EOS always ends one. */
+  extraStopIds?: readonly number[];
 }
 
-type JsonObject = Record<string, unknown>;
+const groupThousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
-const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Parses one of the tokenizer's JSON files, naming it when it is not a JSON object. */
+/** Parses one of the model's JSON files, naming it when it is not a JSON object. */
 export function parseTokenizerFile(fileName: string, bytes: Uint8Array): JsonObject {
   let parsed: unknown;
   try {
@@ -36,38 +35,25 @@ export function parseTokenizerFile(fileName: string, bytes: Uint8Array): JsonObj
   return parsed;
 }
 
-/** A special token in tokenizer_config.json: a string, or an AddedToken dict {content, ...}. */
-function tokenContent(config: JsonObject, key: string): string | undefined {
-  const value = config[key];
-  if (typeof value === 'string') return value;
-  if (isObject(value) && typeof value.content === 'string') return value.content;
+/** A file of the model folder by base name, whatever folder the map's keys carry. */
+function modelFile(files: ReadonlyMap<string, Uint8Array>, name: string): Uint8Array | undefined {
+  for (const [path, bytes] of files) if (path === name || path.endsWith(`/${name}`)) return bytes;
   return undefined;
 }
-
-/** tokenizer_config.json's chat_template: a string, or a list of named templates ("default"). */
-function chatTemplateSource(config: JsonObject): string | undefined {
-  const value = config.chat_template;
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) {
-    const named = value.find((t) => isObject(t) && t.name === 'default') as JsonObject | undefined;
-    if (named && typeof named.template === 'string') return named.template;
-  }
-  return undefined;
-}
-
-const groupThousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 export class HfTokenizer implements TextTokenizer {
   readonly name: string;
+  /** The EOS appended to every completion (tokenizer.eos_token_id, as TRL appends it). */
   readonly eosId: number;
+  readonly stopIds: readonly number[];
+  readonly bosId: number | undefined;
   readonly padId: number;
   /** Highest token id + 1, added tokens included: must not exceed the model's vocab_size. */
   readonly vocabSize: number;
   readonly eosToken: string;
   readonly bosToken: string;
   private readonly tokenizer: Tokenizer;
-  private readonly chatTemplate: string | undefined;
-  private compiledTemplate: Template | undefined;
+  private readonly template: ChatTemplate | undefined;
 
   /**
    * @param tokenizerJson tokenizer.json, parsed
@@ -102,17 +88,63 @@ export class HfTokenizer implements TextTokenizer {
     }
     this.eosId = eosId;
     this.eosToken = this.tokenizer.id_to_token(eosId) ?? eosToken ?? '';
+    this.stopIds = [...new Set([eosId, ...(options.extraStopIds ?? [])])];
     this.padId = this.idOf(tokenContent(tokenizerConfig, 'pad_token')) ?? eosId;
     this.bosToken = tokenContent(tokenizerConfig, 'bos_token') ?? '';
-    this.chatTemplate = chatTemplateSource(tokenizerConfig);
+    const addedBos = addedBosToken(tokenizerJson, tokenizerConfig);
+    this.bosId = this.idOf(addedBos);
+    if (addedBos !== undefined && this.bosId === undefined)
+      throw new Error(`tokenizer.json: the BOS "${addedBos}" it adds is not in its vocabulary`);
+
     const type = typeof model.type === 'string' ? model.type : 'tokenizer';
     this.name = `${options.label ?? 'Hugging Face'} ${type} (${groupThousands(vocab.size)} tokens)`;
+    this.template = chatTemplateFromConfig(tokenizerConfig, options);
   }
 
   /** From the raw bytes of tokenizer.json and, optionally, tokenizer_config.json. */
   static fromBytes(tokenizerJson: Uint8Array, tokenizerConfig?: Uint8Array, options?: HfTokenizerOptions): HfTokenizer {
     const config = tokenizerConfig ? parseTokenizerFile('tokenizer_config.json', tokenizerConfig) : {};
     return new HfTokenizer(parseTokenizerFile('tokenizer.json', tokenizerJson), config, options);
+  }
+
+  /**
+   * The tokenizer of a Hugging Face model folder: tokenizer.json (required),
+   * tokenizer_config.json and generation_config.json from `files` (keyed by base name or path),
+   * with config.json's `eos_token_id` as the EOS fallback and as the stop ids when
+   * generation_config.json gives none (as transformers derives a generation config).
+   * `options.label` defaults to config.json's `_name_or_path`.
+   */
+  static fromModelFiles(
+    files: ReadonlyMap<string, Uint8Array>,
+    configJson: Record<string, unknown>,
+    options: HfTokenizerOptions = {},
+  ): HfTokenizer {
+    const tokenizerBytes = modelFile(files, 'tokenizer.json');
+    if (!tokenizerBytes) throw new Error('tokenizer.json is missing: the model folder needs its tokenizer alongside config.json');
+    const configBytes = modelFile(files, 'tokenizer_config.json');
+    const generationBytes = modelFile(files, 'generation_config.json');
+    const tokenizerConfig = configBytes ? parseTokenizerFile('tokenizer_config.json', configBytes) : {};
+    const generationConfig = generationBytes ? parseTokenizerFile('generation_config.json', generationBytes) : {};
+    const configEos = tokenIdList('config.json', configJson, 'eos_token_id');
+    const generationEos = tokenIdList('generation_config.json', generationConfig, 'eos_token_id');
+    const label =
+      options.label ?? (typeof configJson._name_or_path === 'string' && configJson._name_or_path ? configJson._name_or_path : undefined);
+    const tokenizer = new HfTokenizer(parseTokenizerFile('tokenizer.json', tokenizerBytes), tokenizerConfig, {
+      ...options,
+      label,
+      fallbackEosId: options.fallbackEosId ?? generationEos?.[0] ?? configEos?.[0],
+      extraStopIds: [...(generationEos ?? configEos ?? []), ...(options.extraStopIds ?? [])],
+    });
+    const sources: [string, number[] | undefined][] = [
+      ['generation_config.json', generationEos],
+      ['config.json', configEos],
+    ];
+    for (const [file, ids] of sources) {
+      const outside = ids?.find((id) => id >= tokenizer.vocabSize);
+      if (outside !== undefined)
+        throw new Error(`${file}: eos_token_id ${outside} is not a token of tokenizer.json (ids 0 to ${tokenizer.vocabSize - 1})`);
+    }
+    return tokenizer;
   }
 
   private idOf(token: string | undefined): number | undefined {
@@ -131,33 +163,18 @@ export class HfTokenizer implements TextTokenizer {
 
   /** Only when tokenizer_config.json has a chat_template; otherwise the plain rendering is used. */
   get renderConversation(): TextTokenizer['renderConversation'] {
-    if (this.chatTemplate === undefined) return undefined;
-    return (prompt, completion) => {
-      const promptText = this.applyChatTemplate(prompt, true);
-      const full = this.applyChatTemplate([...prompt, ...completion], false);
-      // A template that does not reproduce the prompt as a prefix gets the completion rendered alone.
-      const rest = full.startsWith(promptText) ? full.slice(promptText.length) : this.applyChatTemplate(completion, false);
-      return { prompt: promptText, completion: rest };
-    };
+    const template = this.template;
+    if (template === undefined) return undefined;
+    return (prompt, completion) => template.renderConversation(prompt, completion);
   }
 
   get hasChatTemplate(): boolean {
-    return this.chatTemplate !== undefined;
+    return this.template !== undefined;
   }
 
   /** Renders tokenizer_config.json's chat template (Jinja), as transformers' apply_chat_template(tokenize=False). */
-  applyChatTemplate(messages: readonly ChatMessage[], addGenerationPrompt: boolean): string {
-    if (this.chatTemplate === undefined) throw new Error('tokenizer_config.json: this tokenizer has no chat_template');
-    try {
-      this.compiledTemplate ??= new Template(this.chatTemplate);
-      return this.compiledTemplate.render({
-        messages,
-        add_generation_prompt: addGenerationPrompt,
-        bos_token: this.bosToken,
-        eos_token: this.eosToken,
-      });
-    } catch (error) {
-      throw new Error(`tokenizer_config.json: the chat_template failed (${(error as Error).message})`);
-    }
+  applyChatTemplate(messages: readonly ChatMessage[], addGenerationPrompt: boolean, continueFinalMessage = false): string {
+    if (this.template === undefined) throw new Error('tokenizer_config.json: this tokenizer has no chat_template');
+    return this.template.render(messages, { addGenerationPrompt, continueFinalMessage });
   }
 }
