@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HfTokenizer } from '../tokenizer/hf-tokenizer';
 import { BYTE_TOKENIZER } from '../tokenizer/tokenizer';
-import { tokenizePair } from './batch';
+import { tokenizeDataset, tokenizePair } from './batch';
 import { normalizeRow } from '../data/normalize-row';
 
 const dir = 'src/core/testing/fixtures/tiny-gpt2';
@@ -32,5 +32,20 @@ describe('conversational rows and a model with a chat template', () => {
   it('without a template the plain Human/Assistant rendering is used, for BPE and bytes alike', () => {
     expect(tokenizePair(row.pair, limits, plain)!.prompt).toEqual(plain.encode('\n\nHuman: Sky colour?\n\nAssistant:'));
     expect(tokenizePair(row.pair, limits, BYTE_TOKENIZER)!.prompt).toEqual(BYTE_TOKENIZER.encode('\n\nHuman: Sky colour?\n\nAssistant:'));
+  });
+});
+
+describe('a chat template the interpreter cannot run', () => {
+  it('stops tokenization with the model named, leaving the rows as they were', () => {
+    const broken = new HfTokenizer(
+      json('tokenizer.json'),
+      { ...json('tokenizer_config.json'), chat_template: '{{ messages[0].content | no_such_filter }}' },
+      { label: 'tiny-gpt2' },
+    );
+    const rows = [row.pair];
+    const before = structuredClone(rows);
+    expect(() => tokenizeDataset(rows, limits, broken)).toThrow(/^the chat_template of tiny-gpt2 could not be rendered: /);
+    expect(rows).toEqual(before);
+    expect(tokenizeDataset(rows, limits, plain).pairs).toHaveLength(1); // the same rows still train without the template
   });
 });
