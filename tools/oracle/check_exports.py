@@ -1,7 +1,8 @@
 """Independent check of DPO Studio's exports (Hugging Face model folder, PEFT LoRA adapter).
 
-Written from the safetensors format, transformers' GPT-2 and PEFT's LoRA semantics, without
-those packages (none is installed here). Given three exported folders of one model:
+Written from the safetensors format, transformers' GPT-2 / Llama / Qwen2 / Qwen3 and PEFT's
+LoRA semantics, without those packages (none is installed here). Given three exported
+folders of one model:
 
   --base     the base model folder (config.json + model.safetensors)
   --merged   the model folder exported with the LoRA adapter merged in
@@ -10,11 +11,14 @@ those packages (none is installed here). Given three exported folders of one mod
              TypeScript engine computed from the merged weights and from base + adapters
 
 it checks that
-  1. the merged folder looks like what GPT2LMHeadModel.save_pretrained writes (config.json
-     fields, `transformer.`-prefixed F32 tensors, no lm_head, metadata {"format": "pt"});
-  2. applying the adapter to the base weights the way PEFT merges a fan_in_fan_out (Conv1D)
-     LoRA layer, W[in, out] += (lora_alpha / r) * (B @ A)^T, gives the merged export's
-     logits (float64 reference, gpt2_reference.gpt2_logits);
+  1. the merged folder looks like what save_pretrained writes: GPT2LMHeadModel's
+     `transformer.`-prefixed tensors without lm_head, or the Llama family's
+     `model.layers.N…` names in the module's order with lm_head only when untied; every
+     tensor in config.json's torch_dtype; metadata {"format": "pt"};
+  2. applying the adapter to the base weights the way PEFT merges LoRA — for GPT-2's Conv1D
+     (fan_in_fan_out) W[in, out] += (lora_alpha / r) * (B @ A)^T, for nn.Linear
+     W[out, in] += (lora_alpha / r) * B @ A — gives the merged export's logits (float64
+     references gpt2_reference.gpt2_logits and llama_reference.causal_lm_logits);
   3. the adapter is not a no-op (its logits differ from the base model's);
   4. the TypeScript logits match the reference's.
 It prints one JSON line of measured differences and exits 1 if any check fails.
@@ -30,8 +34,11 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2_reference import gpt2_logits, read_safetensors  # noqa: E402
+import llama_reference  # noqa: E402
 
-PEFT_PREFIX = "base_model.model.transformer."
+LLAMA_TYPES = ("llama", "qwen2", "qwen3")
+ARCHITECTURES = {"gpt2": "GPT2LMHeadModel", "llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM"}
+DTYPES = {"float32": "F32", "bfloat16": "BF16", "float16": "F16"}
 # The reference runs in float64 from float32 weights; these bound float32 rounding.
 MERGE_TOL = 1e-5  # merged export (weights rounded once to float32) vs PEFT merge in float64
 TS_TOL = 1e-4  # float32 TF.js forward vs float64 reference, absolute on logits of size ~1
@@ -51,27 +58,48 @@ def safetensors_metadata(path):
 
 def check_model_folder(folder, failures):
     config = read_json(os.path.join(folder, "config.json"))
-    for key, want in [("architectures", ["GPT2LMHeadModel"]), ("model_type", "gpt2"), ("torch_dtype", "float32")]:
-        if config.get(key) != want:
-            failures.append(f"{folder}/config.json: {key} is {config.get(key)!r}, expected {want!r}")
+    model_type = config.get("model_type")
+    if model_type not in ARCHITECTURES:
+        failures.append(f"{folder}/config.json: model_type {model_type!r} is not one this check knows")
+        model_type = "gpt2"
+    if config.get("architectures") != [ARCHITECTURES[model_type]]:
+        failures.append(f"{folder}/config.json: architectures is {config.get('architectures')!r}, expected {[ARCHITECTURES[model_type]]!r}")
+    dtype = DTYPES.get(config.get("torch_dtype"))
+    if dtype is None:
+        failures.append(f"{folder}/config.json: torch_dtype {config.get('torch_dtype')!r} is not a float dtype")
     path = os.path.join(folder, "model.safetensors")
     metadata, header = safetensors_metadata(path)
     if metadata != {"format": "pt"}:
         failures.append(f"{path}: metadata {metadata!r}, expected {{'format': 'pt'}}")
     for name, info in header.items():
-        if not name.startswith("transformer."):
-            failures.append(f"{path}: tensor {name} lacks the transformer. prefix")
-        if info["dtype"] != "F32":
-            failures.append(f"{path}: tensor {name} is {info['dtype']}, expected F32")
-    if "lm_head.weight" in header:
-        failures.append(f"{path}: holds lm_head.weight, but GPT-2's head is tied to wte")
+        if info["dtype"] != dtype:
+            failures.append(f"{path}: tensor {name} is {info['dtype']}, but config.json says {config.get('torch_dtype')}")
+    if model_type == "gpt2":
+        for name in header:
+            if not name.startswith("transformer."):
+                failures.append(f"{path}: tensor {name} lacks the transformer. prefix")
+        if "lm_head.weight" in header:
+            failures.append(f"{path}: holds lm_head.weight, but GPT-2's head is tied to wte")
+    else:
+        want = {name: list(shape) for name, shape in llama_reference.parameter_shapes(config)}
+        got = {name: list(info["shape"]) for name, info in header.items()}
+        wrong = sorted(n for n in set(want) | set(got) if want.get(n) != got.get(n))
+        if wrong:
+            failures.append(f"{path}: tensors {wrong[:5]} are missing, extra or misshapen for {ARCHITECTURES[model_type]}")
     return config, read_safetensors(path)
 
 
-def apply_peft_adapter(base, adapter_dir):
-    """PEFT's merge for a LoRA on Conv1D (fan_in_fan_out): W += scale * (B @ A)^T."""
+def logits_of(tensors, config, ids):
+    if config.get("model_type") in LLAMA_TYPES:
+        return llama_reference.causal_lm_logits(tensors, config, ids)
+    return gpt2_logits(tensors, config, ids)
+
+
+def apply_peft_adapter(base, adapter_dir, llama):
+    """PEFT's merge: Conv1D (fan_in_fan_out) W += scale * (B @ A)^T; nn.Linear W += scale * B @ A."""
     cfg = read_json(os.path.join(adapter_dir, "adapter_config.json"))
-    assert cfg["peft_type"] == "LORA" and cfg["fan_in_fan_out"] is True and cfg["bias"] == "none", cfg
+    assert cfg["peft_type"] == "LORA" and cfg["fan_in_fan_out"] is (not llama) and cfg["bias"] == "none", cfg
+    prefix, stored = ("base_model.model.", "") if llama else ("base_model.model.transformer.", "transformer.")
     scale = float(cfg["lora_alpha"]) / float(cfg["r"])
     adapter = read_safetensors(os.path.join(adapter_dir, "adapter_model.safetensors"))
     weights = {k: v.to(torch.float64).clone() for k, v in base.items()}
@@ -79,13 +107,14 @@ def apply_peft_adapter(base, adapter_dir):
     if not modules:
         raise ValueError("adapter_model.safetensors holds no lora_A weights")
     for module in modules:
-        assert module.startswith(PEFT_PREFIX), module
+        assert module.startswith(prefix), module
         a = adapter[module + ".lora_A.weight"].to(torch.float64)  # [r, in]
         b = adapter[module + ".lora_B.weight"].to(torch.float64)  # [out, r]
         assert a.shape[0] == cfg["r"] and b.shape[1] == cfg["r"], (module, a.shape, b.shape)
         assert module.split(".")[-1] in cfg["target_modules"], module
-        target = "transformer." + module[len(PEFT_PREFIX) :] + ".weight"
-        weights[target] = weights[target] + scale * (b @ a).T  # Conv1D weight is [in, out]
+        target = stored + module[len(prefix) :] + ".weight"
+        delta = b @ a if llama else (b @ a).T  # nn.Linear is [out, in]; Conv1D [in, out]
+        weights[target] = weights[target] + scale * delta
     return weights, len(modules)
 
 
@@ -101,10 +130,11 @@ def main():
     ts = read_json(args.ts)
     ids = torch.tensor(ts["input_ids"], dtype=torch.long)
 
-    merged_logits = gpt2_logits(merged, config, ids)
-    peft_weights, module_count = apply_peft_adapter(base, args.adapter)
-    peft_logits = gpt2_logits(peft_weights, config, ids)
-    base_logits = gpt2_logits(base, config, ids)
+    llama = config.get("model_type") in LLAMA_TYPES
+    merged_logits = logits_of(merged, config, ids)
+    peft_weights, module_count = apply_peft_adapter(base, args.adapter, llama)
+    peft_logits = logits_of(peft_weights, config, ids)
+    base_logits = logits_of(base, config, ids)
     ts_merged = torch.tensor(ts["merged"], dtype=torch.float64)
     ts_adapted = torch.tensor(ts["adapted"], dtype=torch.float64)
 

@@ -88,7 +88,7 @@ const CASES: { name: string; config: ModelConfig; pairs: number; length: number 
     length: 64,
   },
   { name: 'qwen2 layout, grouped K/V, d=64', config: LLAMA, pairs: 2, length: 64 },
-  { name: 'qwen3 layout, head_dim 32, d=64', config: { ...LLAMA, modelType: 'qwen3', qkvBias: false, qkNorm: true, headDim: 32, tieWordEmbeddings: false }, pairs: 2, length: 48 },
+  { name: 'qwen3 layout, head_dim 32, d=64', config: { ...LLAMA, modelType: 'qwen3' as const, qkvBias: false, qkNorm: true, headDim: 32, tieWordEmbeddings: false }, pairs: 2, length: 48 },
 ];
 
 describe('estimateTrainingMemory', () => {
