@@ -14,6 +14,8 @@ import type { FrontierPoint, SentimentResult, SentimentRun, SentimentSettings } 
 import type { ScoredSample } from '../core/sentiment/scoring';
 import type { BenchOptions, BenchRun } from '../core/bench/step-bench';
 import type { MemoryEstimate } from '../core/model/memory-estimate';
+import type { FamilyName } from '../core/model/causal-lm';
+import type { FloatDtype } from '../core/io/safetensors';
 import type { HubProgress } from '../worker/hub/hub-download';
 
 export const PROTOCOL_VERSION = 1;
@@ -43,6 +45,16 @@ export interface ModelInfo {
   vocabSize: number;
   /** A Hugging Face model's name (Hub id or folder); absent for the built-in model. */
   hfName?: string;
+  /** The model's family: which LoRA targets and layouts apply. */
+  family: FamilyName;
+  /** config.json's model_type: "gpt2", "llama", "qwen2", "qwen3". */
+  modelType: string;
+  /** How the checkpoint stores its weights (the merged export writes the same unless asked for F32). */
+  dtype: FloatDtype;
+  /** The PEFT target_modules names this model accepts (its family's), in module order. */
+  loraTargets: string[];
+  /** The targets a LoRA run on this model starts with. */
+  defaultLoraTargets: string[];
 }
 
 export interface DatasetSummary {
@@ -176,11 +188,24 @@ export interface RequestTable {
   sentimentStop: { params: Record<string, never>; result: { stopping: boolean } };
   /** A Hugging Face GPT-2 folder's files (config.json, safetensors, tokenizer.json, …) as the model to train. */
   loadHfModel: { params: { name: string; files: { name: string; bytes: ArrayBuffer }[] }; result: ModelInfo };
-  /** The same files from huggingface.co (the app's only network access), cached in the browser. */
-  downloadHubModel: { params: { repo: string; revision: string }; result: ModelInfo };
+  /**
+   * The same files from huggingface.co (the app's only network access), cached in the browser.
+   * token: a Hugging Face access token for gated or private repos, sent only as the
+   * Authorization header of this download's requests to huggingface.co; the worker keeps it
+   * for this call only.
+   */
+  downloadHubModel: { params: { repo: string; revision: string; token?: string }; result: ModelInfo };
   cancelDownload: { params: Record<string, never>; result: { cancelled: boolean } };
-  /** What a run with these settings needs in memory, and what to shrink when it cannot fit (null: fits). */
-  estimateMemory: { params: { settings: DpoSettings; budgetBytes: number }; result: { estimate: MemoryEstimate; problem: string | null } };
+  /**
+   * What a run with these settings needs in memory, and what to shrink when it cannot fit (null: fits).
+   * config: estimate for this model instead of the loaded one (a suggested model), as a LoRA run:
+   * the settings' LoRA where its targets fit the model's family, else its rank (or 8) on the
+   * family's default targets; `estimate.input.lora` says which.
+   */
+  estimateMemory: {
+    params: { settings: DpoSettings; budgetBytes: number; config?: ModelConfig };
+    result: { estimate: MemoryEstimate; problem: string | null };
+  };
   /** The merged model as a Hugging Face folder (config, safetensors, tokenizer, model card), zipped. */
   /** float32: write F32 weights whatever the checkpoint's dtype (BF16 in, BF16 out otherwise). */
   exportHfModel: { params: { settings: DpoSettings; float32?: boolean }; result: { fileName: string; zip: ArrayBuffer } };

@@ -10,6 +10,10 @@ import { peftAdapterFiles } from '../core/export/peft-adapter';
 import { modelCard } from '../core/export/model-card';
 import { trlExportFiles } from '../core/export/trl-script';
 import { checkMemoryFits, estimateTrainingMemory } from '../core/model/memory-estimate';
+import { familyOf, isLlamaConfig, type ModelConfig } from '../core/model/causal-lm';
+import { validateGptConfig } from '../core/model/config';
+import { validateLlamaConfig } from '../core/model/llama/config';
+import { DEFAULT_LORA, loraForModel, type LoraConfig } from '../core/model/lora';
 import { metricRow, METRIC_NAMES } from '../core/train/metrics';
 import type { DpoSettings } from '../core/train/settings';
 import { SettingsError } from '../core/train/settings';
@@ -49,7 +53,7 @@ export class ModelRequests {
   }
 
   /** Files from huggingface.co (or the browser's cache of them), then the same loading. */
-  async downloadHubModel({ repo, revision }: Params<'downloadHubModel'>): Promise<ModelInfo> {
+  async downloadHubModel({ repo, revision, token }: Params<'downloadHubModel'>): Promise<ModelInfo> {
     this.session.assertIdle();
     if (this.download) throw new CodedError('busy', 'a download is already running');
     this.download = new AbortController();
@@ -61,6 +65,8 @@ export class ModelRequests {
           fetch: this.hub.fetch,
           cache: this.hub.cache(),
           signal: this.download.signal,
+          // Used for this download's requests and dropped with it; the worker never stores it.
+          token,
           onProgress: (p) => this.emit({ type: 'hubProgress', ...p }),
         },
       );
@@ -78,8 +84,9 @@ export class ModelRequests {
   }
 
   /** Bytes a run with these settings needs, and whether that fits (null) or what to shrink. */
-  estimateMemory({ settings, budgetBytes }: Params<'estimateMemory'>): Result<'estimateMemory'> {
-    const estimate = this.estimate(settings);
+  estimateMemory({ settings, budgetBytes, config }: Params<'estimateMemory'>): Result<'estimateMemory'> {
+    if (config) checkConfig(config);
+    const estimate = config ? this.estimate({ ...settings, lora: loraRunFor(settings.lora, config) }, config) : this.estimate(settings);
     return { estimate, problem: checkMemoryFits(estimate, { budgetBytes, ...deviceLimits() }) };
   }
 
@@ -89,9 +96,9 @@ export class ModelRequests {
     if (problem) throw new SettingsError('batchSize', problem);
   }
 
-  private estimate(settings: DpoSettings) {
+  private estimate(settings: DpoSettings, config: ModelConfig = this.session.modelConfig) {
     return estimateTrainingMemory({
-      config: this.session.modelConfig,
+      config,
       lora: settings.lora ?? undefined,
       batchSize: settings.batchSize,
       maxLength: settings.maxLength,
@@ -169,6 +176,30 @@ export class ModelRequests {
       date: new Date().toISOString().slice(0, 10),
       appVersion: APP_VERSION,
     });
+  }
+}
+
+/** A model shape sent by the page, checked before anything loops over its layers. */
+function checkConfig(config: ModelConfig): void {
+  try {
+    if (isLlamaConfig(config)) validateLlamaConfig(config);
+    else validateGptConfig(config);
+  } catch (error) {
+    throw new CodedError('protocol', `estimateMemory: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The LoRA a run on a model not loaded (a suggestion) would use: the settings' own when its
+ * targets name that model's modules (or all-linear), else its rank and alpha (or 8 and 16) on
+ * the family's default targets; 'all-linear' comes back expanded.
+ */
+function loraRunFor(lora: LoraConfig | null, config: ModelConfig): LoraConfig {
+  const base = lora ?? { ...DEFAULT_LORA, rank: 8, alpha: 16 };
+  try {
+    return loraForModel(base, config);
+  } catch {
+    return loraForModel({ ...base, targets: [...familyOf(config).defaultLoraTargets] }, config);
   }
 }
 

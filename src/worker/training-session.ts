@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { presetConfig, presetOf } from '../core/model/config';
 import type { ModelConfig } from '../core/model/causal-lm';
 import { initGptWeights, uploadWeights, type HostWeights } from '../core/model/gpt-weights';
-import { asGptConfig, countParameters } from '../core/model/causal-lm';
+import { asGptConfig, countParameters, familyOf, modelTypeOf } from '../core/model/causal-lm';
 import { sampleCompletions } from '../core/model/sampling';
 import type { NamedWeights } from '../core/model/gpt';
 import { SeededRandom } from '../core/random';
@@ -15,7 +15,7 @@ import { SettingsError, validateSettings, type DpoSettings } from '../core/train
 import { buildRunBundle, loadModelFile, zipBundle, type RunInfo } from '../core/io/run-bundle';
 import type { BackendInfo, DatasetState, ModelInfo, Params, Result, RunRecord, WorkerEvent } from '../protocol/messages';
 import type { TrainingData } from './dataset-requests';
-import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
+import { samplePolicyAndReference, samplingPromptText, type SampleRow } from '../core/train/samples';
 import { CodedError } from './errors';
 import { runTrainingLoop, type LoopOutcome } from './training-loop';
 import { warmUpShaders } from './shader-warmup';
@@ -27,6 +27,12 @@ import { decodeCheckpoint } from '../core/train/checkpoint-file';
 import { METRIC_COUNT } from '../core/train/metrics';
 import { summarize, type RunRecorder } from './run-recorder';
 import type { RunStorage } from './run-storage';
+
+/** What the page needs to know of a model's family: its type, dtype and LoRA targets. */
+function familyInfo(config: ModelConfig, dtype: ModelInfo['dtype']): Pick<ModelInfo, 'family' | 'modelType' | 'dtype' | 'loraTargets' | 'defaultLoraTargets'> {
+  const family = familyOf(config);
+  return { family: family.name, modelType: modelTypeOf(config), dtype, loraTargets: [...family.loraTargets], defaultLoraTargets: [...family.defaultLoraTargets] };
+}
 
 /** Settings a running Trainer cannot change: a change starts a new run from the current weights. */
 const RUN_DEFINING: (keyof DpoSettings)[] = ['stage', 'optimizer', 'reference', 'seed'];
@@ -89,7 +95,7 @@ export class TrainingSession {
     this.deviceBusy();
     const tok = this.tokenizer;
     return this.withPolicyWeights(async (weights) => {
-      const ids = tok.encode(prompt);
+      const ids = tok.encode(samplingPromptText(prompt, tok));
       const [a, b] = await sampleCompletions(weights, this.config, [ids, ids], options, new SeededRandom(seed), false, tok);
       return { completions: [tok.decode(a), tok.decode(b)] as [string, string] };
     });
@@ -179,7 +185,7 @@ export class TrainingSession {
   /** Policy and reference completions of the first few held-out (or training) prompts. */
   private sampleRows(trainer: Trainer, settings: DpoSettings, step: number): Promise<SampleRow[]> {
     const split = this.dataSplit(settings);
-    const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3).map((p) => p.prompt);
+    const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3);
     return samplePolicyAndReference(trainer, prompts, settings, settings.seed, step);
   }
 
@@ -232,7 +238,7 @@ export class TrainingSession {
     const tok = this.tokenizer;
     return this.withPolicyWeights(async (weights) => {
       const greedy = { maxNewTokens, temperature: 0, topK: 0, topP: 1 };
-      const [ids] = await sampleCompletions(weights, this.config, [tok.encode(prompt)], greedy, new SeededRandom(0), false, tok);
+      const [ids] = await sampleCompletions(weights, this.config, [tok.encode(samplingPromptText(prompt, tok))], greedy, new SeededRandom(0), false, tok);
       return { completion: tok.decode(ids) };
     });
   }
@@ -261,6 +267,7 @@ export class TrainingSession {
       tokenizer: this.tokenizer.name,
       vocabSize: c.vocabSize,
       ...(this.hfSource ? { hfName: this.hfSource.name } : {}),
+      ...familyInfo(c, this.hfSource?.dtype ?? 'F32'),
     };
   }
 
@@ -380,7 +387,8 @@ export class TrainingSession {
     const rows = keep < 0 ? record.history.steps.length : keep;
     this.history = { steps: record.history.steps.slice(0, rows), values: record.history.values.slice(0, rows * METRIC_COUNT) };
     this.stages = [{ stage: record.settings.stage, steps: snapshot.step }];
-    this.model = { ...record.model, step: snapshot.step };
+    // Records saved before ModelInfo named the family lack its fields: derive them again.
+    this.model = { ...record.model, ...familyInfo(record.config, this.hfSource?.dtype ?? 'F32'), step: snapshot.step };
     this.status = { status: 'stopped' };
     const resumed: RunRecord = { ...record, status: 'stopped', step: snapshot.step, history: this.history };
     this.runs.adopt(resumed);

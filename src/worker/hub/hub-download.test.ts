@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TINY_LLAMA_DIR } from '../../core/testing/tiny-llama';
 import { downloadHubModel, HubError, hubFileUrl, MemoryFileCache, type HubProgress, type HubRequest } from './hub-download';
 import { bytesOf, jsonBytes, startFakeHub, type FakeHub } from './hub-test-server';
 
@@ -21,8 +24,8 @@ function serveBasicRepo(weights = bytesOf(5000)) {
   serve('model.safetensors', weights);
 }
 
-async function download(cache = new MemoryFileCache(), events: HubProgress[] = [], signal?: AbortSignal) {
-  return downloadHubModel(req, { fetch, cache, signal, onProgress: (p) => events.push(p) });
+async function download(cache = new MemoryFileCache(), events: HubProgress[] = [], signal?: AbortSignal, token?: string) {
+  return downloadHubModel(req, { fetch, cache, signal, token, onProgress: (p) => events.push(p) });
 }
 
 async function failure(promise: Promise<unknown>): Promise<HubError> {
@@ -125,13 +128,13 @@ describe('downloadHubModel', () => {
     expect(noWeights.message).toContain('neither model.safetensors nor model.safetensors.index.json');
   });
 
-  it('says a gated or private repo needs a login (401 and 403)', async () => {
+  it('says a gated or private repo needs an access token (401 and 403 without one)', async () => {
     for (const status of [401, 403]) {
       hub.routes.set(at('config.json'), (_q, res) => res.writeHead(status).end('Access to model is restricted'));
       const error = await failure(download());
       expect(error.kind).toBe('login');
       expect(error.file).toBe('config.json');
-      expect(error.message).toContain('needs a login');
+      expect(error.message).toContain(`${REPO}@main is gated or private: it needs a Hugging Face access token`);
       expect(error.message).toContain('drop the folder instead');
     }
   });
@@ -207,12 +210,29 @@ describe('downloadHubModel', () => {
     expect(hub.requests).toEqual([at('config.json', 'v2')]);
   });
 
-  it('refuses a non-GPT-2 config before requesting anything large', async () => {
+  it('downloads a Llama-family repo (qwen3) like a GPT-2 one', async () => {
     serveBasicRepo();
-    serve('config.json', jsonBytes({ model_type: 'llama', hidden_size: 8 }));
-    const error = await failure(download());
-    expect(error.kind).toBe('unsupported');
-    expect(error.message).toContain('"llama"');
+    const qwen3 = readFileSync(join(TINY_LLAMA_DIR, 'qwen3', 'config.json'));
+    serve('config.json', qwen3);
+    const files = await download();
+    expect(files.get('config.json')).toEqual(new Uint8Array(qwen3));
+    expect(files.get('model.safetensors')).toEqual(bytesOf(5000));
+  });
+
+  it('refuses an unsupported model before requesting anything large, naming the field', async () => {
+    serveBasicRepo();
+    serve('config.json', jsonBytes({ model_type: 'mistral', architectures: ['MistralForCausalLM'] }));
+    const mistral = await failure(download());
+    expect(mistral.kind).toBe('unsupported');
+    expect(mistral.message).toMatch(/model_type "mistral" is not supported; DPO Studio trains GPT-2 and Llama-family models/);
+    expect(hub.requests).toEqual([at('config.json')]);
+
+    // A supported family with a field it cannot train: the field is named.
+    hub.requests.length = 0;
+    serve('config.json', jsonBytes({ model_type: 'qwen2', hidden_size: 8, use_sliding_window: true }));
+    const sliding = await failure(download());
+    expect(sliding.kind).toBe('unsupported');
+    expect(sliding.message).toContain(`${REPO}@main: config.json: use_sliding_window true is not supported`);
     expect(hub.requests).toEqual([at('config.json')]);
   });
 

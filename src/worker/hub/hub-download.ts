@@ -1,13 +1,19 @@
 /**
- * Downloads a GPT-2 model repo from the Hugging Face Hub: the app's only network access, made
- * only when the user asks. Each file is cached as soon as it is complete, so a retry after an
- * interruption fetches only what is missing, and a manifest written last records which files
- * the repo has, so a reload is served from the cache without a single request (not even the
- * 404s of optional files). config.json is checked before anything large is fetched.
+ * Downloads a model repo (any family core loads: GPT-2, llama, qwen2, qwen3) from the Hugging
+ * Face Hub: the app's only network access, made only when the user asks. Each file is cached
+ * as soon as it is complete, so a retry after an interruption fetches only what is missing,
+ * and a manifest written last records which files the repo has, so a reload is served from
+ * the cache without a single request (not even the 404s of optional files). config.json is
+ * checked before anything large is fetched.
+ *
+ * An access token (gated or private repos) lives only in this call's deps: it goes as a
+ * header to the request's Hub origin and nowhere else — not into the cache, the manifest,
+ * progress events or any error message.
  */
+import { parseModelConfigJson } from '../../core/io/hf-model';
 import type { FileCache } from './file-cache';
 import { abortedError, fetchHubFile, HubError } from './hub-fetch';
-import { hubFileUrl, isPlainShardName, validateHubRequest, type HubRequest } from './hub-names';
+import { DEFAULT_HUB_ENDPOINT, hubFileUrl, isPlainShardName, validateHubRequest, type HubRequest } from './hub-names';
 
 export interface HubProgress {
   file: string;
@@ -25,6 +31,8 @@ export interface HubDownloadDeps {
   cache: FileCache;
   onProgress?: (p: HubProgress) => void;
   signal?: AbortSignal;
+  /** A Hugging Face access token for gated or private repos; sent only to the Hub's origin. */
+  token?: string;
 }
 
 export const OPTIONAL_FILES = ['tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json'] as const;
@@ -77,13 +85,38 @@ function parseJson(bytes: Uint8Array, file: string): unknown {
   }
 }
 
-/** Refuses anything but GPT-2 before a byte of weights is fetched. */
-function checkGpt2Config(bytes: Uint8Array, label: string): void {
-  const config = parseJson(bytes, 'config.json') as { model_type?: unknown } | null;
-  const modelType = config && typeof config === 'object' ? config.model_type : undefined;
-  if (modelType === 'gpt2') return;
-  const what = typeof modelType === 'string' ? `a "${modelType}" model` : 'a model whose config.json names no model_type';
-  throw new HubError('unsupported', 'config.json', `${label} is ${what}; DPO Studio trains GPT-2 models only (model_type "gpt2")`);
+/** Refuses, before a byte of weights is fetched, a config.json core cannot train, naming the field. */
+function checkSupportedConfig(bytes: Uint8Array, label: string): void {
+  const config = parseJson(bytes, 'config.json');
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new HubError('bad-file', 'config.json', 'config.json is not a JSON object');
+  try {
+    parseModelConfigJson(config as Record<string, unknown>);
+  } catch (error) {
+    throw new HubError('unsupported', 'config.json', `${label}: ${(error as Error).message}`);
+  }
+}
+
+/** Printable ASCII without spaces, as Hub tokens are; anything else would make fetch throw with the value in its message. */
+const TOKEN_PATTERN = /^[\x21-\x7e]{1,1024}$/;
+
+/**
+ * The token, when it may travel with requests to this endpoint: over https, or plain http to
+ * this machine (a local mirror, the tests' fake Hub), never in clear text across a network.
+ */
+function tokenFor(req: HubRequest, token: string | undefined): string | undefined {
+  if (token === undefined || token === '') return undefined;
+  if (!TOKEN_PATTERN.test(token)) throw new HubError('bad-request', undefined, 'the access token may only hold printable ASCII characters, without spaces');
+  const url = new URL(req.endpoint ?? DEFAULT_HUB_ENDPOINT);
+  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !local) throw new HubError('bad-request', undefined, `the access token is only sent over https; ${url.origin} is not`);
+  return token;
+}
+
+/** An error whose message cannot carry the token, whatever produced it. */
+function redacted(error: unknown, token: string | undefined): unknown {
+  if (!token || !(error instanceof Error) || !error.message.includes(token)) return error;
+  const message = error.message.split(token).join('[token]');
+  return error instanceof HubError ? new HubError(error.kind, error.file, message) : new HubError('network', undefined, message);
 }
 
 function shardNames(bytes: Uint8Array): string[] {
@@ -103,8 +136,17 @@ function shardNames(bytes: Uint8Array): string[] {
  * the cache when it is there. The result is keyed by file name.
  */
 export async function downloadHubModel(req: HubRequest, deps: HubDownloadDeps): Promise<Map<string, Uint8Array>> {
+  try {
+    return await download(req, deps);
+  } catch (error) {
+    throw redacted(error, deps.token);
+  }
+}
+
+async function download(req: HubRequest, deps: HubDownloadDeps): Promise<Map<string, Uint8Array>> {
   const problem = validateHubRequest(req);
   if (problem) throw new HubError('bad-request', undefined, problem);
+  const token = tokenFor(req, deps.token);
   const label = `${req.repo}@${req.revision}`;
   const progress = new ProgressReporter(deps.onProgress);
   const { cache, signal } = deps;
@@ -121,6 +163,7 @@ export async function downloadHubModel(req: HubRequest, deps: HubDownloadDeps): 
       fetch: deps.fetch,
       signal,
       label,
+      token,
       onBytes: (loaded, total) => progress.report(file, loaded, total, false, loaded === 0),
     });
     if (!bytes) return undefined;
@@ -138,7 +181,7 @@ export async function downloadHubModel(req: HubRequest, deps: HubDownloadDeps): 
   const known = await readManifest(cache, manifestUrl(req));
   const files = new Map<string, Uint8Array>();
   const config = await required('config.json', `${label}: repo or revision not found (it has no config.json); check the name and the revision`);
-  checkGpt2Config(config, label);
+  checkSupportedConfig(config, label);
   files.set('config.json', config);
   files.set('tokenizer.json', await required('tokenizer.json', `${label} has no tokenizer.json; download the files and drop the folder with a tokenizer.json instead`));
   for (const file of OPTIONAL_FILES) {

@@ -6,12 +6,12 @@
 
 export type HubErrorKind =
   | 'bad-request' // the repo, revision or endpoint is malformed
-  | 'login' // 401/403: gated or private
+  | 'login' // 401/403: gated or private, or the token has no access
   | 'not-found' // a required file (or the repo, or the revision) is missing
   | 'network' // the request never got an answer
   | 'interrupted' // the body ended early or the stream broke
   | 'http' // any other status
-  | 'unsupported' // not a GPT-2 model
+  | 'unsupported' // not a model family DPO Studio trains
   | 'bad-file' // config.json or the weights index is not what it should be
   | 'aborted';
 
@@ -34,6 +34,12 @@ export interface FetchFileOptions {
   label: string;
   /** Called once when the headers arrive (loaded 0) and after every chunk. */
   onBytes: (loaded: number, total: number | null) => void;
+  /**
+   * A Hugging Face access token, sent as `Authorization: Bearer …` with this request only.
+   * The caller decides it may go to this URL; on a redirect to another origin (the Hub's CDN)
+   * fetch drops the header, as the Fetch standard requires.
+   */
+  token?: string;
 }
 
 /** Preallocate from Content-Length only up to here; past it, collect chunks (a lying header must not allocate gigabytes). */
@@ -53,9 +59,11 @@ export async function fetchHubFile(url: string, file: string, options: FetchFile
   if (signal?.aborted) throw abortedError(file);
   let response: Response;
   try {
-    // Credentials are never sent: the app acts for no Hub account. The Cache Storage copy is
-    // the cache, so the HTTP cache is skipped rather than holding a second copy of the weights.
-    response = await options.fetch(url, { signal, credentials: 'omit', cache: 'no-store', redirect: 'follow' });
+    // Cookies are never sent: the only credential is the token the user typed, as a header.
+    // The Cache Storage copy is the cache, so the HTTP cache is skipped rather than holding a
+    // second copy of the weights.
+    const headers: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+    response = await options.fetch(url, { signal, headers, credentials: 'omit', cache: 'no-store', redirect: 'follow' });
   } catch (error) {
     if (signal?.aborted) throw abortedError(file);
     const host = new URL(url).host;
@@ -67,11 +75,7 @@ export async function fetchHubFile(url: string, file: string, options: FetchFile
   }
   if (response.status === 401 || response.status === 403) {
     await response.body?.cancel().catch(() => {});
-    throw new HubError(
-      'login',
-      file,
-      `${file}: ${label} needs a login (the repo is gated or private); download the files and drop the folder instead`,
-    );
+    throw new HubError('login', file, loginMessage(file, label, response.status, options.token !== undefined));
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
@@ -79,6 +83,15 @@ export async function fetchHubFile(url: string, file: string, options: FetchFile
     throw new HubError('http', file, `${file}: the Hub answered ${response.status} ${response.statusText}`.trimEnd() + `; ${hint}`);
   }
   return readBody(response, file, options);
+}
+
+/** What a 401/403 means to the user: a token is needed, or the one given has no access. Never names the token. */
+function loginMessage(file: string, label: string, status: number, withToken: boolean): string {
+  if (!withToken) {
+    return `${file}: ${label} is gated or private: it needs a Hugging Face access token from an account with access (enter one under "Access token"), or download the files and drop the folder instead`;
+  }
+  if (status === 401) return `${file}: the Hub refused the access token for ${label} (401): check that it is a valid token with read access`;
+  return `${file}: the access token has no access to ${label} (403): accept the model's conditions on its Hub page with that account, or use a token with access`;
 }
 
 function declaredLength(response: Response): number | null {

@@ -2,7 +2,7 @@
  * A local stand-in for the Hub in unit tests: serves files under the Hub's URL layout
  * `/<repo>/resolve/<revision>/<file>` and records every request, so tests can count them.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Replaces the default answer for one file (status codes, broken bodies, slow bodies). */
@@ -12,6 +12,8 @@ export interface FakeHub {
   endpoint: string;
   /** Paths requested, in order, e.g. "/gpt2/resolve/main/config.json". */
   requests: string[];
+  /** The headers of each request, in the same order. */
+  headers: IncomingHttpHeaders[];
   /** Files served with 200 by path; anything else is 404. */
   files: Map<string, Uint8Array>;
   routes: Map<string, Route>;
@@ -22,9 +24,11 @@ export async function startFakeHub(): Promise<FakeHub> {
   const files = new Map<string, Uint8Array>();
   const routes = new Map<string, Route>();
   const requests: string[] = [];
+  const headers: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push(path);
+    headers.push(req.headers);
     const route = routes.get(path);
     if (route) return route(req, res);
     const body = files.get(path);
@@ -39,6 +43,7 @@ export async function startFakeHub(): Promise<FakeHub> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
+    headers,
     files,
     routes,
     close: () =>
