@@ -74,7 +74,8 @@ export interface StepBenchRun {
 
 /**
  * The benchmark shapes: the tiny, default (small) and base presets, the issue's PyTorch anchor
- * shape, GPT-2 small's shape (124M parameters), and the base preset with LoRA.
+ * shape, GPT-2 small's shape (124M parameters), the base preset with LoRA, and a Llama-family
+ * shape (SmolLM2-135M) with LoRA.
  */
 const BASE_CONFIG: ModelConfig = { vocabSize: 258, nPositions: 256, nEmbd: 256, nLayer: 6, nHead: 8, layerNormEpsilon: 1e-5 };
 
@@ -109,6 +110,33 @@ export const BENCH_CASES: Record<string, BenchCase> = {
     pairs: 8,
     length: 256,
     lora: { rank: 16, alpha: 32, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] },
+  },
+  // SmolLM2-135M's shape (Llama family, 30 layers, grouped K/V, tied head), LoRA on every projection.
+  'smollm2-lora': {
+    model: 'SmolLM2-135M shape + LoRA r16 (d576 L30 V49152)',
+    config: {
+      family: 'llama',
+      modelType: 'llama',
+      vocabSize: 49152,
+      nPositions: 8192,
+      nEmbd: 576,
+      nLayer: 30,
+      nHead: 9,
+      nKvHead: 3,
+      headDim: 64,
+      intermediateSize: 1536,
+      layerNormEpsilon: 1e-5,
+      ropeTheta: 100000,
+      ropeScaling: null,
+      qkvBias: false,
+      outputBias: false,
+      mlpBias: false,
+      qkNorm: false,
+      tieWordEmbeddings: true,
+    },
+    pairs: 4,
+    length: 128,
+    lora: { rank: 16, alpha: 32, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
   },
   'gpt2-small': {
     model: 'gpt2-small shape (d768 L12 V50257)',
@@ -194,7 +222,18 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
     const uncached = await started(c, 'dpo', false);
     others.push(uncached);
     const trainers = [dpo, sft, uncached];
-    for (const [i, t] of trainers.entries()) for (let s = 0; s < o.warmup + (i === 0 ? 0 : 1); s++) tf.dispose(t.trainStep().metrics);
+    let queued: tf.Tensor | null = null;
+    for (const [i, t] of trainers.entries())
+      for (let s = 0; s < o.warmup + (i === 0 ? 0 : 1); s++) {
+        queued?.dispose();
+        queued = t.trainStep().metrics;
+      }
+    // On WebGPU the warm-up steps are still queued on the device until something is read back:
+    // without this read, the first timed block would pay for them.
+    if (queued) {
+      await queued.data();
+      queued.dispose();
+    }
     // Blocks interleave the three step kinds, in a rotating order, so that drift (other load,
     // clock boost, a JIT warming up) hits each alike instead of whichever is timed last.
     const times: number[][] = [[], [], []];
