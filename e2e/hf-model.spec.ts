@@ -88,10 +88,10 @@ test("a model folder's files picked from disk load as the model; a wrong config 
   await page.goto('/?view=studio&preset=tiny');
   await expect(page.getByTestId('model-source')).toContainText('GPT-2 architecture');
   const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'];
-  const llama = { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] })) };
+  const mistral = { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ model_type: 'mistral', architectures: ['MistralForCausalLM'] })) };
   const asBuffer = (f: string) => ({ name: f, mimeType: 'application/octet-stream', buffer: readFileSync(join(FIXTURE, f)) });
-  await page.getByTestId('hf-files-input').setInputFiles([llama, ...files.slice(1).map(asBuffer)]);
-  await expect(page.getByTestId('error')).toContainText(/LlamaForCausalLM|llama/);
+  await page.getByTestId('hf-files-input').setInputFiles([mistral, ...files.slice(1).map(asBuffer)]);
+  await expect(page.getByTestId('error')).toContainText('model_type "mistral" is not supported');
   await expect(page.getByTestId('model-source')).toContainText('GPT-2 architecture'); // the current model is kept
 
   await page.getByTestId('hf-files-input').setInputFiles(files.map((f) => join(FIXTURE, f)));

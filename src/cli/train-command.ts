@@ -84,7 +84,7 @@ async function runStage(
   const history = { steps: [] as number[], values: [] as number[], stages: [] as string[] };
   const evalRows: Record<string, number>[] = [];
   const sampleRows: StageResult['sampleRows'] = [];
-  const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3).map((p) => p.prompt);
+  const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3);
   let diverged: Divergence | null = null;
   try {
     trainer.setData(split);

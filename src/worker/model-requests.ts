@@ -139,6 +139,8 @@ export class ModelRequests {
       settings,
       lora: settings.lora ?? undefined,
       modelRef: hubId ?? './model',
+      conv1d: familyOf(state.config).projectionLayout === 'in_out',
+      chatTemplate: state.hf?.chatTemplate,
       pairs: state.dataset.pairs,
       datasetName: state.dataset.name,
     });

@@ -12,6 +12,8 @@ export interface HfSource {
   dtype: FloatDtype;
   configJson: Record<string, unknown>;
   tokenizerFiles: Map<string, Uint8Array>;
+  /** The chat template conversations were rendered with, when the tokenizer has one. */
+  chatTemplate?: string;
   generationConfigJson?: Record<string, unknown>;
 }
 

@@ -288,6 +288,7 @@ export class TrainingSession {
     this.hfSource = {
       name: model.name,
       dtype: model.dtype,
+      chatTemplate: model.tokenizer.chatTemplateSource,
       configJson: model.configJson,
       tokenizerFiles: model.tokenizerFiles,
       generationConfigJson: model.generationConfigJson,

@@ -102,6 +102,26 @@ describe('trlExportFiles', () => {
     }
   });
 
+  it("carries a Llama-family run's target modules (no fan_in_fan_out) and its chat template over", () => {
+    const template = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}";
+    const llama = trlExportFiles({
+      settings: GOLDEN_SETTINGS,
+      lora: { rank: 8, alpha: 16, dropout: 0.05, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] },
+      conv1d: false,
+      chatTemplate: template,
+      modelRef: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+      datasetName: 'pairs',
+      pairs: [{ prompt: 'Q: hi', chosen: ' hello', rejected: ' go' }],
+    });
+    const script = text(llama, 'train_dpo.py');
+    expect(script).toContain('target_modules=["q_proj", "k_proj", "v_proj", "o_proj"],');
+    expect(script).not.toContain('fan_in_fan_out');
+    expect(script).toContain('tokenizer.chat_template = (HERE / "chat_template.jinja").read_text(encoding="utf-8")');
+    expect(text(llama, 'chat_template.jinja')).toBe(template);
+    compiles(script);
+    expect(files(GOLDEN_SETTINGS).has('chat_template.jinja')).toBe(false);
+  });
+
   it('maps TR-DPO, reference-free runs, combined losses and RMSprop; lists what TRL lacks', () => {
     const trdpo = dpoConfigArguments({ ...DEFAULT_SETTINGS, referenceSyncSteps: 32, referenceSyncAlpha: 0.5 });
     expect(trdpo.args).toEqual(

@@ -28,6 +28,10 @@ export interface TrlExportInput {
   lora?: LoraConfig;
   /** A Hub id ("gpt2") or a folder next to the script ("./model"). */
   modelRef: string;
+  /** GPT-2's Conv1D projections need PEFT's fan_in_fan_out; the Llama family's nn.Linear do not. */
+  conv1d?: boolean;
+  /** The chat template the run rendered conversations with: carried over so TRL renders them the same way. */
+  chatTemplate?: string;
   pairs: PreferencePair[];
   datasetName: string;
 }
@@ -172,18 +176,20 @@ export function dpoConfigArguments(s: DpoSettings, lora?: LoraConfig): DpoConfig
   return { args, unmapped };
 }
 
-function loraBlock(lora: LoraConfig): string {
+function loraBlock(lora: LoraConfig, conv1d: boolean): string {
   return [
     '    peft_config = LoraConfig(',
     `        r=${pythonValue(lora.rank)},`,
     `        lora_alpha=${pythonValue(lora.alpha)},`,
     `        lora_dropout=${pythonValue(lora.dropout)},`,
     `        target_modules=${pythonValue(lora.targets)},`,
-    '        fan_in_fan_out=True,  # GPT-2 stores its projections as Conv1D [in, out]',
+    ...(conv1d ? ['        fan_in_fan_out=True,  # GPT-2 stores its projections as Conv1D [in, out]'] : []),
     '        task_type="CAUSAL_LM",',
     '    )',
   ].join('\n');
 }
+
+const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
 
 /** The text of train_dpo.py. */
 export function trlScript(input: Omit<TrlExportInput, 'pairs'>): string {
@@ -217,13 +223,16 @@ export function trlScript(input: Omit<TrlExportInput, 'pairs'>): string {
     '    dataset = load_dataset("json", data_files=str(HERE / "data" / "train.jsonl"), split="train")',
     ...(evalSplit ? [`    split = dataset.train_test_split(test_size=${pythonValue(s.evalFraction)}, seed=${pythonValue(s.seed)})`] : []),
     '    tokenizer = AutoTokenizer.from_pretrained(model_ref)',
+    ...(input.chatTemplate !== undefined
+      ? ['    # The template the browser run rendered conversations with, so TRL renders them the same way.', `    tokenizer.chat_template = (HERE / "${CHAT_TEMPLATE_FILE}").read_text(encoding="utf-8")`]
+      : []),
     '    if tokenizer.pad_token is None:',
     "        tokenizer.pad_token = tokenizer.eos_token  # GPT-2's own tokenizer has no pad token",
     '    model = AutoModelForCausalLM.from_pretrained(model_ref)',
     '    args = DPOConfig(',
     ...args.map(([name, value]) => `        ${name}=${pythonValue(value)},`),
     '    )',
-    ...(lora ? [loraBlock(lora)] : []),
+    ...(lora ? [loraBlock(lora, input.conv1d ?? true)] : []),
     '    print(f"DPO on {DATASET_NAME} from {model_ref}")',
     '    trainer = DPOTrainer(',
     '        model=model,',
@@ -279,10 +288,12 @@ const encode = (text: string) => new TextEncoder().encode(text);
 
 /** The "Continue in TRL" folder: data, script, pinned requirements and a README. */
 export function trlExportFiles(input: TrlExportInput): Map<string, Uint8Array> {
-  return new Map([
+  const files = new Map([
     ['data/train.jsonl', encode(preferenceJsonl(input.pairs))],
     ['train_dpo.py', encode(trlScript(input))],
     ['requirements.txt', encode(TRL_REQUIREMENTS.join('\n') + '\n')],
     ['README.md', encode(trlReadme(input))],
   ]);
+  if (input.chatTemplate !== undefined) files.set(CHAT_TEMPLATE_FILE, encode(input.chatTemplate));
+  return files;
 }

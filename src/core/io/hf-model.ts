@@ -223,11 +223,7 @@ export function loadHfModel(files: Map<string, Uint8Array>, name: string, option
   if (!tokenizerBytes) throw new Error(`tokenizer.json is missing: ${name} needs its tokenizer alongside config.json`);
   const stored = readCheckpointTensors(byBase);
   const weights = collectWeights(config, stored, !options.copy);
-  const eos = Array.isArray(configJson.eos_token_id) ? configJson.eos_token_id[0] : configJson.eos_token_id;
-  const tokenizer = HfTokenizer.fromBytes(tokenizerBytes, byBase.get('tokenizer_config.json'), {
-    label: name,
-    fallbackEosId: typeof eos === 'number' ? eos : undefined,
-  });
+  const tokenizer = HfTokenizer.fromModelFiles(byBase, configJson, { label: name });
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new Error(`tokenizer.json: token ids reach ${tokenizer.vocabSize - 1}, but config.json's vocab_size is ${config.vocabSize}`);
   }

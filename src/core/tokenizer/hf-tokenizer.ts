@@ -172,6 +172,11 @@ export class HfTokenizer implements TextTokenizer {
     return this.template !== undefined;
   }
 
+  /** The chat template's Jinja source, for exports that must render conversations the same way. */
+  get chatTemplateSource(): string | undefined {
+    return this.template?.source;
+  }
+
   /** Renders tokenizer_config.json's chat template (Jinja), as transformers' apply_chat_template(tokenize=False). */
   applyChatTemplate(messages: readonly ChatMessage[], addGenerationPrompt: boolean, continueFinalMessage = false): string {
     if (this.template === undefined) throw new Error('tokenizer_config.json: this tokenizer has no chat_template');
