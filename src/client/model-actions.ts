@@ -8,6 +8,8 @@ import { guarded, worker } from './connection';
 import { isHfModelFileName } from '../core/io/hf-model';
 import { unzipSync } from 'fflate';
 import { download } from './download';
+import { hubToken } from './hub-token';
+import { SUGGESTED_MODELS } from '../core/model/suggested-models';
 
 /** A drop is a model folder when it brings config.json, tokenizer.json and safetensors weights. */
 export function looksLikeHfModel(files: readonly File[]): boolean {
@@ -17,16 +19,17 @@ export function looksLikeHfModel(files: readonly File[]): boolean {
 
 function adopt(model: ModelInfo): void {
   const store = useStore.getState();
-  store.setModel(model);
+  store.setModel(model); // resets LoRA targets of another family to this model's defaults
   store.clearMetrics();
   store.setSample(null);
   // Real models want LoRA and short sequences by default; the user can change both.
+  const { settings } = useStore.getState();
   const maxLength = Math.min(128, model.nPositions);
   store.updateSettings({
-    lora: store.settings.lora ?? { rank: 8, alpha: 16, dropout: 0.05, targets: ['c_attn'] },
+    lora: settings.lora ?? { rank: 8, alpha: 16, dropout: 0.05, targets: [...model.defaultLoraTargets] },
     maxLength,
-    maxPromptLength: Math.min(store.settings.maxPromptLength, Math.floor(maxLength / 2)),
-    batchSize: Math.min(store.settings.batchSize, 2),
+    maxPromptLength: Math.min(settings.maxPromptLength, Math.floor(maxLength / 2)),
+    batchSize: Math.min(settings.batchSize, 2),
     learningRate: 5e-5,
   });
 }
@@ -48,15 +51,21 @@ export async function loadHfFolder(files: File[], folderName?: string): Promise<
   });
 }
 
-/** Downloads (or takes from the browser's cache) a Hub repo's files; the app's only network access. */
+/**
+ * Downloads (or takes from the browser's cache) a Hub repo's files; the app's only network
+ * access. The access token, when the user gave one, goes with this request only.
+ */
 export async function downloadFromHub(repo: string, revision: string): Promise<void> {
   const store = useStore.getState();
   store.setError(null);
+  store.setHubDownload(repo.trim());
   await guarded(async () => {
     try {
-      adopt(await worker().call('downloadHubModel', { repo: repo.trim(), revision: revision.trim() || 'main' }));
+      const token = hubToken();
+      adopt(await worker().call('downloadHubModel', { repo: repo.trim(), revision: revision.trim() || 'main', ...(token ? { token } : {}) }));
     } finally {
       useStore.getState().setHubProgress(null);
+      useStore.getState().setHubDownload(null);
     }
   });
 }
@@ -76,13 +85,38 @@ export async function refreshMemoryEstimate(): Promise<void> {
   }
 }
 
+/**
+ * What a LoRA run of each suggested model would need at the current settings (batch size, max
+ * length, LoRA rank and targets where they fit the model's family), from the worker's estimate.
+ */
+export async function refreshSuggestionEstimates(): Promise<void> {
+  const { settings } = useStore.getState();
+  try {
+    const answers = await Promise.all(
+      SUGGESTED_MODELS.map((m) => worker().call('estimateMemory', { settings, budgetBytes: settings.memoryBudgetMb * 2 ** 20, config: m.config })),
+    );
+    useStore.getState().setSuggestionMemory(Object.fromEntries(SUGGESTED_MODELS.map((m, i) => [m.repo, answers[i]])));
+  } catch {
+    useStore.getState().setSuggestionMemory({}); // settings mid-edit, or the worker not started yet
+  }
+}
+
 type ExportKind = 'exportHfModel' | 'exportAdapter' | 'exportTrl';
 
+/** Options of an export: `float32` writes the merged model's weights as F32 instead of the checkpoint's dtype. */
+export interface ExportOptions {
+  float32?: boolean;
+}
+
+function exportParams(kind: ExportKind, options: ExportOptions) {
+  const { settings } = useStore.getState();
+  return kind === 'exportHfModel' && options.float32 ? { settings, float32: true } : { settings };
+}
+
 /** Zips in the worker; the page only wraps the bytes in a Blob and clicks a link. */
-export async function exportAs(kind: ExportKind): Promise<void> {
+export async function exportAs(kind: ExportKind, options: ExportOptions = {}): Promise<void> {
   await guarded(async () => {
-    const { settings } = useStore.getState();
-    const { fileName, zip } = await worker().call(kind, { settings });
+    const { fileName, zip } = await worker().call(kind, exportParams(kind, options));
     download(fileName, zip, 'application/zip');
   });
 }
@@ -110,9 +144,9 @@ export function canExportToFolder(): boolean {
  * Writes an export's files into a folder the user picks (Chrome, Edge), unzipped, instead
  * of downloading a zip. The picker opens first: browsers only allow it during the click.
  */
-export async function exportToFolder(kind: ExportKind): Promise<void> {
+export async function exportToFolder(kind: ExportKind, options: ExportOptions = {}): Promise<void> {
   const pick = directoryPicker();
-  if (!pick) return exportAs(kind);
+  if (!pick) return exportAs(kind, options);
   let root: DirectoryHandle;
   try {
     root = await pick({ mode: 'readwrite' });
@@ -120,8 +154,7 @@ export async function exportToFolder(kind: ExportKind): Promise<void> {
     return; // the user closed the picker
   }
   await guarded(async () => {
-    const { settings } = useStore.getState();
-    const { zip } = await worker().call(kind, { settings });
+    const { zip } = await worker().call(kind, exportParams(kind, options));
     const files = unzipSync(new Uint8Array(zip));
     for (const [path, bytes] of Object.entries(files)) {
       const parts = path.split('/');

@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { BackendInfo, DatasetSummary, ErrorCode, ModelInfo, SampleRow, TrainingStatus } from '../protocol/messages';
+import { settingsForModel, type SettingsSlice } from './settings-slice';
 
 export type SessionStatus = 'starting' | TrainingStatus;
 
@@ -35,6 +36,7 @@ export interface SessionSlice {
   setStatus(status: SessionStatus, step?: number, targetStep?: number, progress?: { done: number; total: number }): void;
   setSamples(samples: SessionSlice['samples']): void;
   setBackend(backend: BackendInfo): void;
+  /** The loaded model; LoRA targets of another family reset to this one's defaults. */
   setModel(model: ModelInfo): void;
   setDataset(dataset: DatasetSummary): void;
   setEvalDataset(dataset: DatasetSummary | null): void;
@@ -42,7 +44,8 @@ export interface SessionSlice {
   setSample(sample: SessionSlice['sample']): void;
 }
 
-export const createSessionSlice: StateCreator<SessionSlice> = (set) => ({
+// Typed over the settings too: loading a model adapts the LoRA targets in the same update.
+export const createSessionSlice: StateCreator<SessionSlice & SettingsSlice, [], [], SessionSlice> = (set) => ({
   benchResult: null,
   view: 'demo',
   setView: (view) => set({ view }),
@@ -61,7 +64,7 @@ export const createSessionSlice: StateCreator<SessionSlice> = (set) => ({
     set((s) => ({ status, step: step ?? s.step, targetStep: targetStep || s.targetStep, progress: progress ?? null })),
   setSamples: (samples) => set({ samples }),
   setBackend: (backend) => set({ backend }),
-  setModel: (model) => set({ model, step: model.step }),
+  setModel: (model) => set((s) => ({ model, step: model.step, settings: settingsForModel(s.settings, model, s.model) })),
   setDataset: (dataset) => set({ dataset }),
   setEvalDataset: (evalDataset) => set({ evalDataset }),
   setError: (error) => set({ error }),

@@ -6,19 +6,28 @@ import { canExportToFolder, exportAs, exportToFolder } from '../../client/model-
 export function ExportPanel() {
   const idle = useStore((s) => s.status === 'idle');
   const lora = useStore((s) => s.settings.lora !== null);
+  const dtype = useStore((s) => s.model?.dtype ?? 'F32');
+  const modelType = useStore((s) => s.model?.modelType ?? 'gpt2');
+  const gpt2 = useStore((s) => (s.model?.family ?? 'gpt2') === 'gpt2');
   const [toFolder, setToFolder] = useState(false);
-  const save = (kind: Parameters<typeof exportAs>[0]) => void (toFolder ? exportToFolder(kind) : exportAs(kind));
+  const [float32, setFloat32] = useState(false);
+  const save = (kind: Parameters<typeof exportAs>[0]) => void (toFolder ? exportToFolder(kind, { float32 }) : exportAs(kind, { float32 }));
   return (
     <section className="panel export" aria-labelledby="export-title">
       <h2 id="export-title">Export</h2>
-      <p>
-        A <code>.zip</code> with <code>model.safetensors</code>, <code>config.json</code> and <code>tokenizer.json</code> in Hugging Face GPT-2 layout, plus{' '}
-        <code>metrics.jsonl</code> and <code>run.json</code>. Drop it back here to reload the model.
+      <p id="export-run-hint">
+        A <code>.zip</code> with <code>model.safetensors</code>, <code>config.json</code> and <code>tokenizer.json</code>, plus <code>metrics.jsonl</code> and{' '}
+        <code>run.json</code>. Drop it back here to reload the model.
+        {!gpt2 && <> GPT-2 models only: a {modelType} model exports as the merged Hugging Face folder below.</>}
       </p>
-      <button type="button" onClick={() => void exportRun()} disabled={!idle} data-testid="export">
+      <button type="button" onClick={() => void exportRun()} disabled={!idle || !gpt2} aria-describedby="export-run-hint" data-testid="export">
         Export weights and run
       </button>
       <h3>For the Python ecosystem</h3>
+      <p>
+        The merged model is a folder in the model&apos;s own Hugging Face layout (<code>{modelType}</code>, its tensor names and <code>config.json</code>), in{' '}
+        {float32 || dtype === 'F32' ? 'F32' : `${dtype}, as it was loaded`}.
+      </p>
       <div className="row">
         <button type="button" onClick={() => save('exportHfModel')} disabled={!idle} data-testid="export-hf">
           Merged model (Hugging Face folder)
@@ -30,8 +39,12 @@ export function ExportPanel() {
           Continue in TRL
         </button>
       </div>
+      <label className="check">
+        <input type="checkbox" checked={float32} onChange={(e) => setFloat32(e.target.checked)} data-testid="export-float32" disabled={dtype === 'F32'} /> float32
+        weights in the merged model{dtype === 'F32' ? ' (they already are)' : ` (instead of ${dtype}: twice the size, no rounding of the trained weights)`}
+      </label>
       {canExportToFolder() && (
-        <label>
+        <label className="check">
           <input type="checkbox" checked={toFolder} onChange={(e) => setToFolder(e.target.checked)} data-testid="export-to-folder" /> Write the files
           into a folder I pick (instead of a .zip)
         </label>

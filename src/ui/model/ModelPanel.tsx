@@ -1,10 +1,11 @@
 import type { ChangeEvent } from 'react';
 import { changePreset, openFile, sampleModel } from '../../client/app-actions';
 import { isPresetName, PRESETS, type PresetName } from '../../core/model/config';
+import { formatParameterCount } from '../../core/model/suggested-models';
 import { useStore } from '../../state/store';
 import { HfModelLoader } from './HfModelLoader';
 
-/** The built-in model: its size preset, where its weights came from, a greedy sample. */
+/** The model: the built-in one's size preset or a Hugging Face one, what it is, a greedy sample. */
 export function ModelPanel() {
   const model = useStore((s) => s.model);
   const preset = useStore((s) => s.preset);
@@ -31,6 +32,11 @@ export function ModelPanel() {
           ))}
         </select>
       </label>
+      {model && (
+        <p className="model-type" data-testid="model-type">
+          {model.modelType} · {formatParameterCount(model.parameters)} params · {model.dtype}
+        </p>
+      )}
       {model && (
         <p className="model-info" data-testid="model-source">
           {model.hfName ? <>Hugging Face {model.hfName}: </> : 'GPT-2 architecture, '}
