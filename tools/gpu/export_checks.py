@@ -3,14 +3,14 @@ libraries users load them with, their logits compared with the app's own (logits
 
 Usage: export_checks.py --check safetensors|transformers|peft --exports DIR --out OUT.json
 
-  safetensors   torch only: tools/oracle/check_exports.py on the built-in model, its merged
-                export and its PEFT adapter (the safetensors format read byte by byte, PEFT's
-                merge done by hand), and the Hugging Face-layout export (hf/) through the
-                float64 GPT-2 reference
-  transformers  AutoModelForCausalLM.from_pretrained on builtin/, builtin-merged/ and hf/
-                (logits, loading info), AutoTokenizer on builtin/ and hf/ (ids)
-  peft          PeftModel.from_pretrained(base, builtin-adapter/): logits with the adapter,
-                and merge_and_unload() against the merged export
+  safetensors   torch only: tools/oracle/check_exports.py on the built-in GPT-2 and the tiny
+                Llama, each with its merged export and PEFT adapter (the safetensors format read
+                byte by byte, PEFT's merge done by hand), and the Hugging Face-layout export
+                (hf/) through the float64 GPT-2 reference
+  transformers  AutoModelForCausalLM.from_pretrained on builtin/, builtin-merged/, llama/,
+                llama-merged/ and hf/ (logits, loading info), AutoTokenizer on builtin/ and hf/
+  peft          PeftModel.from_pretrained(base, <name>-adapter/) for both: logits with the
+                adapter, and merge_and_unload() against the merged export
 
 OUT.json: {"status": "ok" | "failed", "reason"?, versions, "checks": [{name, ok, ...}]}.
 A library that is not installed fails the check with "<library> not installed".
@@ -25,6 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ORACLE = os.path.join(HERE, "..", "oracle")
 # float32 forward (TF.js) against float32 (PyTorch) or float64 (reference), on logits of size ~1-6.
 TOLERANCE = 1e-4
+# Base model, merged export and PEFT adapter of the built-in GPT-2 and of a tiny Llama.
+TRIOS = ("builtin", "llama")
 
 
 class Missing(Exception):
@@ -54,16 +56,18 @@ def check_safetensors(exports, app):
     from gpt2_reference import gpt2_logits  # noqa: E402
 
     checks = []
-    args = [sys.executable, os.path.join(ORACLE, "check_exports.py"), "--base", os.path.join(exports, "builtin"),
-            "--merged", os.path.join(exports, "builtin-merged"), "--adapter", os.path.join(exports, "builtin-adapter"),
-            "--ts", os.path.join(exports, "ts.json")]
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
-    lines = done.stdout.strip().splitlines()
-    try:
-        oracle = json.loads(lines[-1])
-    except (IndexError, json.JSONDecodeError):
-        oracle = {"failures": [f"check_exports.py printed no result: {done.stderr.strip()[-300:]}"]}
-    checks.append({"name": "builtin + merged + PEFT adapter (tools/oracle/check_exports.py)", "ok": done.returncode == 0 and not oracle["failures"], **oracle})
+    for name in TRIOS:
+        args = [sys.executable, os.path.join(ORACLE, "check_exports.py"), "--base", os.path.join(exports, name),
+                "--merged", os.path.join(exports, f"{name}-merged"), "--adapter", os.path.join(exports, f"{name}-adapter"),
+                "--ts", os.path.join(exports, f"{name}-ts.json")]
+        done = subprocess.run(args, capture_output=True, text=True, check=False)
+        lines = done.stdout.strip().splitlines()
+        try:
+            oracle = json.loads(lines[-1])
+        except (IndexError, json.JSONDecodeError):
+            oracle = {"failures": [f"check_exports.py printed no result: {done.stderr.strip()[-300:]}"]}
+        checks.append({"name": f"{name} + merged + PEFT adapter (tools/oracle/check_exports.py)",
+                       "ok": done.returncode == 0 and not oracle["failures"], **oracle})
 
     failures = []
     config, tensors = check_model_folder(os.path.join(exports, "hf"), failures)
@@ -78,8 +82,20 @@ def check_safetensors(exports, app):
 def transformers_model(folder):
     from transformers import AutoModelForCausalLM
 
-    model, info = AutoModelForCausalLM.from_pretrained(folder, output_loading_info=True)
+    try:
+        model, info = AutoModelForCausalLM.from_pretrained(folder, output_loading_info=True)
+    except TypeError:  # a transformers without output_loading_info
+        model, info = AutoModelForCausalLM.from_pretrained(folder), {}
     return model.eval(), {k: sorted(map(str, v)) for k, v in info.items() if v}
+
+
+def attempt(name, check):
+    """One check; an exception is its failure (with the reason), not the end of the others."""
+    try:
+        return check()
+    except Exception as error:  # noqa: BLE001
+        print(f"export_checks: {name}: {type(error).__name__}: {error}", file=sys.stderr)
+        return {"name": name, "ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
 
 
 def logits_of(model, ids):
@@ -96,22 +112,26 @@ def check_transformers(exports, app):
         from transformers import AutoTokenizer
     except ImportError as error:
         raise Missing("transformers not installed") from error
-    checks = []
-    for name in ("builtin", "builtin-merged", "hf"):
+
+    def model_check(name):
         model, info = transformers_model(os.path.join(exports, name))
-        # A non-persistent causal-mask buffer is rebuilt by the model; anything else missing is a defect.
-        missing = [k for k in info.get("missing_keys", []) if not k.endswith((".attn.bias", ".attn.masked_bias"))]
+        # A weight the loader missed would be initialised at random: the logits would show it.
         got = logits_of(model, app[name]["input_ids"])
-        checks.append(compare(f"{name}: AutoModelForCausalLM.from_pretrained logits vs the app's", got, app[name]["logits"],
-                              scale=got.abs().max().item(), model_class=type(model).__name__, dtype=str(model.dtype),
-                              loading_info=info))
-        checks[-1]["ok"] = checks[-1]["ok"] and not missing and model.dtype == torch.float32
-    for name in ("builtin", "hf"):
+        result = compare(f"{name}: AutoModelForCausalLM.from_pretrained logits vs the app's", got, app[name]["logits"],
+                         scale=got.abs().max().item(), model_class=type(model).__name__, dtype=str(model.dtype),
+                         loading_info=info)
+        result["ok"] = result["ok"] and model.dtype == torch.float32
+        return result
+
+    def tokenizer_check(name):
         tokenizer = AutoTokenizer.from_pretrained(os.path.join(exports, name))
         rows = [{"text": r["text"], "app": r["ids"], "transformers": tokenizer.encode(r["text"], add_special_tokens=False)}
                 for r in app["tokenizers"][name]]
-        checks.append({"name": f"{name}: AutoTokenizer.from_pretrained ids vs the app's", "ok": all(r["app"] == r["transformers"] for r in rows),
-                       "tokenizer_class": type(tokenizer).__name__, "rows": rows})
+        return {"name": f"{name}: AutoTokenizer.from_pretrained ids vs the app's", "ok": all(r["app"] == r["transformers"] for r in rows),
+                "tokenizer_class": type(tokenizer).__name__, "rows": rows}
+
+    checks = [attempt(f"{name}: AutoModelForCausalLM", lambda name=name: model_check(name)) for name in ("builtin", "builtin-merged", "llama", "llama-merged", "hf")]
+    checks += [attempt(f"{name}: AutoTokenizer", lambda name=name: tokenizer_check(name)) for name in ("builtin", "hf")]
     return {"torch": torch.__version__, "transformers": transformers.__version__}, checks
 
 
@@ -126,17 +146,32 @@ def check_peft(exports, app):
         from peft import PeftModel
     except ImportError as error:
         raise Missing("peft not installed") from error
-    base, _ = transformers_model(os.path.join(exports, "builtin"))
-    model = PeftModel.from_pretrained(base, os.path.join(exports, "builtin-adapter")).eval()
-    adapted_modules = sum(1 for _, m in model.named_modules() if hasattr(m, "lora_A") and len(getattr(m, "lora_A")) > 0)
-    ids = app["builtin-adapted"]["input_ids"]
-    got = logits_of(model, ids)
-    checks = [compare("builtin-adapter: PeftModel.from_pretrained logits vs the app's (base + adapter)", got,
-                      app["builtin-adapted"]["logits"], scale=got.abs().max().item(), adapted_modules=adapted_modules)]
-    checks[-1]["ok"] = checks[-1]["ok"] and adapted_modules > 0
-    merged = logits_of(model.merge_and_unload(), ids)
-    checks.append(compare("builtin-adapter: merge_and_unload() logits vs the app's merged export", merged,
-                          app["builtin-merged"]["logits"], scale=merged.abs().max().item()))
+    def adapter_checks(name):
+        ids = app[f"{name}-adapted"]["input_ids"]
+        loaded = {}
+
+        def adapter_check():
+            base, _ = transformers_model(os.path.join(exports, name))
+            model = loaded["model"] = PeftModel.from_pretrained(base, os.path.join(exports, f"{name}-adapter")).eval()
+            adapted_modules = sum(1 for _, m in model.named_modules() if hasattr(m, "lora_A") and len(getattr(m, "lora_A")) > 0)
+            got = logits_of(model, ids)
+            result = compare(f"{name}-adapter: PeftModel.from_pretrained logits vs the app's (base + adapter)", got,
+                             app[f"{name}-adapted"]["logits"], scale=got.abs().max().item(), adapted_modules=adapted_modules,
+                             model_class=type(model).__name__)
+            result["ok"] = result["ok"] and adapted_modules > 0
+            return result
+
+        def merge_check():
+            if "model" not in loaded:
+                raise RuntimeError("the adapter did not load")
+            merged = logits_of(loaded["model"].merge_and_unload(), ids)
+            return compare(f"{name}-adapter: merge_and_unload() logits vs the app's merged export", merged,
+                           app[f"{name}-merged"]["logits"], scale=merged.abs().max().item())
+
+        return [attempt(f"{name}-adapter: PeftModel.from_pretrained", adapter_check),
+                attempt(f"{name}-adapter: merge_and_unload", merge_check)]
+
+    checks = [c for name in TRIOS for c in adapter_checks(name)]
     return {"torch": torch.__version__, "peft": peft.__version__, "transformers": transformers.__version__}, checks
 
 

@@ -210,6 +210,10 @@ if ((node_ok)); then
     say "vulkan: $1 loader, driver manifest ${VK_DRIVER_FILES:-none set, the loader searches}, LD_LIBRARY_PATH=${ld:-(none)}"
   }
   node_env "$loader"
+  manifests=$(ls -d /usr/share/vulkan/icd.d/* /etc/vulkan/icd.d/* /usr/local/share/vulkan/icd.d/* /usr/local/nvidia/share/vulkan/icd.d/* 2> /dev/null | tr '\n' ' ')
+  say "vulkan driver manifests on this machine: ${manifests:-none}"
+  # The loader says why a driver did not load (errors and warnings only) into the probe's log.
+  export VK_LOADER_DEBUG=${VK_LOADER_DEBUG:-error,warn}
   if piece dawn 60 "${NODE_RUN[@]}" probe-dawn --out "$OUT_DIR/dawn.json"; then
     dawn_ok=1
   elif [[ -z ${GPU_VULKAN_LOADER:-} ]] && grep -q -i -E 'no WebGPU adapter|libvulkan' "$OUT_DIR/dawn.json" "$OUT_DIR/logs/dawn.log"; then
@@ -228,6 +232,8 @@ if ((node_ok)); then
       node_env "$loader"
     fi
   fi
+  add_field dawn vulkan_manifests "\"$(json_escape "${manifests:-none}")\""
+  unset VK_LOADER_DEBUG
 else
   fail_piece dawn "$(node_reason)"
 fi

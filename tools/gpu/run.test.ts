@@ -75,7 +75,12 @@ describe('tools/gpu/run.sh without a GPU and without tools/gpu/prepare', () => {
 
       const safetensors = piece('export-safetensors');
       expect(safetensors.status, safetensors.reason).toBe('ok');
-      expect(safetensors.checks!.map((c) => c.ok)).toEqual([true, true]);
+      // The built-in GPT-2 and the tiny Llama (model, merged model, PEFT adapter), and the Hugging Face-layout export.
+      expect(safetensors.checks!.map((c) => [c.name.split(' ')[0], c.ok])).toEqual([
+        ['builtin', true],
+        ['llama', true],
+        ['hf', true],
+      ]);
       if (!importable('transformers')) {
         expect(piece('export-transformers')).toMatchObject({ status: 'failed', reason: 'transformers not installed' });
         expect(piece('export-peft')).toMatchObject({ status: 'failed', reason: 'transformers not installed' });

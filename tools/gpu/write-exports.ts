@@ -6,8 +6,9 @@
  *   builtin/          a built-in preset model (tiny, randomized) with the byte tokenizer
  *   builtin-merged/   the same model with a LoRA adapter merged in
  *   builtin-adapter/  that adapter as a PEFT folder (base: ../builtin)
+ *   llama/, llama-merged/, llama-adapter/   the same for a tiny Llama-family model
  *   hf/               a Hugging Face GPT-2 folder (the tiny-gpt2 fixture) read, changed, written back
- *   ts.json           tools/oracle/check_exports.py's input (merged and base + adapter logits)
+ *   <name>-ts.json    tools/oracle/check_exports.py's input (merged and base + adapter logits)
  *   logits.json       every folder's input ids, logits [B, T, V] and tokenizer ids
  *
  * Logits come from TF.js's cpu backend (the reference every backend is tested against).
@@ -18,10 +19,11 @@ import { join } from 'node:path';
 import { hfModelFolderFiles, byteTokenizerFiles } from '../../src/core/export/hf-folder';
 import { peftAdapterFiles } from '../../src/core/export/peft-adapter';
 import { loadHfModel } from '../../src/core/io/hf-model';
-import { familyOf, type ModelConfig } from '../../src/core/model/causal-lm';
+import { familyOf, initModelWeights, type ModelConfig } from '../../src/core/model/causal-lm';
 import type { GptConfig } from '../../src/core/model/config';
 import { causalMask } from '../../src/core/model/forward-options';
-import { initGptWeights, uploadWeights, type HostWeights } from '../../src/core/model/gpt-weights';
+import { uploadWeights, type HostWeights } from '../../src/core/model/gpt-weights';
+import type { LlamaConfig } from '../../src/core/model/llama/config';
 import { initLoraWeights, loraScale, mergeLoraWeights, type LoraConfig } from '../../src/core/model/lora';
 import { SeededRandom } from '../../src/core/random';
 import { BYTE_TOKENIZER } from '../../src/core/tokenizer/tokenizer';
@@ -31,6 +33,33 @@ export const HF_FIXTURE = join('src', 'core', 'testing', 'fixtures', 'tiny-gpt2'
 
 const BUILTIN: GptConfig = { vocabSize: BYTE_VOCAB_SIZE, nPositions: 64, nEmbd: 32, nLayer: 2, nHead: 2, layerNormEpsilon: 1e-5 };
 const LORA: LoraConfig = { rank: 4, alpha: 8, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] };
+/** A tiny Llama with grouped K/V (SmolLM2's layout) and LoRA on every projection. */
+const LLAMA: LlamaConfig = {
+  family: 'llama',
+  modelType: 'llama',
+  vocabSize: BYTE_VOCAB_SIZE,
+  nPositions: 64,
+  nEmbd: 32,
+  nLayer: 2,
+  nHead: 4,
+  nKvHead: 2,
+  headDim: 8,
+  intermediateSize: 48,
+  layerNormEpsilon: 1e-5,
+  ropeTheta: 10000,
+  ropeScaling: null,
+  qkvBias: false,
+  outputBias: false,
+  mlpBias: false,
+  qkNorm: false,
+  tieWordEmbeddings: true,
+};
+const LLAMA_LORA: LoraConfig = {
+  rank: 4,
+  alpha: 8,
+  dropout: 0,
+  targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+};
 const TEXTS = ['Hello world, this is DPO Studio.', 'Preference pairs train the policy!'];
 const CARD = '# DPO Studio export check\n\nWritten by tools/gpu/write-exports.ts for tools/gpu/export_checks.py.\n';
 
@@ -81,53 +110,67 @@ function readFolder(dir: string): Map<string, Uint8Array> {
 
 const maxAbs = (values: number[][][]) => values.flat(2).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
+type Logits = { input_ids: number[][]; logits: number[][][] };
+
+/**
+ * A base model, the same with a LoRA adapter merged in, and the adapter as a PEFT folder
+ * (`<name>/`, `<name>-merged/`, `<name>-adapter/`, `<name>-ts.json` for check_exports.py),
+ * with the app's logits for each.
+ */
+async function writeLoraTrio(dir: string, name: string, config: ModelConfig, lora: LoraConfig, rng: SeededRandom, input: number[][]) {
+  const base = perturbed(initModelWeights(config, rng), rng, 0.05);
+  const adapters = initLoraWeights(config, lora, rng);
+  for (const [key, t] of adapters) if (key.endsWith('lora_B.weight')) t.data.forEach((_, i) => (t.data[i] = rng.normal() * 0.2));
+  const merged = mergeLoraWeights(base, adapters, lora, familyOf(config).projectionLayout);
+  const tokenizerFiles = byteTokenizerFiles(config.nPositions);
+  const folders: Record<string, string[]> = {
+    [name]: writeFolder(join(dir, name), hfModelFolderFiles({ config, weights: base, tokenizerFiles, modelCard: CARD })),
+    [`${name}-merged`]: writeFolder(
+      join(dir, `${name}-merged`),
+      hfModelFolderFiles({ config, weights: merged, tokenizerFiles, modelCard: CARD }),
+    ),
+    [`${name}-adapter`]: writeFolder(
+      join(dir, `${name}-adapter`),
+      peftAdapterFiles({ lora, config, adapters, baseModel: `../${name}`, modelCard: CARD }),
+    ),
+  };
+  const logitsBy: Record<string, Logits> = {
+    [name]: { input_ids: input, logits: await logits(config, base, input) },
+    [`${name}-merged`]: { input_ids: input, logits: await logits(config, merged, input) },
+    [`${name}-adapted`]: { input_ids: input, logits: await logits(config, new Map([...base, ...adapters]), input, lora) },
+  };
+  const ts = { input_ids: input, merged: logitsBy[`${name}-merged`].logits, adapted: logitsBy[`${name}-adapted`].logits };
+  writeFileSync(join(dir, `${name}-ts.json`), JSON.stringify(ts));
+  return { folders, logitsBy };
+}
+
 /**
  * Writes the export folders and the app's logits under `dir`.
  * @param root the repository root (the Hugging Face fixture is read from there)
  */
 export async function writeExports(dir: string, root: string): Promise<ExportsWritten> {
   const rng = new SeededRandom(13);
-  const folders: Record<string, string[]> = {};
-  const base = perturbed(initGptWeights(BUILTIN, rng), rng, 0.05);
-  const adapters = initLoraWeights(BUILTIN, LORA, rng);
-  for (const [name, t] of adapters) if (name.endsWith('lora_B.weight')) t.data.forEach((_, i) => (t.data[i] = rng.normal() * 0.2));
-  const merged = mergeLoraWeights(base, adapters, LORA, familyOf(BUILTIN).projectionLayout);
-  const byteFiles = byteTokenizerFiles(BUILTIN.nPositions);
-  folders.builtin = writeFolder(
-    join(dir, 'builtin'),
-    hfModelFolderFiles({ config: BUILTIN, weights: base, tokenizerFiles: byteFiles, modelCard: CARD }),
-  );
-  folders['builtin-merged'] = writeFolder(
-    join(dir, 'builtin-merged'),
-    hfModelFolderFiles({ config: BUILTIN, weights: merged, tokenizerFiles: byteFiles, modelCard: CARD }),
-  );
-  folders['builtin-adapter'] = writeFolder(
-    join(dir, 'builtin-adapter'),
-    peftAdapterFiles({ lora: LORA, config: BUILTIN, adapters, baseModel: '../builtin', modelCard: CARD }),
-  );
+  const byteIds = TEXTS.map((t) => BYTE_TOKENIZER.encode(t));
+  const byteInput = rows(byteIds, 12, BYTE_TOKENIZER.padId);
+  const builtin = await writeLoraTrio(dir, 'builtin', BUILTIN, LORA, rng, byteInput);
+  const llama = await writeLoraTrio(dir, 'llama', LLAMA, LLAMA_LORA, rng, byteInput);
 
   const fixture = loadHfModel(readFolder(join(root, HF_FIXTURE)), 'tiny-gpt2', { copy: true });
   const hfWeights = perturbed(fixture.weights, rng, 0.01);
-  folders.hf = writeFolder(
-    join(dir, 'hf'),
-    hfModelFolderFiles({
-      config: fixture.config,
-      baseConfigJson: fixture.configJson,
-      weights: hfWeights,
-      tokenizerFiles: fixture.tokenizerFiles,
-      generationConfigJson: fixture.generationConfigJson,
-      modelCard: CARD,
-    }),
-  );
-
-  const byteIds = TEXTS.map((t) => BYTE_TOKENIZER.encode(t));
+  const hfFiles = hfModelFolderFiles({
+    config: fixture.config,
+    baseConfigJson: fixture.configJson,
+    weights: hfWeights,
+    tokenizerFiles: fixture.tokenizerFiles,
+    generationConfigJson: fixture.generationConfigJson,
+    modelCard: CARD,
+  });
+  const folders = { ...builtin.folders, ...llama.folders, hf: writeFolder(join(dir, 'hf'), hfFiles) };
   const hfIds = TEXTS.map((t) => fixture.tokenizer.encode(t));
-  const builtinInput = rows(byteIds, 12, BYTE_TOKENIZER.padId);
   const hfInput = rows(hfIds, Math.min(8, ...hfIds.map((ids) => ids.length)), fixture.tokenizer.eosId);
-  const out = {
-    builtin: { input_ids: builtinInput, logits: await logits(BUILTIN, base, builtinInput) },
-    'builtin-merged': { input_ids: builtinInput, logits: await logits(BUILTIN, merged, builtinInput) },
-    'builtin-adapted': { input_ids: builtinInput, logits: await logits(BUILTIN, new Map([...base, ...adapters]), builtinInput, LORA) },
+  const out: Record<string, unknown> = {
+    ...builtin.logitsBy,
+    ...llama.logitsBy,
     hf: { input_ids: hfInput, logits: await logits(fixture.config, hfWeights, hfInput) },
     tokenizers: {
       builtin: TEXTS.map((text, i) => ({ text, ids: byteIds[i] })),
@@ -135,12 +178,7 @@ export async function writeExports(dir: string, root: string): Promise<ExportsWr
     },
   };
   writeFileSync(join(dir, 'logits.json'), JSON.stringify(out));
-  const ts = { input_ids: builtinInput, merged: out['builtin-merged'].logits, adapted: out['builtin-adapted'].logits };
-  writeFileSync(join(dir, 'ts.json'), JSON.stringify(ts));
-  const logitScale = {
-    builtin: maxAbs(out.builtin.logits),
-    'builtin-merged': maxAbs(out['builtin-merged'].logits),
-    hf: maxAbs(out.hf.logits),
-  };
+  const logitScale: Record<string, number> = {};
+  for (const [key, value] of Object.entries(out)) if (key !== 'tokenizers') logitScale[key] = maxAbs((value as Logits).logits);
   return { dir, folders, logitScale };
 }
