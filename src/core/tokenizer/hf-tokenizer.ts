@@ -168,6 +168,11 @@ export class HfTokenizer implements TextTokenizer {
     return (prompt, completion) => template.renderConversation(prompt, completion);
   }
 
+  get renderGenerationPrompt(): TextTokenizer['renderGenerationPrompt'] {
+    if (this.template === undefined) return undefined;
+    return (prompt) => this.applyChatTemplate(prompt, true);
+  }
+
   get hasChatTemplate(): boolean {
     return this.template !== undefined;
   }

@@ -32,6 +32,8 @@ export interface TextTokenizer {
    * (TRL's maybe_apply_chat_template).
    */
   renderConversation?(prompt: readonly ChatTurn[], completion: readonly ChatTurn[]): { prompt: string; completion: string };
+  /** The prompt turns through the chat template with the generation prompt: what sampling continues. */
+  renderGenerationPrompt?(prompt: readonly ChatTurn[]): string;
 }
 
 export interface ChatTurn {

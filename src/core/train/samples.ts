@@ -12,7 +12,7 @@ import type { Trainer } from './trainer';
  */
 export function samplingPromptText(prompt: PreferencePair | string, tokenizer: TextTokenizer): string {
   if (typeof prompt !== 'string') return renderedTexts(prompt, tokenizer).prompt;
-  return tokenizer.renderConversation ? tokenizer.renderConversation([{ role: 'user', content: prompt }], []).prompt : prompt;
+  return tokenizer.renderGenerationPrompt ? tokenizer.renderGenerationPrompt([{ role: 'user', content: prompt }]) : prompt;
 }
 
 /** Completions for one prompt, from the policy and (when there is one) the reference. */
