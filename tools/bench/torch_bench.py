@@ -4,7 +4,8 @@ Usage: torch_bench.py '<json>' [--out FILE] where json = {"cases": [{model, conf
 length, lora?}], "options": {warmup, measure, block}, "device": "cpu" | "cuda" (default cpu),
 "autocast": null | "bf16"}. Prints {"runs": [...]} with the fields of the TypeScript benchmark
 that apply (medians of per-step times, ms); with --out it writes that object, plus
-"status" and the torch/device description, to FILE instead. Written for Debian's
+"status" and the torch/device description, to FILE instead, rewritten after each case with
+status "running" until the last is done. Written for Debian's
 python3-torch (1.13) and current PyTorch on CUDA; float32 weights (bf16 autocast when asked),
 eager, torch.optim.AdamW, reference log-probs cached or recomputed. A case with "lora" trains
 PEFT-style adapters (A [r, in], B [out, r], scale alpha / r) on the frozen base, which is also
@@ -94,8 +95,8 @@ def is_llama(cfg):
 
 
 def init_llama(cfg, device):
-    """A Llama-family model (the bench's shapes: no biases, no q/k norms), nn.Linear weights [out, in]."""
-    unsupported = [k for k in ("qkvBias", "outputBias", "mlpBias", "qkNorm", "ropeScaling") if cfg.get(k)]
+    """A Llama-family model (the bench's shapes: q/k/v biases as Qwen2 has them, no other biases, no q/k norms), nn.Linear weights [out, in]."""
+    unsupported = [k for k in ("outputBias", "mlpBias", "qkNorm", "ropeScaling") if cfg.get(k)]
     if unsupported:
         raise NotImplementedError(f"torch_bench's Llama has no {', '.join(unsupported)}")
     g = torch.Generator().manual_seed(1)
@@ -109,6 +110,8 @@ def init_llama(cfg, device):
         for name, shape in [("q_proj", [q, d]), ("k_proj", [kv, d]), ("v_proj", [kv, d]), ("o_proj", [d, q]),
                             ("gate_proj", [f, d]), ("up_proj", [f, d]), ("down_proj", [d, f])]:
             w[f"{i}.{name}"] = torch.randn(*shape, generator=g) * 0.02
+            if cfg.get("qkvBias") and name in ("q_proj", "k_proj", "v_proj"):
+                w[f"{i}.{name}.bias"] = torch.zeros(shape[0])
     return {k: t.to(device).requires_grad_(True) for k, t in w.items()}
 
 
@@ -126,6 +129,8 @@ def llama_logits(w, cfg, ids, adapters=None, scale=0.0):
 
     def linear(z, key):
         y = z @ w[key].T
+        if key + ".bias" in w:
+            y = y + w[key + ".bias"]
         if adapters and key in adapters:
             a, b = adapters[key]
             y = y + scale * ((z @ a.T) @ b.T)
@@ -295,7 +300,12 @@ def main():
         with open(out, "w", encoding="utf-8") as f:
             json.dump({"status": "failed", "reason": reason, "torch": torch.__version__, "device": device, "runs": []}, f, indent=2)
         return
-    runs = []
+    def write(result):
+        with open(out + ".part", "w", encoding="utf-8") as f:
+            json.dump(result, f, indent=2)
+        os.replace(out + ".part", out)
+
+    runs, about = [], describe(device)
     for c in request["cases"]:
         try:
             runs.append({"status": "ok", **run_case(c, request["options"], device, autocast)})
@@ -305,12 +315,13 @@ def main():
             if device == "cuda":
                 torch.cuda.empty_cache()
         print(f"torch_bench: {json.dumps(runs[-1])}", file=sys.stderr)
+        # What is done so far, should the caller's timeout stop the next case.
+        write({"status": "running", **about, "runs": runs})
     ok = any(r["status"] == "ok" for r in runs)
-    result = {"status": "ok" if ok else "failed", **describe(device), "runs": runs}
+    result = {"status": "ok" if ok else "failed", **about, "runs": runs}
     if not ok:
         result["reason"] = "; ".join(r["reason"] for r in runs) or "no cases"
-    with open(out, "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=2)
+    write(result)
 
 
 if __name__ == "__main__":

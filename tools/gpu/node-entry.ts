@@ -36,18 +36,23 @@ async function webgpuCase(name: string, smoke: boolean): Promise<Result> {
   const gpu = await installGpu(process.env.DAWN_NODE_DIR, flags);
   const adapter = await describeAdapter(gpu, flags);
   // Only now: TF.js registers its webgpu backend at import time, if navigator.gpu is there.
-  const { startWebGpu, webgpuCase: run } = await import('./webgpu-bench');
+  const { startWebGpu, watchGpuErrors, webgpuCase: run } = await import('./webgpu-bench');
   await startWebGpu();
+  const gpuErrors = watchGpuErrors();
   const options = smoke ? SMOKE_BENCH : GPU_BENCH;
   const started = performance.now();
   const bench = await run(name, options);
-  return {
+  const result = {
     adapter: `${adapter.vendor} ${adapter.architecture}`.trim(),
     software: adapter.software,
     options,
     seconds: (performance.now() - started) / 1000,
+    gpu_errors: gpuErrors.length,
     run: bench,
   };
+  // An invalid pipeline returns garbage without throwing: such figures are kept, not trusted.
+  if (gpuErrors.length > 0) return { status: 'failed', reason: `${gpuErrors.length} WebGPU errors, the first: ${gpuErrors[0]}`, ...result };
+  return result;
 }
 
 async function exportsCommand(dir: string, root: string): Promise<Result> {

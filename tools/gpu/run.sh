@@ -55,10 +55,10 @@ json_escape() {
   printf '%s' "$s" | tr -d '\000-\010\013-\037'
 }
 
-# fail_piece NAME REASON: the piece did not run (or died without saying why).
+# fail_piece NAME REASON [quiet]: the piece did not run (or died without saying why).
 fail_piece() {
   printf '{\n  "status": "failed",\n  "reason": "%s"\n}\n' "$(json_escape "$2")" > "$OUT_DIR/$1.json"
-  say "   $1: failed: $2"
+  [[ ${3:-} == quiet ]] || say "   $1: failed: $2"
 }
 
 # skip_piece NAME REASON: left out on purpose (--smoke).
@@ -102,12 +102,16 @@ piece() {
   timeout --kill-after=10 "$limit" "$@" > "$plog" 2>&1
   rc=$?
   cat "$plog" >> "$LOG"
+  local why
+  why="exited with status $rc without a result: $(log_tail "$plog" | tail -n 1)"
+  ((rc == 124 || rc == 137)) && why="timed out after ${limit} s"
   if [[ ! -s $file ]] || [[ -z $(status_of "$name") ]]; then
-    if ((rc == 124 || rc == 137)); then
-      fail_piece "$name" "timed out after ${limit} s"
-    else
-      fail_piece "$name" "exited with status $rc without a result: $(log_tail "$plog" | tail -n 1)"
-    fi
+    fail_piece "$name" "$why" quiet
+  elif [[ $(status_of "$name") == running ]]; then # torch_bench.py's cases so far: kept
+    "$PYTHON" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+r.update(status="failed", reason="%s (after %d cases)" % (sys.argv[2], len(r["runs"])))
+json.dump(r, open(sys.argv[1], "w"), indent=2)' "$file" "$why"
   fi
   add_field "$name" seconds "$((SECONDS - t0))"
   if [[ $(status_of "$name") != ok ]]; then
@@ -272,7 +276,7 @@ if ((SMOKE)); then
   WEBGPU_CASES=(tiny) TORCH_CASES=(tiny) CPU_CASES=(tiny)
   TORCH_OPTIONS='{"warmup": 1, "measure": 2, "block": 1}'
 else
-  WEBGPU_CASES=(anchor base base-lora smollm2-lora) TORCH_CASES=(anchor base base-lora smollm2-lora) CPU_CASES=(anchor)
+  WEBGPU_CASES=(anchor base base-lora smollm2-lora qwen2.5-0.5b-lora) TORCH_CASES=(anchor base base-lora smollm2-lora qwen2.5-0.5b-lora) CPU_CASES=(anchor)
   TORCH_OPTIONS='{"warmup": 2, "measure": 12, "block": 4}'
 fi
 # The cases' shapes: tools/gpu/cases.json, the TypeScript bench's BENCH_CASES entries (a test

@@ -20,6 +20,21 @@ export async function startWebGpu(): Promise<void> {
   if (value !== 2) throw new Error(`a test op on webgpu returned ${value} instead of 2`);
 }
 
+interface ErrorReportingDevice {
+  onuncapturederror?: ((event: { error?: { message?: string } }) => void) | null;
+}
+
+/**
+ * WebGPU validation errors the device raised: TF.js does not watch for them, and an invalid
+ * pipeline returns garbage without throwing, so figures are only trusted with none.
+ */
+export function watchGpuErrors(): string[] {
+  const errors: string[] = [];
+  const device = (tf.backend() as unknown as { device?: ErrorReportingDevice }).device;
+  if (device) device.onuncapturederror = (event) => errors.push(event.error?.message ?? 'unknown GPU error');
+  return errors;
+}
+
 /** One case with the app's shader warm-up before its first step. */
 export async function webgpuCase(name: string, options: BenchOptions): Promise<StepBenchRun> {
   const c = BENCH_CASES[name];
