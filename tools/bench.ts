@@ -1,5 +1,5 @@
 // `npm run bench -- [--out file.json] [--models small,anchor] [--browser webgpu,webgl,wasm,cpu]
-//  [--node wasm,cpu] [--no-torch] [--steps N] [--growth N] [--browser-models tiny]
+//  [--node wasm,cpu] [--no-torch] [--steps N] [--warmup N] [--growth N] [--browser-models tiny]
 //  [--smoothness wasm,webgpu] [--smoothness-steps N] [--logprobs [--logprobs-shape 2,16,50257]]
 //  [--charts [N] [--charts-baseline <git ref>]]`:
 // fixed DPO and SFT steps, side by side in one
@@ -287,6 +287,7 @@ async function main() {
       node: { type: 'string' },
       'no-torch': { type: 'boolean' },
       steps: { type: 'string' },
+      warmup: { type: 'string' },
       growth: { type: 'string' },
       'browser-models': { type: 'string' },
       smoothness: { type: 'string' },
@@ -305,6 +306,7 @@ async function main() {
     ...QUICK_BENCH,
     ...(values.steps ? { measure: Number(values.steps), block: Math.min(QUICK_BENCH.block, Number(values.steps)) } : {}),
     ...(values.growth ? { growthSteps: Number(values.growth) } : {}),
+    ...(values.warmup ? { warmup: Number(values.warmup) } : {}),
   };
   const started = Date.now();
   const browser = list(values.browser, ['webgpu', 'webgl', 'wasm', 'cpu']);

@@ -8,6 +8,9 @@ import type { PreferencePair } from '../data/preference-pairs';
 import { sequenceLogProbs } from '../dpo/logprobs';
 import { tokenLogProbs, tokenLogProbsPath } from '../dpo/token-logprobs';
 import type { LoraConfig } from '../model/lora';
+import { estimateTrainingMemory } from '../model/memory-estimate';
+import type { LlamaConfig } from '../model/llama/config';
+import { SUGGESTED_MODELS } from '../model/suggested-models';
 
 /** A fixed model shape, batch and length to time. */
 export interface BenchCase {
@@ -64,6 +67,10 @@ export interface StepBenchRun {
   bytes_after: number;
   /** Highest bytes held during the timed DPO steps (GPU bytes on webgpu). */
   peak_bytes: number;
+  /** tf.profile's peak during one cached DPO step: every tensor alive at the step's fullest, weights and optimizer state included. */
+  step_peak_bytes: number;
+  /** What the app's memory estimate says this DPO step needs (estimateTrainingMemory, fused log-probs). */
+  estimated_bytes: number;
   kernels_per_step: number | null;
   /** Kernels of one SFT step, for comparison with the DPO step's. */
   sft_kernels_per_step: number | null;
@@ -78,6 +85,15 @@ export interface StepBenchRun {
  * shape (SmolLM2-135M) with LoRA.
  */
 const BASE_CONFIG: ModelConfig = { vocabSize: 258, nPositions: 256, nEmbd: 256, nLayer: 6, nHead: 8, layerNormEpsilon: 1e-5 };
+
+/** A suggested model's shape, from the same data the model panel offers. */
+function suggested(repo: string): LlamaConfig {
+  const model = SUGGESTED_MODELS.find((m) => m.repo === repo);
+  if (!model) throw new Error(`bench: no suggested model ${repo}`);
+  return model.config;
+}
+const SMOLLM2_135M = suggested('HuggingFaceTB/SmolLM2-135M-Instruct');
+const QWEN25_05B = suggested('Qwen/Qwen2.5-0.5B-Instruct');
 
 export const BENCH_CASES: Record<string, BenchCase> = {
   tiny: {
@@ -111,32 +127,21 @@ export const BENCH_CASES: Record<string, BenchCase> = {
     length: 256,
     lora: { rank: 16, alpha: 32, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] },
   },
-  // SmolLM2-135M's shape (Llama family, 30 layers, grouped K/V, tied head), LoRA on every projection.
+  // SmolLM2-135M-Instruct and Qwen2.5-0.5B-Instruct as the newcomer trains them: the app's default
+  // LoRA (r 8 on q/k/v/o) at 2 pairs × 256 tokens.
   'smollm2-lora': {
-    model: 'SmolLM2-135M shape + LoRA r16 (d576 L30 V49152)',
-    config: {
-      family: 'llama',
-      modelType: 'llama',
-      vocabSize: 49152,
-      nPositions: 8192,
-      nEmbd: 576,
-      nLayer: 30,
-      nHead: 9,
-      nKvHead: 3,
-      headDim: 64,
-      intermediateSize: 1536,
-      layerNormEpsilon: 1e-5,
-      ropeTheta: 100000,
-      ropeScaling: null,
-      qkvBias: false,
-      outputBias: false,
-      mlpBias: false,
-      qkNorm: false,
-      tieWordEmbeddings: true,
-    },
-    pairs: 4,
-    length: 128,
-    lora: { rank: 16, alpha: 32, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
+    model: 'SmolLM2-135M shape + LoRA r8 q/k/v/o (d576 L30 V49152)',
+    config: SMOLLM2_135M,
+    pairs: 2,
+    length: 256,
+    lora: { rank: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] },
+  },
+  'qwen2.5-0.5b-lora': {
+    model: 'Qwen2.5-0.5B shape + LoRA r8 q/k/v/o (d896 L24 V151936)',
+    config: QWEN25_05B,
+    pairs: 2,
+    length: 256,
+    lora: { rank: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] },
   },
   'gpt2-small': {
     model: 'gpt2-small shape (d768 L12 V50257)',
@@ -145,6 +150,20 @@ export const BENCH_CASES: Record<string, BenchCase> = {
     length: 128,
   },
 };
+
+/** The app's estimate for the case's cached DPO step, as the Train button checks it. */
+function estimatedBytes(c: BenchCase): number {
+  return estimateTrainingMemory({
+    config: c.config,
+    lora: c.lora,
+    batchSize: c.pairs,
+    maxLength: c.length,
+    stage: 'dpo',
+    referenceCopy: !c.lora,
+    optimizerSlots: 2,
+    fusedLogProbs: true,
+  }).totalBytes;
+}
 
 /** Pairs whose byte tokens fill the length exactly (prompt a quarter, completions the rest). */
 function fixedPairs(c: BenchCase): PreferencePair[] {
@@ -243,13 +262,14 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
         const i = (b + k) % 3;
         times[i].push(await timeBlock(trainers[i], o, now, i === 0 ? (bytes) => (peak = Math.max(peak, bytes)) : undefined));
       }
-    const kernels = async (t: Trainer) => {
+    const profiled = async (t: Trainer) => {
       const profile = await tf.profile(() => t.trainStep().metrics);
       tf.dispose(profile.result as tf.Tensor);
-      return profile.kernels.length;
+      return profile;
     };
-    const kernels_per_step = await kernels(dpo);
-    const sft_kernels_per_step = await kernels(sft);
+    const dpoProfile = await profiled(dpo);
+    const kernels_per_step = dpoProfile.kernels.length;
+    const sft_kernels_per_step = (await profiled(sft)).kernels.length;
     // Growth is counted from the steady state: everything the run allocates once exists by now.
     // Memory is sampled right after a read-back, when WebGPU has submitted its queue: host
     // uploads stage through buffers that count until the next submit, which would otherwise
@@ -288,6 +308,8 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       bytes_before: before.bytes,
       bytes_after: after.bytes,
       peak_bytes: peak,
+      step_peak_bytes: dpoProfile.peakBytes,
+      estimated_bytes: estimatedBytes(c),
       kernels_per_step,
       sft_kernels_per_step,
       growth_steps: o.growthSteps,
