@@ -28,6 +28,12 @@ async function probeDawn(): Promise<Result> {
   const gpu = await installGpu(process.env.DAWN_NODE_DIR, flags);
   const adapter = await describeAdapter(gpu, flags);
   const vulkan = { loader: process.env.GPU_VULKAN_LOADER_USED ?? null, driverFiles: process.env.VK_DRIVER_FILES ?? null };
+  const l = adapter.limits;
+  process.stdout.write(
+    `probe: ${adapter.vendor} ${adapter.architecture} (${adapter.description})${adapter.software ? ', software' : ''}; ` +
+      `${adapter.features.length} features; maxBufferSize ${l.maxBufferSize}, maxStorageBufferBindingSize ${l.maxStorageBufferBindingSize}, ` +
+      `maxComputeInvocationsPerWorkgroup ${l.maxComputeInvocationsPerWorkgroup}\n`,
+  );
   return { adapter, vulkan };
 }
 

@@ -36,6 +36,9 @@ def main():
         result.update(status="failed", reason=f"torch not installed: {error}")
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2)
+    libraries = ", ".join(f"{m} {result[m] or 'missing'}" for m in ("transformers", "peft", "safetensors", "tokenizers"))
+    cuda = result.get("gpu") or result.get("cuda_reason") or result.get("reason")
+    print(f"probe: Python {result['python']}, torch {result.get('torch', 'missing')}, CUDA: {cuda}; {libraries}")
 
 
 if __name__ == "__main__":

@@ -122,6 +122,8 @@ json.dump(r, open(sys.argv[1], "w"), indent=2)' "$file" "$why"
     return 1
   fi
   say "   $name: ok ($((SECONDS - t0)) s)"
+  grep -m1 '^probe: ' "$plog" | sed 's/^probe: /     /' | tee -a "$LOG" >&2
+  return 0
 }
 
 unpack() { # unpack SRC.xz DEST: xz when the machine has it, else Python's lzma
@@ -172,7 +174,7 @@ else
   unpack "$PAYLOAD/node.xz" "$NODE" && chmod +x "$NODE"
   unpack "$PAYLOAD/bench.cjs.xz" "$BUNDLE"
   for lib in libstdc++.so.6 libgcc_s.so.1; do unpack "$PAYLOAD/$lib.xz" "$WORK/lib-fallback/$lib"; done
-  probe='require("fs").writeFileSync(process.argv[1], JSON.stringify({status: "ok", version: process.version, libstdcxx: process.env.GPU_LIBSTDCXX, arch: process.arch}, null, 2) + "\n")'
+  probe='require("fs").writeFileSync(process.argv[1], JSON.stringify({status: "ok", version: process.version, libstdcxx: process.env.GPU_LIBSTDCXX, arch: process.arch}, null, 2) + "\n"); console.log(`probe: node ${process.version} ${process.arch}, ${process.env.GPU_LIBSTDCXX} libstdc++`)'
   if piece node 30 env GPU_LIBSTDCXX=system "$NODE" -e "$probe" "$OUT_DIR/node.json"; then
     node_ok=1
   elif grep -q -E 'GLIBCXX|CXXABI|libstdc|libgcc_s' "$OUT_DIR/logs/node.log"; then
@@ -301,18 +303,22 @@ for variant in fp32 bf16; do
 done
 CASE_FLAGS=() CASE_LIMIT=170
 ((SMOKE)) && CASE_FLAGS=(--smoke) CASE_LIMIT=150
-for case in "${WEBGPU_CASES[@]}"; do
+webgpu_case() { # webgpu_case CASE LIMIT
   if ((!dawn_ok)); then
-    fail_piece "webgpu-$case" "needs a WebGPU adapter: $(reason_of dawn)"
+    fail_piece "webgpu-$1" "needs a WebGPU adapter: $(reason_of dawn)"
   else
-    piece "webgpu-$case" "$CASE_LIMIT" "${NODE_RUN[@]}" webgpu-case "$case" "${CASE_FLAGS[@]}" --out "$OUT_DIR/webgpu-$case.json"
+    piece "webgpu-$1" "$2" "${NODE_RUN[@]}" webgpu-case "$1" "${CASE_FLAGS[@]}" --out "$OUT_DIR/webgpu-$1.json"
   fi
-done
+}
+# The Llama case (~20,000 kernels a step) is the slowest and least certain: it runs last and
+# takes what is left of the budget, after PyTorch on the CPU.
+for case in "${WEBGPU_CASES[@]}"; do [[ $case == smollm2-lora ]] || webgpu_case "$case" "$CASE_LIMIT"; done
 if ((torch_ok)); then
   piece torch-cpu 90 "$PYTHON" tools/bench/torch_bench.py "$(torch_request cpu none "$TORCH_OPTIONS" "${CPU_CASES[@]}")" --out "$OUT_DIR/torch-cpu.json"
 else
   fail_piece torch-cpu "needs Python with torch: $(reason_of torch)"
 fi
+for case in "${WEBGPU_CASES[@]}"; do [[ $case != smollm2-lora ]] || webgpu_case "$case" 300; done
 
 # --- Summary ------------------------------------------------------------------------------
 add_field machine run_seconds "$((SECONDS - START))"
