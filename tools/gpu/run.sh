@@ -5,7 +5,7 @@
 # travels in tools/gpu/payload/ (tools/gpu/prepare) and is unpacked into a temporary folder,
 # never into /. Each piece runs under its own timeout, starts with a one-line probe of what it
 # needs, and a broken piece leaves the others' figures: every piece writes OUT/<piece>.json
-# with a status ("ok" | "failed") and, unless ok, the reason; everything printed goes to
+# with a status ("ok", "failed" or "skipped") and, unless ok, the reason; all output goes to
 # OUT/run.log (and OUT/logs/<piece>.log). The run ends with tools/gpu/summarize OUT.
 #
 # usage: tools/gpu/run.sh [--smoke] [--out DIR] [--exports DIR] [--budget SECONDS]
