@@ -310,15 +310,17 @@ webgpu_case() { # webgpu_case CASE LIMIT
     piece "webgpu-$1" "$2" "${NODE_RUN[@]}" webgpu-case "$1" "${CASE_FLAGS[@]}" --out "$OUT_DIR/webgpu-$1.json"
   fi
 }
-# The Llama case (~20,000 kernels a step) is the slowest and least certain: it runs last and
-# takes what is left of the budget, after PyTorch on the CPU.
-for case in "${WEBGPU_CASES[@]}"; do [[ $case == smollm2-lora ]] || webgpu_case "$case" "$CASE_LIMIT"; done
+# The Llama-family cases (real models' shapes: tens of thousands of kernels a step, hundreds of
+# MB of weights) are the slowest and least certain: they run last, after PyTorch on the CPU,
+# with what is left of the budget.
+is_llama_case() { [[ $1 == smollm2-* || $1 == qwen* ]]; }
+for case in "${WEBGPU_CASES[@]}"; do is_llama_case "$case" || webgpu_case "$case" "$CASE_LIMIT"; done
 if ((torch_ok)); then
   piece torch-cpu 90 "$PYTHON" tools/bench/torch_bench.py "$(torch_request cpu none "$TORCH_OPTIONS" "${CPU_CASES[@]}")" --out "$OUT_DIR/torch-cpu.json"
 else
   fail_piece torch-cpu "needs Python with torch: $(reason_of torch)"
 fi
-for case in "${WEBGPU_CASES[@]}"; do [[ $case != smollm2-lora ]] || webgpu_case "$case" 300; done
+for case in "${WEBGPU_CASES[@]}"; do ! is_llama_case "$case" || webgpu_case "$case" 240; done
 
 # --- Summary ------------------------------------------------------------------------------
 add_field machine run_seconds "$((SECONDS - START))"
