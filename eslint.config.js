@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import { TF_FREE_FILES, tfFreePlugin } from './tools/lint/tf-free-imports.js';
 
 // core/ is the product and must run in Node, workers and pages alike: no browser globals,
 // no UI or state libraries, no backend packages (its callers choose the backend).
@@ -38,5 +39,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The page's entry chunk carries no TensorFlow.js: its layers import only TF-free core modules.
+    files: TF_FREE_FILES,
+    plugins: { 'tf-free': tfFreePlugin },
+    rules: { 'tf-free/tf-free-imports': 'error' },
   },
 );

@@ -27,6 +27,7 @@ import {
 } from '../src/core/bench/step-bench';
 import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
 import { CHROMIUM_LAUNCH } from './chromium-launch';
+import { BACKEND_NAMES } from '../src/protocol/messages';
 import { chartsBench, chartsTable, checkObserver } from './bench-charts';
 
 type Row = StepBenchRun & { where: string; note?: string };
@@ -309,7 +310,7 @@ async function main() {
     ...(values.warmup ? { warmup: Number(values.warmup) } : {}),
   };
   const started = Date.now();
-  const browser = list(values.browser, ['webgpu', 'webgl', 'wasm', 'cpu']);
+  const browser = list(values.browser, [...BACKEND_NAMES]);
   const { rows: chromiumRows, adapter } =
     browser.length > 0 ? await browserRuns(browser, list(values['browser-models'], models), options) : { rows: [], adapter: '' };
   const rows: Row[] = [

@@ -9,7 +9,7 @@ import { SENTIMENT_CORPUS, SENTIMENT_MODEL, SENTIMENT_SFT_SETTINGS } from '../sr
 import { trainSentimentSft } from '../src/core/sentiment/experiment';
 import { evaluatePolicy } from '../src/core/sentiment/scoring';
 import { gpt2ConfigJson, writeGpt2Safetensors } from '../src/core/io/hf-gpt2';
-import { METRIC_COUNT } from '../src/core/train/metrics';
+import { METRIC_COUNT } from '../src/core/train/metric-names';
 import { useNodeBackend } from '../src/cli/node-backend';
 import { APP_VERSION } from '../src/core/version';
 import { uploadWeights } from '../src/core/model/gpt-weights';

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { isHfModelFileName, loadHfModel, type HfModel } from '../core/io/hf-model';
+import { loadHfModel, type HfModel } from '../core/io/hf-model';
+import { isHfModelFileName } from '../core/io/hf-file-names';
 import { UsageError } from './train-options';
 
 /** `--model <folder>`: reads the folder and loads it as core does for a dropped folder. */

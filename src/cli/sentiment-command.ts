@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readGpt2Safetensors } from '../core/io/hf-gpt2';
 import { sentimentPrompts } from '../core/sentiment/demo-model';
-import { DEFAULT_SENTIMENT_SETTINGS, runSentimentExperiment, type SentimentSettings } from '../core/sentiment/experiment';
-import { METRIC_COUNT } from '../core/train/metrics';
+import { runSentimentExperiment } from '../core/sentiment/experiment';
+import { DEFAULT_SENTIMENT_SETTINGS, type SentimentSettings } from '../core/sentiment/sentiment-settings';
+import { METRIC_COUNT } from '../core/train/metric-names';
 import { UsageError } from './train-options';
 import type { Io } from './train-command';
 

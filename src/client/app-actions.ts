@@ -4,7 +4,7 @@
  */
 import { isPresetName, type PresetName } from '../core/model/config';
 import { sniffFileKind } from '../core/io/sniff-file';
-import type { BackendName, WorkerEvent } from '../protocol/messages';
+import { BACKEND_NAMES, type BackendName, type WorkerEvent } from '../protocol/messages';
 import { useStore } from '../state/store';
 import type { View } from '../state/session-slice';
 import { TrainerClient } from './trainer-client';
@@ -96,7 +96,7 @@ export async function startApp(options: StartupOptions, spawn = TrainerClient.sp
   const store = useStore.getState();
   if (options.preset && isPresetName(options.preset)) store.setPreset(options.preset);
   if (options.view === 'studio' || options.view === 'demo') store.setView(options.view);
-  const backend = (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === options.backend) as BackendName | undefined;
+  const backend = BACKEND_NAMES.find((b) => b === options.backend);
   if (!(await connect(spawn, backend))) return;
   if (options.bench) await runBench(options.bench);
   else if (useStore.getState().view === 'demo') await loadShippedSft();

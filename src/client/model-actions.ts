@@ -5,7 +5,7 @@
 import type { ModelInfo } from '../protocol/messages';
 import { useStore } from '../state/store';
 import { guarded, worker } from './connection';
-import { isHfModelFileName } from '../core/io/hf-model';
+import { isHfModelFileName } from '../core/io/hf-file-names';
 import { unzipSync } from 'fflate';
 import { download } from './download';
 import { hubToken } from './hub-token';

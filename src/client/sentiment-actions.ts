@@ -1,5 +1,5 @@
 /** The sentiment demo's buttons: worker calls, results into the store. */
-import { METRIC_COUNT } from '../core/train/metrics';
+import { metricAt, metricRowCount } from '../core/train/metric-names';
 import type { WorkerEvent } from '../protocol/messages';
 import { useStore } from '../state/store';
 import { guarded, worker } from './connection';
@@ -14,7 +14,7 @@ export function routeSentimentEvent(event: WorkerEvent): void {
       return store.setDemoProgress({ phase: event.phase, done: event.done, total: event.total, beta: event.beta });
     case 'sentimentMetrics': {
       const losses: [number, number][] = [];
-      for (let i = 0; i * METRIC_COUNT < event.values.length; i++) losses.push([event.firstStep + i, event.values[i * METRIC_COUNT]]);
+      for (let i = 0; i < metricRowCount(event.values); i++) losses.push([event.firstStep + i, metricAt(event.values, i, 'loss')]);
       return store.appendDemoLosses(event.phase, event.beta, losses);
     }
     case 'sentimentSft':

@@ -10,17 +10,32 @@ import type { SamplingOptions } from '../core/model/sampling';
 import type { DatasetStats } from '../core/data/dataset-stats';
 import type { ColumnMapping } from '../core/data/normalize-row';
 import type { DatasetProblem } from '../core/data/read-dataset';
-import type { FrontierPoint, SentimentResult, SentimentRun, SentimentSettings } from '../core/sentiment/experiment';
+import type { FrontierPoint, SentimentResult, SentimentRun } from '../core/sentiment/experiment';
+import type { SentimentSettings } from '../core/sentiment/sentiment-settings';
 import type { ScoredSample } from '../core/sentiment/scoring';
 import type { BenchOptions, BenchRun } from '../core/bench/step-bench';
 import type { MemoryEstimate } from '../core/model/memory-estimate';
 import type { FamilyName } from '../core/model/causal-lm';
 import type { FloatDtype } from '../core/io/safetensors';
-import type { HubProgress } from '../worker/hub/hub-download';
 
 export const PROTOCOL_VERSION = 1;
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** Every backend, best first: the order the worker tries them in and the page offers them. */
+export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** A Hub download's progress, file by file. */
+export interface HubProgress {
+  file: string;
+  fileLoaded: number;
+  fileTotal: number | null;
+  /** Bytes of all files so far, this one included. */
+  loaded: number;
+  /** Sizes of the files so far, this one included; null while this one's size is unknown. Grows as files start. */
+  total: number | null;
+  fromCache: boolean;
+}
+
 
 export interface BackendInfo {
   backend: BackendName;

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { MemoryEstimate } from '../core/model/memory-estimate';
-import type { HubProgress } from '../worker/hub/hub-download';
+import type { HubProgress } from '../protocol/messages';
 
 export type MemoryAnswer = { estimate: MemoryEstimate; problem: string | null };
 

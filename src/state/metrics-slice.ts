@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { METRIC_COUNT, METRIC_NAMES, type MetricName } from '../core/train/metrics';
+import { METRIC_COUNT, METRIC_NAMES, type MetricName } from '../core/train/metric-names';
 
 export interface MetricsSlice {
   /**

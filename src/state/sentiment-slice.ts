@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { FrontierPoint, SentimentResult } from '../core/sentiment/experiment';
-import { DEFAULT_SENTIMENT_SETTINGS, type SentimentSettings } from '../core/sentiment/experiment';
+import { DEFAULT_SENTIMENT_SETTINGS, type SentimentSettings } from '../core/sentiment/sentiment-settings';
 import type { ScoredSample } from '../core/sentiment/scoring';
 import type { SentimentPhase } from '../protocol/messages';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useStore } from './store';
-import { METRIC_COUNT } from '../core/train/metrics';
+import { METRIC_COUNT } from '../core/train/metric-names';
 
 describe('store', () => {
   it('appends metric deltas in order and bumps the version', () => {

@@ -10,7 +10,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendInfo, BackendName } from '../protocol/messages';
+import { BACKEND_NAMES, type BackendInfo, type BackendName } from '../protocol/messages';
 import { registerWebGpuKernels } from '../kernels/webgpu';
 
 setWasmPaths({
@@ -18,8 +18,6 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
-
-export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 interface GpuLike {
   requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null>;
@@ -51,7 +49,7 @@ async function tryBackend(name: BackendName): Promise<string> {
 /** @param only try just this backend (URL `?backend=`), failing with its reason */
 export async function selectBackend(only?: BackendName): Promise<BackendInfo> {
   const fallbackReasons: string[] = [];
-  for (const name of only ? [only] : BACKEND_ORDER) {
+  for (const name of only ? [only] : BACKEND_NAMES) {
     try {
       const adapter = await tryBackend(name);
       return { backend: name, adapter, fallbackReasons };

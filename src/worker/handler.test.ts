@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { harness, jsonl } from './test-harness';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { DEFAULT_SETTINGS } from '../core/train/settings';
-import { METRIC_COUNT } from '../core/train/metrics';
+import { METRIC_COUNT } from '../core/train/metric-names';
 import { loadModelFile } from '../core/io/run-bundle';
 import { strFromU8, unzipSync } from 'fflate';
 

@@ -14,7 +14,7 @@ import { familyOf, isLlamaConfig, type ModelConfig } from '../core/model/causal-
 import { validateGptConfig } from '../core/model/config';
 import { validateLlamaConfig } from '../core/model/llama/config';
 import { DEFAULT_LORA, loraForModel, type LoraConfig } from '../core/model/lora';
-import { metricRow, METRIC_NAMES } from '../core/train/metrics';
+import { metricRow, METRIC_NAMES } from '../core/train/metric-names';
 import type { DpoSettings } from '../core/train/settings';
 import { SettingsError } from '../core/train/settings';
 import type { ModelInfo, Params, Result, WorkerEvent } from '../protocol/messages';

@@ -1,6 +1,6 @@
 import type { Trainer } from '../core/train/trainer';
 import { encodeCheckpoint } from '../core/train/checkpoint-file';
-import { metricRow, METRIC_COUNT } from '../core/train/metrics';
+import { metricRow, METRIC_COUNT } from '../core/train/metric-names';
 import type { RunRecord, RunStatus, RunSummary, WorkerEvent } from '../protocol/messages';
 import { isQuotaError, type RunStorage } from './run-storage';
 

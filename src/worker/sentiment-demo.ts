@@ -4,7 +4,7 @@ import { countParameters } from '../core/model/causal-lm';
 import { readGpt2Safetensors } from '../core/io/hf-gpt2';
 import { sentimentCorpus, sentimentPrompts, SENTIMENT_MODEL, SENTIMENT_SFT_SETTINGS } from '../core/sentiment/demo-model';
 import { runSentimentExperiment, trainSentimentSft } from '../core/sentiment/experiment';
-import { METRIC_COUNT } from '../core/train/metrics';
+import { METRIC_COUNT } from '../core/train/metric-names';
 import type { Params, Result, WorkerEvent } from '../protocol/messages';
 import { CodedError } from './errors';
 

@@ -11,7 +11,8 @@ import { BYTE_TOKENIZER, type TextTokenizer } from '../core/tokenizer/tokenizer'
 import { Trainer } from '../core/train/trainer';
 import type { HfModel } from '../core/io/hf-model';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
-import { SettingsError, validateSettings, type DpoSettings } from '../core/train/settings';
+import { SettingsError, type DpoSettings } from '../core/train/settings';
+import { validateSettings } from '../core/train/validate-settings';
 import { buildRunBundle, loadModelFile, zipBundle, type RunInfo } from '../core/io/run-bundle';
 import type { BackendInfo, DatasetState, ModelInfo, Params, Result, RunRecord, WorkerEvent } from '../protocol/messages';
 import type { TrainingData } from './dataset-requests';
@@ -24,7 +25,7 @@ import type { ExportState, HfSource } from './session-types';
 export type { ExportState, HfSource } from './session-types';
 import { divergenceMessage } from '../core/train/divergence';
 import { decodeCheckpoint } from '../core/train/checkpoint-file';
-import { METRIC_COUNT } from '../core/train/metrics';
+import { METRIC_COUNT } from '../core/train/metric-names';
 import { summarize, type RunRecorder } from './run-recorder';
 import type { RunStorage } from './run-storage';
 

@@ -11,7 +11,7 @@ import { causalMask, type NamedWeights } from '../model/gpt';
 import { batchLogProbs, dpoForward, type DeviceBatch, type LossSettings } from '../train/dpo-step';
 import { globalNorm, Optimizer } from '../train/optimizers';
 import { learningRateMultiplier } from '../train/schedule';
-import { METRIC_NAMES } from '../train/metrics';
+import { METRIC_NAMES } from '../train/metric-names';
 import type { LossType, OptimizerName, SchedulerName } from '../train/settings';
 
 type Named = Record<string, { shape: number[]; data: number[] }>;

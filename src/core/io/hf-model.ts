@@ -47,11 +47,6 @@ const BUFFER_PATTERN = /^(h\.\d+\.attn\.(bias|masked_bias)|model\.layers\.\d+\.s
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
-/** The files a Hugging Face model folder may hold (base names); a folder's other files are not read. */
-export function isHfModelFileName(name: string): boolean {
-  return /^(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|vocab\.json|merges\.txt|model\.safetensors(\.index\.json)?|model-\d+-of-\d+\.safetensors)$/.test(name);
-}
-
 /** True when the names (paths or base names) hold a config.json, a tokenizer.json and safetensors weights. */
 export function isHfModelFolder(names: string[]): boolean {
   const base = new Set(names.map(baseName));

@@ -4,7 +4,7 @@ import { buildRunBundle, loadModelFile, zipBundle, type RunInfo } from './run-bu
 import { initGptWeights } from '../model/gpt-weights';
 import { SeededRandom } from '../random';
 import { MICRO_CONFIG } from '../testing/tiny-model';
-import { METRIC_COUNT } from '../train/metrics';
+import { METRIC_COUNT } from '../train/metric-names';
 import { readGpt2Safetensors } from './hf-gpt2';
 import { float32Entry, readSafetensors, writeSafetensors } from './safetensors';
 

@@ -1,7 +1,7 @@
 import { unzipSync, zipSync } from 'fflate';
 import type { GptConfig } from '../model/config';
 import type { HostWeights } from '../model/gpt-weights';
-import { METRIC_NAMES, metricRow } from '../train/metrics';
+import { METRIC_NAMES, metricRow } from '../train/metric-names';
 import { byteTokenizerConfigJson, byteTokenizerJson } from '../tokenizer/byte-tokenizer';
 import { gpt2ConfigJson, readGpt2Safetensors, writeGpt2Safetensors } from './hf-gpt2';
 import { isZip } from './sniff-file';

@@ -8,6 +8,7 @@
  */
 import { countParameters, familyOf, type ModelConfig } from './causal-lm';
 import { countLoraParameters, loraTargetModules, type LoraConfig } from './lora';
+import { formatBytes } from '../format-bytes';
 
 export interface MemoryEstimateInput {
   config: ModelConfig;
@@ -120,19 +121,6 @@ export interface MemoryLimits {
   maxStorageBufferBindingSize?: number;
   /** WebGPU's limit on one buffer (256 MiB by default). */
   maxBufferSize?: number;
-}
-
-/** Binary units, as GPU limits are powers of two: "3.1 GiB", "128 MiB". */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
 }
 
 function fits(input: MemoryEstimateInput, limits: MemoryLimits): boolean {

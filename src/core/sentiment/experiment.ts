@@ -3,44 +3,15 @@ import type { GptConfig } from '../model/config';
 import { initGptWeights, uploadWeights, type HostWeights } from '../model/gpt-weights';
 import { SeededRandom } from '../random';
 import { Trainer } from '../train/trainer';
-import { DeviceMetricsBuffer, METRIC_COUNT } from '../train/metrics';
+import { DeviceMetricsBuffer } from '../train/metrics';
+import { METRIC_COUNT } from '../train/metric-names';
 import { findDivergence, type Divergence } from '../train/divergence';
 import { DEFAULT_SETTINGS, SettingsError, type DpoSettings } from '../train/settings';
 import type { Review } from './corpus';
+import type { SentimentSettings } from './sentiment-settings';
 import { SENTIMENT_MAX_PROMPT, SENTIMENT_SFT_SETTINGS } from './demo-model';
 import { samplePreferencePairs, type LabelledPair } from './pairs';
 import { evaluatePolicy, yieldToEventLoop, type ScoredSample } from './scoring';
-
-export interface SentimentSettings {
-  /** One DPO run per β, one after another, all from the SFT model on the same pairs. */
-  betas: number[];
-  steps: number;
-  /** Evaluate (reward, KL, held-out accuracy) every N steps and at the end. */
-  evalEvery: number;
-  seed: number;
-  learningRate: number;
-  batchSize: number;
-  /** Training prompts sampled twice each to make pairs (ties are dropped). */
-  pairPrompts: number;
-  /** Held-out prompts sampled twice each to make ground-truth-labelled held-out pairs. */
-  heldOutPairPrompts: number;
-  /** Held-out prompts sampled at each evaluation, `samplesPerPrompt` times each. */
-  evalPrompts: number;
-  samplesPerPrompt: number;
-}
-
-export const DEFAULT_SENTIMENT_SETTINGS: SentimentSettings = {
-  betas: [0.1],
-  steps: 150,
-  evalEvery: 25,
-  seed: 1,
-  learningRate: 5e-4,
-  batchSize: 16,
-  pairPrompts: 1024,
-  heldOutPairPrompts: 64,
-  evalPrompts: 64,
-  samplesPerPrompt: 4,
-};
 
 export interface FrontierPoint {
   step: number;

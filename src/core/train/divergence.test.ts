@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findDivergence } from './divergence';
-import { METRIC_COUNT, METRIC_NAMES } from './metrics';
+import { METRIC_COUNT, METRIC_NAMES } from './metric-names';
 
 const row = (patch: Partial<Record<(typeof METRIC_NAMES)[number], number>>) =>
   METRIC_NAMES.map((n) => patch[n] ?? (n.startsWith('rewards') ? NaN : 1));

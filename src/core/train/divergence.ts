@@ -1,4 +1,4 @@
-import { METRIC_COUNT, METRIC_NAMES } from './metrics';
+import { METRIC_COUNT, METRIC_NAMES } from './metric-names';
 
 export interface Divergence {
   step: number;

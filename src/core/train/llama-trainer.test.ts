@@ -4,7 +4,7 @@ import type { PreferencePair } from '../data/preference-pairs';
 import { loadHfModel } from '../io/hf-model';
 import { tinyLlamaFiles } from '../testing/tiny-llama';
 import { MICRO_SETTINGS, stepMetrics } from '../testing/tiny-model';
-import { metricRow } from './metrics';
+import { metricRow } from './metric-names';
 import { samplePolicyAndReference } from './samples';
 import type { DpoSettings } from './settings';
 import { Trainer } from './trainer';

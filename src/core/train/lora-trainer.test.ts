@@ -6,7 +6,7 @@ import { SeededRandom } from '../random';
 import { MICRO_CONFIG, MICRO_SETTINGS, SAMPLE_PAIRS, stepMetrics as steps } from '../testing/tiny-model';
 import type { DpoSettings } from './settings';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-file';
-import { metricRow } from './metrics';
+import { metricRow } from './metric-names';
 import { collateDpoBatch, tokenizePair } from '../dpo/batch';
 import { batchLogProbs, uploadBatch } from './dpo-step';
 import { causalMask } from '../model/gpt';

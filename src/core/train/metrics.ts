@@ -1,31 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Per-step metrics in TRL's names, in the order of each step's metric vector. */
-export const METRIC_NAMES = [
-  'loss',
-  'rewards/chosen',
-  'rewards/rejected',
-  'rewards/margins',
-  'rewards/accuracies',
-  'logps/chosen',
-  'logps/rejected',
-  'logits/chosen',
-  'logits/rejected',
-  'grad_norm',
-  'learning_rate',
-] as const;
-
-export type MetricName = (typeof METRIC_NAMES)[number];
-export const METRIC_COUNT = METRIC_NAMES.length;
-
-export type MetricRow = Record<MetricName, number>;
-
-export function metricRow(values: ArrayLike<number>, offset = 0): MetricRow {
-  const row = {} as MetricRow;
-  METRIC_NAMES.forEach((name, i) => (row[name] = values[offset + i]));
-  return row;
-}
-
 /**
  * Holds each step's metric vector on the device and reads them back together, so the
  * training loop never waits on the GPU except once per flush.

@@ -4,7 +4,8 @@ import { Trainer } from './trainer';
 import { initGptWeights } from '../model/gpt-weights';
 import { SeededRandom } from '../random';
 import { MICRO_CONFIG, MICRO_SETTINGS, SAMPLE_PAIRS } from '../testing/tiny-model';
-import { DeviceMetricsBuffer, metricRow, METRIC_COUNT } from './metrics';
+import { DeviceMetricsBuffer } from './metrics';
+import { metricRow, METRIC_COUNT } from './metric-names';
 import type { DpoSettings } from './settings';
 import { splitDataset, type DataSplit } from './data-split';
 

@@ -16,7 +16,8 @@ export type { TrainerSnapshot } from './trainer-snapshot';
 import { batchLogProbs, dpoForward, sftForward, uploadBatch, type DeviceBatch, type StepForward, type TokenScales } from './dpo-step';
 import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './reference-model';
 import { learningRateMultiplier } from './schedule';
-import { needsReference, SettingsError, usesReferenceCache, validateSettings, type DpoSettings } from './settings';
+import { needsReference, SettingsError, usesReferenceCache, type DpoSettings } from './settings';
+import { validateSettings } from './validate-settings';
 
 export interface TrainerOptions {
   /** How dataset text becomes ids; the built-in byte tokenizer by default. */

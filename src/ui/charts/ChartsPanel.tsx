@@ -1,6 +1,6 @@
 import { MetricChart } from './MetricChart';
 import type { ChartSeries } from './chart-data';
-import type { MetricName } from '../../core/train/metrics';
+import type { MetricName } from '../../core/train/metric-names';
 
 const EVAL_COLOR = '#862e9c';
 

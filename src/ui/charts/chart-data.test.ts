@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METRIC_NAMES, type MetricName } from '../../core/train/metrics';
+import { METRIC_NAMES, type MetricName } from '../../core/train/metric-names';
 import { ChartFeed, type ChartSeries, type Columns } from './chart-data';
 
 const LOSS: ChartSeries = { metric: 'loss', label: 'loss', color: '#000', source: 'train' };

@@ -1,5 +1,5 @@
 import type uPlot from 'uplot';
-import type { MetricName } from '../../core/train/metrics';
+import type { MetricName } from '../../core/train/metric-names';
 
 // A chart is redrawn on every metrics flush, so what it hands uPlot must not grow with the
 // run: training curves are reduced, as rows arrive, to the min and max of each bucket of

@@ -3,8 +3,8 @@ import { cancelHubDownload, downloadFromHub, loadHfFolder } from '../../client/m
 import { hubToken, setHubToken } from '../../client/hub-token';
 import { useStore } from '../../state/store';
 import { SuggestedModels } from './SuggestedModels';
+import { formatBytes } from '../../core/format-bytes';
 
-const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 /**
  * A Hugging Face model of a supported family (GPT-2, Llama, Qwen2, Qwen3): a suggested one,
@@ -58,8 +58,8 @@ export function HfModelLoader() {
           <progress max={100} value={percent ?? undefined} aria-label="Download progress" aria-valuetext={percent === null ? undefined : `${percent}%`} />
           <span data-testid="hub-progress-text">
             {progress.file}
-            {progress.fromCache ? ' (from cache)' : ''}: {mb(progress.loaded)}
-            {progress.total ? ` of ${mb(progress.total)}` : ''}
+            {progress.fromCache ? ' (from cache)' : ''}: {formatBytes(progress.loaded)}
+            {progress.total ? ` of ${formatBytes(progress.total)}` : ''}
           </span>
           <button type="button" onClick={() => void cancelHubDownload()}>
             Cancel

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { downloadFromHub, refreshSuggestionEstimates } from '../../client/model-actions';
-import { formatBytes } from '../../core/model/memory-estimate';
+import { formatBytes } from '../../core/format-bytes';
 import { downloadBytes, formatParameterCount, SUGGESTED_MODELS } from '../../core/model/suggested-models';
 import { useStore } from '../../state/store';
 

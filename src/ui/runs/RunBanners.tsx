@@ -1,9 +1,7 @@
 import { useStore } from '../../state/store';
 import { resumeRun } from '../../client/run-actions';
 import { restartWorker } from '../../client/app-actions';
-import type { BackendName } from '../../protocol/messages';
-
-const RESTART_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+import { BACKEND_NAMES } from '../../protocol/messages';
 
 /** Things to act on that are not errors: an interrupted run, a lost worker, a notice. */
 export function RunBanners() {
@@ -19,7 +17,7 @@ export function RunBanners() {
           <span>{workerLost}</span>
           <span className="banner-actions">
             Restart on:
-            {RESTART_BACKENDS.map((b) => (
+            {BACKEND_NAMES.map((b) => (
               <button key={b} type="button" onClick={() => void restartWorker(b)}>
                 {b}
               </button>

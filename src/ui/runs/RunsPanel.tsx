@@ -2,10 +2,10 @@ import { useState } from 'react';
 import { useStore } from '../../state/store';
 import { compareRuns, deleteRun, exportSavedRun, renameRun, resumeRun } from '../../client/run-actions';
 import type { RunSummary } from '../../protocol/messages';
-import { METRIC_COUNT } from '../../core/train/metrics';
+import { metricAt } from '../../core/train/metric-names';
 import { LinePlot, SERIES_COLORS } from '../sentiment/LinePlot';
+import { formatBytes } from '../../core/format-bytes';
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** The settings that tell runs apart, in one line (the export's run.json has all of them). */
 function settingsSummary({ settings: s, model, dataset }: RunSummary): string {
@@ -30,11 +30,11 @@ export function RunsPanel() {
       <h2 id="runs-title">Runs</h2>
       <p className="muted" data-testid="storage-usage">
         {storage
-          ? `This site uses ${megabytes(storage.usage)} of ${megabytes(storage.quota)} available in this browser.`
+          ? `This site uses ${formatBytes(storage.usage)} of ${formatBytes(storage.quota)} available in this browser.`
           : 'Runs are saved in this browser.'}{' '}
         {runs.length === 0
           ? 'No runs yet.'
-          : `${runs.length} saved run${runs.length > 1 ? 's' : ''}; checkpoints total ${megabytes(runs.reduce((a, r) => a + (r.checkpoint?.bytes ?? 0), 0))}.`}
+          : `${runs.length} saved run${runs.length > 1 ? 's' : ''}; checkpoints total ${formatBytes(runs.reduce((a, r) => a + (r.checkpoint?.bytes ?? 0), 0))}.`}
       </p>
       {runs.length > 0 && (
         <table className="runs-table">
@@ -68,7 +68,7 @@ export function RunsPanel() {
             label: c.name,
             color: SERIES_COLORS[i % SERIES_COLORS.length],
             points: c.steps
-              .map((step, k) => [step, c.values[k * METRIC_COUNT]] as [number, number])
+              .map((step, k) => [step, metricAt(c.values, k, 'loss')] as [number, number])
               .filter(([, loss]) => Number.isFinite(loss)),
           }))}
         />

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useStore } from '../../state/store';
-import type { SentimentSettings } from '../../core/sentiment/experiment';
+import type { SentimentSettings } from '../../core/sentiment/sentiment-settings';
 
 type NumberKey = 'steps' | 'learningRate' | 'evalEvery' | 'pairPrompts' | 'evalPrompts' | 'samplesPerPrompt';
 

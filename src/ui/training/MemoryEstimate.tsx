@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { refreshMemoryEstimate } from '../../client/model-actions';
 import { useStore } from '../../state/store';
-import { formatBytes } from '../../core/model/memory-estimate';
+import { formatBytes } from '../../core/format-bytes';
 
 
 /** What the current settings need in memory, shown before Train; a run that cannot fit is refused. */

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TINY_LLAMA_DIR } from '../../core/testing/tiny-llama';
-import { downloadHubModel, HubError, hubFileUrl, MemoryFileCache, type HubProgress, type HubRequest } from './hub-download';
+import { downloadHubModel, HubError, hubFileUrl, MemoryFileCache, type HubRequest } from './hub-download';
+import type { HubProgress } from '../../protocol/messages';
 import { bytesOf, jsonBytes, startFakeHub, type FakeHub } from './hub-test-server';
 
 const REPO = 'tiny-org/tiny-gpt2';

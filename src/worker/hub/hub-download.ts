@@ -13,18 +13,9 @@
 import { parseModelConfigJson } from '../../core/io/hf-model';
 import type { FileCache } from './file-cache';
 import { abortedError, fetchHubFile, HubError } from './hub-fetch';
+import type { HubProgress } from '../../protocol/messages';
 import { DEFAULT_HUB_ENDPOINT, hubFileUrl, isPlainShardName, validateHubRequest, type HubRequest } from './hub-names';
 
-export interface HubProgress {
-  file: string;
-  fileLoaded: number;
-  fileTotal: number | null;
-  /** Bytes of all files so far, this one included. */
-  loaded: number;
-  /** Sizes of the files so far, this one included; null while this one's size is unknown. Grows as files start. */
-  total: number | null;
-  fromCache: boolean;
-}
 
 export interface HubDownloadDeps {
   fetch: typeof fetch;
