@@ -9,7 +9,7 @@ import { SENTIMENT_CORPUS, SENTIMENT_MODEL, SENTIMENT_SFT_SETTINGS } from '../sr
 import { trainSentimentSft } from '../src/core/sentiment/experiment';
 import { evaluatePolicy } from '../src/core/sentiment/scoring';
 import { gpt2ConfigJson, writeGpt2Safetensors } from '../src/core/io/hf-gpt2';
-import { METRIC_COUNT } from '../src/core/train/metric-names';
+import { metricAt, metricRowCount } from '../src/core/train/metric-names';
 import { useNodeBackend } from '../src/cli/node-backend';
 import { APP_VERSION } from '../src/core/version';
 import { uploadWeights } from '../src/core/model/gpt-weights';
@@ -27,8 +27,8 @@ async function main() {
   let lastLoss = NaN;
   const { weights } = await trainSentimentSft(SENTIMENT_MODEL, reviews, settings, {
     onMetrics: (first, rows) => {
-      const steps = rows.length / METRIC_COUNT;
-      lastLoss = rows[(steps - 1) * METRIC_COUNT];
+      const steps = metricRowCount(rows);
+      lastLoss = metricAt(rows, steps - 1, 'loss');
       if ((first + steps - 1) % 50 === 0)
         process.stderr.write(
           `sft step ${first + steps - 1}/${settings.steps}  loss ${lastLoss.toFixed(4)}  ${((Date.now() - started) / 1000).toFixed(0)} s\n`,

@@ -5,7 +5,7 @@ import { readGpt2Safetensors } from '../core/io/hf-gpt2';
 import { sentimentPrompts } from '../core/sentiment/demo-model';
 import { runSentimentExperiment } from '../core/sentiment/experiment';
 import { DEFAULT_SENTIMENT_SETTINGS, type SentimentSettings } from '../core/sentiment/sentiment-settings';
-import { METRIC_COUNT } from '../core/train/metric-names';
+import { metricAt, metricRowCount } from '../core/train/metric-names';
 import { UsageError } from './train-options';
 import type { Io } from './train-command';
 
@@ -99,9 +99,9 @@ export async function sentimentCommand(argv: string[], io: Io): Promise<number> 
   const result = await runSentimentExperiment(config, weights, sentimentPrompts(), settings, {
     onPairsProgress: (done, total) => done === total && io.stderr(`sampled ${total} prompts × 2 from the SFT model\n`),
     onMetrics: (beta, first, values) => {
-      const last = values.length / METRIC_COUNT - 1;
+      const last = metricRowCount(values) - 1;
       io.stderr(
-        `β ${beta} step ${first + last}/${settings.steps}  loss ${values[last * METRIC_COUNT].toFixed(4)}  ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        `β ${beta} step ${first + last}/${settings.steps}  loss ${metricAt(values, last, 'loss').toFixed(4)}  ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
       );
     },
     onPoint: (beta, p) =>

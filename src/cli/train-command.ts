@@ -18,12 +18,12 @@ import type { PreferencePair } from '../core/data/preference-pairs';
 import { readDatasetFile } from './read-dataset-file';
 import { Trainer, type IndexedBatch } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
-import { DeviceMetricsBuffer } from '../core/train/metrics';
-import { metricRow, METRIC_COUNT, METRIC_NAMES } from '../core/train/metric-names';
+import { metricRow, METRIC_COUNT } from '../core/train/metric-names';
 import { type DpoSettings } from '../core/train/settings';
 import { validateSettings } from '../core/train/validate-settings';
-import { samplePolicyAndReference, type SampleRow } from '../core/train/samples';
-import { countNonFinite, divergenceMessage, findDivergence, type Divergence } from '../core/train/divergence';
+import type { SampleRow } from '../core/train/samples';
+import { runTraining } from '../core/train/training-run';
+import { divergenceMessage, type Divergence } from '../core/train/divergence';
 import { buildRunBundle } from '../core/io/run-bundle';
 import { PARSE_OPTIONS, settingsFromFlags, sftStepsFrom, TRAIN_HELP, UsageError, type FlagValues } from './train-options';
 
@@ -73,6 +73,9 @@ interface StageResult {
   diverged: Divergence | null;
 }
 
+/** CLI progress lines and metrics.jsonl rows come from one read-back every this many steps. */
+const CLI_FLUSH = { everySteps: 10 };
+
 async function runStage(
   config: ModelConfig,
   initial: HostWeights,
@@ -86,63 +89,50 @@ async function runStage(
   const history = { steps: [] as number[], values: [] as number[], stages: [] as string[] };
   const evalRows: Record<string, number>[] = [];
   const sampleRows: StageResult['sampleRows'] = [];
-  const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3);
-  let diverged: Divergence | null = null;
+  const started = Date.now();
+  const stage = settings.stage;
   try {
     trainer.setData(split);
-    if (trainer.needsPreparation) io.stderr(`computing reference log-probs of ${trainer.trainPairCount + trainer.evalPairCount} pairs\n`);
-    await trainer.prepare();
-    const buffer = new DeviceMetricsBuffer();
-    const started = Date.now();
-    const record = async () => {
-      const values = await buffer.flush();
-      for (const v of values) history.values.push(v);
-      const steps = history.steps.slice(-values.length / METRIC_COUNT);
-      if (!settings.skipNonFinite) diverged ??= findDivergence(steps, values);
-      else for (const step of countNonFinite(steps, values)) io.stderr(`${settings.stage} step ${step}: non-finite loss or gradient, skipped (no update)\n`);
-      const last = metricRow(values, values.length - METRIC_COUNT);
-      const step = history.steps.at(-1) ?? 0;
-      const rate = trainer.step / Math.max((Date.now() - started) / 1000, 1e-3);
-      io.stderr(`${settings.stage} step ${step}/${settings.steps}  loss ${last.loss.toFixed(4)}  margin ${last['rewards/margins'].toFixed(4)}  acc ${last['rewards/accuracies'].toFixed(2)}  ${rate.toFixed(2)} steps/s\n`);
-    };
-    const evaluate = async () => {
-      const values = await trainer.evaluate();
-      if (!values) return;
-      const row = Object.fromEntries(METRIC_NAMES.slice(0, 9).map((n, i) => [`eval_${n}`, values[i]]));
-      evalRows.push({ step: trainer.step, ...row });
-      io.stderr(`${settings.stage} eval at step ${trainer.step}: eval_loss ${values[0].toFixed(4)}\n`);
-    };
-    if (settings.steps === 0) {
-      buffer.push(trainer.evaluateBatch(trainer.nextBatch()));
-      history.steps.push(0);
-      history.stages.push(settings.stage);
-      await record();
-    }
-    while (trainer.step < settings.steps) {
-      const batches = trainer.nextBatches();
-      if (dumpPath) await dumpBatches(dumpPath, trainer.step + 1, trainer, batches);
-      buffer.push(trainer.trainStep(batches).metrics);
-      history.steps.push(trainer.step);
-      history.stages.push(settings.stage);
-      if (trainer.step % 10 === 0 || trainer.step === settings.steps) await record();
-      if (diverged) break;
-      if (settings.evalEvery > 0 && trainer.step % settings.evalEvery === 0) await evaluate();
-      if (settings.sampleEvery > 0 && trainer.step % settings.sampleEvery === 0) {
-        for (const row of await samplePolicyAndReference(trainer, prompts, settings, settings.seed, trainer.step)) sampleRows.push({ stage: settings.stage, step: trainer.step, ...row });
-      }
-    }
-    const result = async () => ({
+    const outcome = await runTraining(
+      trainer,
+      {
+        phase: (phase, progress) => {
+          if (phase === 'reference' && progress?.done === 0) io.stderr(`computing reference log-probs of ${progress.total} pairs\n`);
+        },
+        metrics: ({ steps, values }) => {
+          history.steps.push(...steps);
+          history.stages.push(...steps.map(() => stage));
+          for (const v of values) history.values.push(v);
+          const last = metricRow(values, values.length - METRIC_COUNT);
+          const rate = trainer.step / Math.max((Date.now() - started) / 1000, 1e-3);
+          io.stderr(
+            `${stage} step ${steps.at(-1)}/${settings.steps}  loss ${last.loss.toFixed(4)}  margin ${last['rewards/margins'].toFixed(4)}  acc ${last['rewards/accuracies'].toFixed(2)}  ${rate.toFixed(2)} steps/s\n`,
+          );
+        },
+        skipped: (steps) => {
+          for (const step of steps) io.stderr(`${stage} step ${step}: non-finite loss or gradient, skipped (no update)\n`);
+        },
+        evaluation: (step, metrics) => {
+          if (!metrics) return;
+          evalRows.push({ step, ...Object.fromEntries(Object.entries(metrics).map(([name, value]) => [`eval_${name}`, value])) });
+          io.stderr(`${stage} eval at step ${step}: eval_loss ${metrics.loss.toFixed(4)}\n`);
+        },
+        samples: (step, rows) => {
+          for (const row of rows) sampleRows.push({ stage, step, ...row });
+        },
+        beforeStep: dumpPath ? (step, batches) => dumpBatches(dumpPath, step, trainer, batches) : undefined,
+      },
+      { flush: CLI_FLUSH },
+    );
+    return {
       weights: await trainer.hostWeights(),
       adapters: await trainer.adapterWeights(),
       history,
       evalRows,
       sampleRows,
       droppedRows: trainer.droppedRows,
-      diverged,
-    });
-    if (diverged) return await result();
-    if (settings.steps > 0 && !(settings.evalEvery > 0 && settings.steps % settings.evalEvery === 0)) await evaluate();
-    return await result();
+      diverged: outcome.diverged,
+    };
   } finally {
     trainer.dispose();
   }

@@ -17,6 +17,7 @@ import { droppedFiles } from './dropped-files';
 import { loadHfFolder, looksLikeHfModel } from './model-actions';
 
 import { APP_VERSION } from '../core/version';
+import { yieldToEventLoop } from '../core/yield-to-event-loop';
 export const SAMPLE_PROMPT = 'Review of Night Train:';
 
 /** Rows per chart update when a resumed run delivers its whole history at once. */
@@ -48,7 +49,7 @@ async function appendInPieces(event: Extract<WorkerEvent, { type: 'metrics' }>):
     const steps = event.steps.subarray(start, end);
     const values = event.values.subarray(start * width, end * width);
     useStore.getState().appendMetrics(steps, values, event.stepsPerSecond, event.tokensPerSecond);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await yieldToEventLoop();
   }
 }
 

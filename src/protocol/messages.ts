@@ -13,6 +13,7 @@ import type { DatasetProblem } from '../core/data/read-dataset';
 import type { FrontierPoint, SentimentResult, SentimentRun } from '../core/sentiment/experiment';
 import type { SentimentSettings } from '../core/sentiment/sentiment-settings';
 import type { ScoredSample } from '../core/sentiment/scoring';
+import type { Divergence } from '../core/train/divergence';
 import type { BenchOptions, BenchRun } from '../core/bench/step-bench';
 import type { MemoryEstimate } from '../core/model/memory-estimate';
 import type { FamilyName } from '../core/model/causal-lm';
@@ -265,7 +266,7 @@ export type WorkerEvent =
       stepsPerSecond: number;
       tokensPerSecond: number;
     }
-  | { type: 'evalMetrics'; step: number; /** [9]: the first nine METRIC_NAMES, logged with an eval_ prefix. */ values: Float32Array }
+  | { type: 'evalMetrics'; step: number; /** FORWARD_METRIC_NAMES order, logged with an eval_ prefix. */ values: Float32Array }
   | { type: 'samples'; step: number; rows: SampleRow[] }
   /** A Hub download's progress (files from the browser's cache report fromCache). */
   | ({ type: 'hubProgress' } & HubProgress)
@@ -286,6 +287,8 @@ export type WorkerEvent =
   | { type: 'sentimentSft'; reward: number; samples: ScoredSample[] }
   | { type: 'sentimentPairs'; pairs: SentimentResult['pairs'] }
   | { type: 'sentimentPoint'; beta: number; point: FrontierPoint; samples: ScoredSample[] }
+  /** One β's run stopped at a non-finite loss or gradient norm: which step, which metric. */
+  | { type: 'sentimentDiverged'; beta: number; diverged: Divergence }
   | {
       type: 'status';
       status: TrainingStatus;

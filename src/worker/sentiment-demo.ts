@@ -4,7 +4,7 @@ import { countParameters } from '../core/model/causal-lm';
 import { readGpt2Safetensors } from '../core/io/hf-gpt2';
 import { sentimentCorpus, sentimentPrompts, SENTIMENT_MODEL, SENTIMENT_SFT_SETTINGS } from '../core/sentiment/demo-model';
 import { runSentimentExperiment, trainSentimentSft } from '../core/sentiment/experiment';
-import { METRIC_COUNT } from '../core/train/metric-names';
+import { metricAt, metricRowCount } from '../core/train/metric-names';
 import type { Params, Result, WorkerEvent } from '../protocol/messages';
 import { CodedError } from './errors';
 
@@ -46,11 +46,12 @@ export class SentimentDemo {
       const settings = { ...SENTIMENT_SFT_SETTINGS, steps };
       let loss = NaN;
       const { weights, step } = await trainSentimentSft(SENTIMENT_MODEL, sentimentCorpus(), settings, {
+        // Read what is needed before the rows are sent: sending transfers them.
         onMetrics: (firstStep, values) => {
-          const n = values.length / METRIC_COUNT;
-          loss = values[(n - 1) * METRIC_COUNT];
+          const rows = metricRowCount(values);
+          loss = metricAt(values, rows - 1, 'loss');
           this.emit({ type: 'sentimentMetrics', phase: 'sft', beta: null, firstStep, values });
-          this.emit({ type: 'sentimentProgress', phase: 'sft', done: firstStep + n - 1, total: steps });
+          this.emit({ type: 'sentimentProgress', phase: 'sft', done: firstStep + rows - 1, total: steps });
         },
         shouldStop: () => this.stopRequested,
       });
@@ -70,16 +71,14 @@ export class SentimentDemo {
         onPairs: (pairs) => this.emit({ type: 'sentimentPairs', pairs }),
         onPairsProgress: (done, total) => this.emit({ type: 'sentimentProgress', phase: 'pairs', done, total }),
         onMetrics: (beta, firstStep, values) => {
+          const done = firstStep + metricRowCount(values) - 1;
           this.emit({ type: 'sentimentMetrics', phase: 'dpo', beta, firstStep, values });
-          this.emit({
-            type: 'sentimentProgress',
-            phase: 'dpo',
-            beta,
-            done: firstStep + values.length / METRIC_COUNT - 1,
-            total: settings.steps,
-          });
+          this.emit({ type: 'sentimentProgress', phase: 'dpo', beta, done, total: settings.steps });
         },
         onPoint: (beta, point, samples) => this.emit({ type: 'sentimentPoint', beta, point, samples: samples.slice(0, SAMPLES_SHOWN) }),
+        onRunDone: ({ beta, diverged }) => {
+          if (diverged) this.emit({ type: 'sentimentDiverged', beta, diverged });
+        },
         shouldStop: () => this.stopRequested,
       });
       return { sftReward: result.sft.reward, pairs: result.pairs, runs: result.runs, stopped: result.stopped };

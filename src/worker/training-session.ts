@@ -16,9 +16,9 @@ import { validateSettings } from '../core/train/validate-settings';
 import { buildRunBundle, loadModelFile, zipBundle, type RunInfo } from '../core/io/run-bundle';
 import type { BackendInfo, DatasetState, ModelInfo, Params, Result, RunRecord, WorkerEvent } from '../protocol/messages';
 import type { TrainingData } from './dataset-requests';
-import { samplePolicyAndReference, samplingPromptText, type SampleRow } from '../core/train/samples';
+import { samplingPromptText } from '../core/train/samples';
 import { CodedError } from './errors';
-import { runTrainingLoop, type LoopOutcome } from './training-loop';
+import { runTraining, type TrainingRunOutcome, type TrainingRunSinks } from '../core/train/training-run';
 import { warmUpShaders } from './shader-warmup';
 import type { ExportState, HfSource } from './session-types';
 
@@ -35,6 +35,9 @@ function familyInfo(config: ModelConfig, dtype: ModelInfo['dtype']): Pick<ModelI
   return { family: family.name, modelType: modelTypeOf(config), dtype, loraTargets: [...family.loraTargets], defaultLoraTargets: [...family.defaultLoraTargets] };
 }
 
+/** At most ~7 metric messages a second, and never more than 32 steps unread. */
+const WORKER_FLUSH = { first: true, intervalMs: 150, maxPending: 32 };
+
 /** Settings a running Trainer cannot change: a change starts a new run from the current weights. */
 const RUN_DEFINING: (keyof DpoSettings)[] = ['stage', 'optimizer', 'reference', 'seed'];
 
@@ -50,7 +53,7 @@ export class TrainingSession {
   private split: { key: string; value: DataSplit } | null = null;
   private history: { steps: number[]; values: number[] } = { steps: [], values: [] };
   private stages: { stage: string; steps: number }[] = [];
-  private running: Promise<LoopOutcome> | null = null;
+  private running: Promise<TrainingRunOutcome> | null = null;
   /** How the last run ended, for run.json. */
   private status: Pick<RunInfo, 'status' | 'diverged'> = { status: 'not started' };
   private stopRequested = false;
@@ -149,22 +152,13 @@ export class TrainingSession {
     if (trainer.step >= settings.steps)
       throw new SettingsError('steps', `steps: this run is already at step ${trainer.step}; raise Steps above it to train further`);
     this.stopRequested = false;
-    const run = runTrainingLoop(trainer, settings, {
-      emit: this.emit,
-      stopRequested: () => this.stopRequested,
-      record: (steps, values) => {
-        this.history.steps.push(...steps);
-        for (const v of values) this.history.values.push(v);
-      },
-      sample: (step) => this.sampleRows(trainer, settings, step),
-      afterFlush: () => this.runs.progress(trainer, this.history),
-      warmUp: async () => void (await warmUpShaders(() => trainer.rehearseStep())),
-    });
+    const run = runTraining(trainer, this.runSinks(trainer), { flush: WORKER_FLUSH, now: () => performance.now() });
     this.running = run;
     let outcome;
     try {
       outcome = await run;
     } finally {
+      this.emit({ type: 'status', status: 'idle', step: trainer.step, targetStep: settings.steps, stage: settings.stage });
       this.running = null;
       this.model = { ...this.model, step: trainer.step };
       this.stages[this.stages.length - 1].steps = trainer.step;
@@ -183,11 +177,29 @@ export class TrainingSession {
     return { step: trainer.step, stopped: true, diverged: { ...d, message: divergenceMessage(d, settings.learningRate, settings.beta) } };
   }
 
-  /** Policy and reference completions of the first few held-out (or training) prompts. */
-  private sampleRows(trainer: Trainer, settings: DpoSettings, step: number): Promise<SampleRow[]> {
-    const split = this.dataSplit(settings);
-    const prompts = (split.eval.length > 0 ? split.eval : split.train).slice(0, 3);
-    return samplePolicyAndReference(trainer, prompts, settings, settings.seed, step);
+  /** The run's sinks: its progress as events, its rows into the history, checkpoints into storage. */
+  private runSinks(trainer: Trainer): TrainingRunSinks {
+    const { steps: targetStep, stage } = trainer.currentSettings;
+    return {
+      phase: (status, progress) => this.emit({ type: 'status', status, step: trainer.step, targetStep, stage, progress }),
+      metrics: ({ steps, values, seconds, tokens }) => {
+        this.history.steps.push(...steps);
+        for (const v of values) this.history.values.push(v);
+        this.emit({ type: 'metrics', steps: Int32Array.from(steps), values, stepsPerSecond: steps.length / seconds, tokensPerSecond: tokens / seconds });
+      },
+      skipped: (steps) =>
+        this.emit({
+          type: 'notice',
+          message: `skipped ${steps.length} step${steps.length > 1 ? 's' : ''} with a non-finite loss or gradient (step ${steps.join(', ')}); the weights were left as they were`,
+        }),
+      evaluation: (step, _metrics, values) => {
+        if (values) this.emit({ type: 'evalMetrics', step, values });
+      },
+      samples: (step, rows) => this.emit({ type: 'samples', step, rows }),
+      checkpoint: () => this.runs.progress(trainer, this.history),
+      warmUp: async () => void (await warmUpShaders(() => trainer.rehearseStep())),
+      shouldStop: () => this.stopRequested,
+    };
   }
 
   async stop(): Promise<Result<'stop'>> {

@@ -25,6 +25,7 @@ export const TF_FREE_CORE = [
   'src/core/train/metric-names',
   'src/core/train/settings',
   'src/core/version',
+  'src/core/yield-to-event-loop',
 ];
 
 /** The files this rule applies to: the page's layers and the TF-free core modules themselves. */

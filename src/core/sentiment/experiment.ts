@@ -3,15 +3,14 @@ import type { GptConfig } from '../model/config';
 import { initGptWeights, uploadWeights, type HostWeights } from '../model/gpt-weights';
 import { SeededRandom } from '../random';
 import { Trainer } from '../train/trainer';
-import { DeviceMetricsBuffer } from '../train/metrics';
-import { METRIC_COUNT } from '../train/metric-names';
-import { findDivergence, type Divergence } from '../train/divergence';
+import type { Divergence } from '../train/divergence';
+import { runTraining } from '../train/training-run';
 import { DEFAULT_SETTINGS, SettingsError, type DpoSettings } from '../train/settings';
 import type { Review } from './corpus';
 import type { SentimentSettings } from './sentiment-settings';
 import { SENTIMENT_MAX_PROMPT, SENTIMENT_SFT_SETTINGS } from './demo-model';
 import { samplePreferencePairs, type LabelledPair } from './pairs';
-import { evaluatePolicy, yieldToEventLoop, type ScoredSample } from './scoring';
+import { evaluatePolicy, type ScoredSample } from './scoring';
 
 export interface FrontierPoint {
   step: number;
@@ -56,9 +55,10 @@ export interface SentimentResult {
   stopped: boolean;
 }
 
-/** Metric read-backs happen this often (and at every evaluation), which is also when a stop is seen. */
+/** Metric read-backs happen this often (and at every evaluation). */
 const FLUSH_EVERY = 10;
 
+/** One β's DPO run; its evaluations (at step 0, every evalEvery steps and at the end) are the frontier's points. */
 function dpoSettings(s: SentimentSettings, beta: number, config: GptConfig): DpoSettings {
   return {
     ...DEFAULT_SETTINGS,
@@ -71,7 +71,7 @@ function dpoSettings(s: SentimentSettings, beta: number, config: GptConfig): Dpo
     steps: s.steps,
     seed: s.seed,
     evalFraction: 0,
-    evalEvery: 0,
+    evalEvery: s.evalEvery > 0 ? s.evalEvery : s.steps,
     sampleEvery: 0,
   };
 }
@@ -87,32 +87,6 @@ export function histogram(values: readonly number[], bins = 10): number[] {
 function drawPrompts(from: readonly string[], count: number, seed: number): string[] {
   const rng = new SeededRandom(seed);
   return Array.from({ length: count }, () => from[rng.int(from.length)]);
-}
-
-/** Trains until `until` steps, reading metrics back every FLUSH_EVERY steps and at `until`. */
-async function stepUntil(
-  trainer: Trainer,
-  until: number,
-  onValues: (firstStep: number, values: Float32Array) => boolean,
-  shouldStop?: () => boolean,
-): Promise<boolean> {
-  const buffer = new DeviceMetricsBuffer();
-  let first = trainer.step + 1;
-  try {
-    while (trainer.step < until) {
-      buffer.push(trainer.trainStep().metrics);
-      if (trainer.step % FLUSH_EVERY === 0 || trainer.step === until) {
-        if (!onValues(first, await buffer.flush())) return false;
-        first = trainer.step + 1;
-        // A read-back on cpu/wasm resolves without a macrotask: yield one so a stop message is seen.
-        await yieldToEventLoop();
-        if (shouldStop?.()) return false;
-      }
-    }
-    return true;
-  } finally {
-    buffer.dispose();
-  }
 }
 
 /**
@@ -202,34 +176,27 @@ async function runOneBeta(
   const run: SentimentRun = { beta, points: [], diverged: null };
   try {
     trainer.setData({ train, eval: heldOut });
-    await trainer.prepare();
-    const accuracy = async () => (await trainer.evaluate())?.[4] ?? NaN;
-    const start: FrontierPoint = { step: 0, reward: sftReward, kl: 0, accuracy: await accuracy() };
-    run.points.push(start);
-    hooks.onPoint?.(beta, start, []);
-    const evalEvery = s.evalEvery > 0 ? s.evalEvery : s.steps;
-    while (trainer.step < s.steps) {
-      const until = Math.min(s.steps, (Math.floor(trainer.step / evalEvery) + 1) * evalEvery);
-      const finished = await stepUntil(
-        trainer,
-        until,
-        (first, values) => {
-          hooks.onMetrics?.(beta, first, values);
-          run.diverged ??= findDivergence(
-            Array.from({ length: values.length / METRIC_COUNT }, (_, i) => first + i),
-            values,
-          );
-          return run.diverged === null;
+    const outcome = await runTraining(
+      trainer,
+      {
+        metrics: ({ steps, values }) => hooks.onMetrics?.(beta, steps[0], values),
+        // Each evaluation is a frontier point: the policy's reward and KL on held-out prompts
+        // (the SFT model itself at step 0) and the held-out pairs' accuracy.
+        evaluation: async (step, metrics) => {
+          const accuracy = metrics?.['rewards/accuracies'] ?? NaN;
+          const evaluation =
+            step === 0
+              ? { reward: sftReward, kl: 0, samples: [] }
+              : await evaluatePolicy(trainer.policy, trainer.reference!.weights, config, evalPrompts, s.samplesPerPrompt, s.seed);
+          const point = { step, reward: evaluation.reward, kl: evaluation.kl, accuracy };
+          run.points.push(point);
+          hooks.onPoint?.(beta, point, evaluation.samples);
         },
-        hooks.shouldStop,
-      );
-      // A stop ends the run at once: what was measured is kept, no extra evaluation is waited for.
-      if (run.diverged || !finished) break;
-      const evaluation = await evaluatePolicy(trainer.policy, trainer.reference!.weights, config, evalPrompts, s.samplesPerPrompt, s.seed);
-      const point = { step: trainer.step, reward: evaluation.reward, kl: evaluation.kl, accuracy: await accuracy() };
-      run.points.push(point);
-      hooks.onPoint?.(beta, point, evaluation.samples);
-    }
+        shouldStop: hooks.shouldStop,
+      },
+      { flush: { everySteps: FLUSH_EVERY } },
+    );
+    run.diverged = outcome.diverged;
     return run;
   } finally {
     trainer.dispose();
@@ -251,7 +218,11 @@ export async function trainSentimentSft(
   const trainer = new Trainer(config, initGptWeights(config, new SeededRandom(settings.seed)), settings);
   try {
     trainer.setData({ train: reviews.map((r) => ({ prompt: r.prompt, chosen: r.completion, rejected: r.completion })), eval: [] });
-    await stepUntil(trainer, settings.steps, (first, values) => (hooks.onMetrics?.(first, values), true), hooks.shouldStop);
+    await runTraining(
+      trainer,
+      { metrics: ({ steps, values }) => hooks.onMetrics?.(steps[0], values), shouldStop: hooks.shouldStop },
+      { flush: { everySteps: FLUSH_EVERY } },
+    );
     return { weights: await trainer.hostWeights(), step: trainer.step };
   } finally {
     trainer.dispose();

@@ -2,7 +2,8 @@ import type { GptConfig } from '../model/config';
 import type { NamedWeights } from '../model/gpt';
 import { decodeIds } from '../tokenizer/byte-tokenizer';
 import type { PreferencePair } from '../data/preference-pairs';
-import { sampleMany, yieldToEventLoop } from './scoring';
+import { sampleMany } from './scoring';
+import { yieldToEventLoop } from '../yield-to-event-loop';
 import { sentimentReward } from './reward';
 
 export interface LabelledPair extends PreferencePair {

@@ -26,9 +26,6 @@ export interface ScoredSample {
   logRatio: number;
 }
 
-/** Lets queued messages (a stop request) run between long stretches of device work. */
-export const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 /** Completions (ending with EOS when the model stopped) for each prompt, in batches of ROWS. */
 export async function sampleMany(weights: NamedWeights, config: GptConfig, prompts: readonly string[], seed: number): Promise<number[][]> {
   const ids = prompts.map(encodeText);

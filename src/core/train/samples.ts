@@ -4,6 +4,15 @@ import { sampleCompletions, type SamplingOptions } from '../model/sampling';
 import { SeededRandom } from '../random';
 import type { TextTokenizer } from '../tokenizer/tokenizer';
 import type { Trainer } from './trainer';
+import type { DataSplit } from './data-split';
+
+/** How many prompts a run samples at each sampling step. */
+const SAMPLED_PROMPTS = 3;
+
+/** The prompts a run samples: the first few held-out pairs, or training pairs without a held-out split. */
+export function samplingPrompts(split: DataSplit): PreferencePair[] {
+  return (split.eval.length > 0 ? split.eval : split.train).slice(0, SAMPLED_PROMPTS);
+}
 
 /**
  * The text a prompt is sampled from: a dataset pair's prompt as training sees it (a

@@ -18,6 +18,10 @@ import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './
 import { learningRateMultiplier } from './schedule';
 import { needsReference, SettingsError, usesReferenceCache, type DpoSettings } from './settings';
 import { validateSettings } from './validate-settings';
+import { METRIC_NAMES } from './metric-names';
+
+/** Where the loss sits in a step's metric vector (the skip-non-finite guard reads it on the device). */
+const LOSS_INDEX = METRIC_NAMES.indexOf('loss');
 
 export interface TrainerOptions {
   /** How dataset text becomes ids; the built-in byte tokenizer by default. */
@@ -103,6 +107,11 @@ export class Trainer {
 
   get trainPairCount(): number {
     return this.train.length;
+  }
+
+  /** The split set by setData (null before it). */
+  get data(): DataSplit | null {
+    return this.source;
   }
 
   get evalPairCount(): number {
@@ -268,7 +277,7 @@ export class Trainer {
       });
       const grads = Object.fromEntries(Object.entries(gradSum!).map(([name, g]) => [name, tf.div(g, micro)]));
       const mean = tf.div(metricSum!, micro) as tf.Tensor1D;
-      const guard = this.settings.skipNonFinite ? (tf.reshape(tf.slice(mean, [0], [1]), []) as tf.Scalar) : undefined; // the loss
+      const guard = this.settings.skipNonFinite ? (tf.reshape(tf.slice(mean, [LOSS_INDEX], [1]), []) as tf.Scalar) : undefined;
       const gradNorm = this.optimizer.apply(grads, learningRate, this.settings.maxGradNorm, guard);
       return tf.concat([mean, tf.reshape(gradNorm, [1]), tf.tensor1d([learningRate])]) as tf.Tensor1D;
     });
