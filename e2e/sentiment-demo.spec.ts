@@ -63,6 +63,18 @@ test('a stopped sweep keeps what it measured and can run again', async ({ page }
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
 
+test('a sweep with an absurd learning rate says which β diverged, where, and on which metric', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  const demo = page.locator('#panel-demo');
+  await expect(page.getByText(/shipped SFT checkpoint/)).toBeVisible({ timeout: 60_000 });
+  await configure(demo, '0.1', 20);
+  await demo.getByLabel('Learning rate').fill('1e30');
+  await demo.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(page.getByTestId('diverged-0.1')).toHaveText(/diverged at step \d+: (loss|grad_norm) became/, { timeout: 240_000 });
+  await expect(page.getByRole('img', { name: /DPO loss/ })).toHaveAttribute('aria-label', /β = 0.1 \(diverged at step \d+: (loss|grad_norm)\)/);
+  await expect(demo.getByRole('button', { name: 'Run sweep' })).toBeEnabled({ timeout: 60_000 });
+});
+
 test('stage 1 can be rerun in the browser and replaces the SFT model', async ({ page }) => {
   await page.goto('/?backend=wasm');
   const demo = page.locator('#panel-demo');

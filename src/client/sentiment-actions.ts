@@ -23,6 +23,8 @@ export function routeSentimentEvent(event: WorkerEvent): void {
       return store.setDemoPairs(event.pairs);
     case 'sentimentPoint':
       return store.addDemoPoint(event.beta, event.point, event.samples);
+    case 'sentimentDiverged':
+      return store.setDemoDiverged(event.beta, event.diverged);
   }
 }
 

@@ -3,6 +3,7 @@ import type { FrontierPoint, SentimentResult } from '../core/sentiment/experimen
 import { DEFAULT_SENTIMENT_SETTINGS, type SentimentSettings } from '../core/sentiment/sentiment-settings';
 import type { ScoredSample } from '../core/sentiment/scoring';
 import type { SentimentPhase } from '../protocol/messages';
+import type { Divergence } from '../core/train/divergence';
 
 export interface DemoRun {
   beta: number;
@@ -11,6 +12,8 @@ export interface DemoRun {
   losses: [number, number][];
   /** The latest evaluation's samples. */
   samples: ScoredSample[];
+  /** Where the run stopped at a non-finite loss or gradient norm; null while it is sound. */
+  diverged: Divergence | null;
 }
 
 export type DemoActivity = 'idle' | 'loading' | SentimentPhase | 'stopping';
@@ -44,11 +47,12 @@ export interface SentimentSlice {
   appendDemoLosses(phase: 'sft' | 'dpo', beta: number | null, losses: [number, number][]): void;
   addDemoPoint(beta: number, point: FrontierPoint, samples: ScoredSample[]): void;
   setDemoPairs(pairs: SentimentResult['pairs']): void;
+  setDemoDiverged(beta: number, diverged: Divergence): void;
 }
 
 function withRun(runs: DemoRun[], beta: number, change: (run: DemoRun) => DemoRun): DemoRun[] {
   const found = runs.some((r) => r.beta === beta);
-  const all = found ? runs : [...runs, { beta, points: [], losses: [], samples: [] }];
+  const all = found ? runs : [...runs, { beta, points: [], losses: [], samples: [], diverged: null }];
   return all.map((r) => (r.beta === beta ? change(r) : r));
 }
 
@@ -90,4 +94,5 @@ export const createSentimentSlice: StateCreator<SentimentSlice> = (set) => ({
       })),
     })),
   setDemoPairs: (demoPairs) => set({ demoPairs }),
+  setDemoDiverged: (beta, diverged) => set((s) => ({ demoRuns: withRun(s.demoRuns, beta, (r) => ({ ...r, diverged })) })),
 });

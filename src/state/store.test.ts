@@ -22,4 +22,15 @@ describe('store', () => {
     const { settings } = useStore.getState();
     expect(settings).toMatchObject({ beta: 0.3, batchSize: 2, maxLength: 64, maxPromptLength: 32 });
   });
+
+  it('a diverged β keeps its curve and says where it diverged', () => {
+    const store = useStore.getState();
+    store.resetDemoRuns();
+    store.appendDemoLosses('dpo', 0.1, [[1, 0.69], [2, NaN]]);
+    store.setDemoDiverged(0.1, { step: 2, metric: 'loss', value: NaN });
+    const [run] = useStore.getState().demoRuns;
+    expect(run).toMatchObject({ beta: 0.1, losses: [[1, 0.69], [2, NaN]], diverged: { step: 2, metric: 'loss' } });
+    store.resetDemoRuns();
+    expect(useStore.getState().demoRuns).toEqual([]);
+  });
 });

@@ -133,12 +133,27 @@ describe('worker handler', () => {
     expect(() => loadModelFile('x', new Uint8Array(exported.zip))).toThrow(/holds NaN/);
   });
 
-  it('stops between steps when asked', async () => {
-    const { call, handle } = harness();
+  it('transfers only the fields the protocol declares: metric deltas and export bytes, nothing else', async () => {
+    const { messages, transferred, call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
     await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
+    await call('start', { settings: { ...settings, steps: 2, evalEvery: 1, sampleEvery: 1, maxNewTokens: 2 } });
+    await call('exportWeights', { settings, appVersion: 'test' });
+    const byKind = (kind: string) => messages.flatMap((m, i) => ((m.kind === 'event' ? m.event.type : `${m.kind}`) === kind ? [transferred[i]] : []));
+    expect(byKind('metrics').every((n) => n === 2)).toBe(true); // steps and values
+    for (const kind of ['evalMetrics', 'samples', 'status', 'runStarted']) expect(byKind(kind).every((n) => n === 0), kind).toBe(true);
+    expect(byKind('evalMetrics').length).toBeGreaterThan(0);
+    expect(transferred.at(-1)).toBe(1); // the export's zip
+    expect(transferred.reduce((a, b) => a + b, 0)).toBe(2 * byKind('metrics').length + 1);
+  });
+
+  it('stops between steps when asked', async () => {
+    const { call, handle, nextEvent } = harness();
+    await call('init', { preset: 'tiny', seed: 1 });
+    await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
+    const firstMetrics = nextEvent('metrics');
     const running = call<{ step: number; stopped: boolean }>('start', { settings: { ...settings, steps: 1000 } });
-    await new Promise((r) => setTimeout(r, 300));
+    await firstMetrics; // the run has taken a step
     await handle({ v: PROTOCOL_VERSION, id: 999, type: 'stop', params: {} });
     const result = await running;
     expect(result.stopped).toBe(true);

@@ -1,5 +1,7 @@
 import {
   PROTOCOL_VERSION,
+  TRANSFERABLE_EVENT_FIELDS,
+  TRANSFERABLE_RESULT_FIELDS,
   type Params,
   type Request,
   type RequestName,
@@ -36,12 +38,17 @@ export interface WorkerPort {
 
 type Handlers = { [K in RequestName]: (params: Params<K>) => Promise<Result<K>> | Result<K> };
 
-/** Buffers that can be handed over without a copy (the sender never reads them again). */
-function transferablesOf(value: unknown): Transferable[] {
-  if (value instanceof ArrayBuffer) return [value];
-  if (ArrayBuffer.isView(value)) return [value.buffer as ArrayBuffer];
-  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(transferablesOf);
-  return [];
+/**
+ * The buffers of the fields the protocol declares transferable; every other field is copied,
+ * so code that reads an array after sending it (the demo's progress) still can.
+ */
+function transferablesOf(value: unknown, fields: readonly PropertyKey[] | undefined): Transferable[] {
+  if (!fields || typeof value !== 'object' || value === null) return [];
+  return fields.flatMap((field) => {
+    const v = (value as Record<PropertyKey, unknown>)[field];
+    if (v instanceof ArrayBuffer) return [v];
+    return ArrayBuffer.isView(v) ? [v.buffer as ArrayBuffer] : [];
+  });
 }
 
 /**
@@ -57,7 +64,8 @@ export function createHandler(
   /** Everything `init` creates; null before it. */
   let parts: { session: TrainingSession; runs: RunRequests; datasets: DatasetRequests; demo: SentimentDemo; models: ModelRequests } | null =
     null;
-  const emit = (event: WorkerEvent) => port.postMessage({ v: PROTOCOL_VERSION, kind: 'event', event }, transferablesOf(event));
+  const emit = (event: WorkerEvent) =>
+    port.postMessage({ v: PROTOCOL_VERSION, kind: 'event', event }, transferablesOf(event, TRANSFERABLE_EVENT_FIELDS[event.type]));
   const need = () => {
     if (!parts) throw new CodedError('protocol', 'the worker was not initialised');
     return parts;
@@ -135,7 +143,7 @@ export function createHandler(
     try {
       const handler = handlers[request.type] as (params: unknown) => Promise<unknown> | unknown;
       const result = await handler(request.params);
-      reply({ v: PROTOCOL_VERSION, kind: 'response', id: request.id, ok: true, result }, transferablesOf(result));
+      reply({ v: PROTOCOL_VERSION, kind: 'response', id: request.id, ok: true, result }, transferablesOf(result, TRANSFERABLE_RESULT_FIELDS[request.type]));
     } catch (error) {
       reply({ v: PROTOCOL_VERSION, kind: 'response', id: request.id, ok: false, error: toWireError(error) });
     }

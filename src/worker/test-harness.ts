@@ -6,8 +6,21 @@ import { MemoryRunStorage, type RunStorage } from './run-storage';
 
 export function harness(storage: DatasetStorage = new MemoryStorage(), runStorage: RunStorage = new MemoryRunStorage()) {
   const messages: WorkerMessage[] = [];
+  /** How many buffers each message (same index) transferred. */
+  const transferred: number[] = [];
+  const waiting: { type: WorkerEvent['type']; resolve: (event: WorkerEvent) => void }[] = [];
+  const post = (message: WorkerMessage) => {
+    messages.push(message);
+    if (message.kind !== 'event') return;
+    for (const w of waiting.filter((w) => w.type === message.event.type)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(message.event);
+    }
+  };
+  // Posting clones through structuredClone with the transfer list, as a real port does: a
+  // buffer the worker reads after sending it is detached here too, and the test sees it.
   const handle = createHandler(
-    { postMessage: (m) => messages.push(m) },
+    { postMessage: (m, transfer = []) => (transferred.push(transfer.length), post(structuredClone(m, { transfer }))) },
     async () => ({ backend: 'cpu', adapter: '', fallbackReasons: [] }),
     () => storage,
     () => runStorage,
@@ -23,7 +36,10 @@ export function harness(storage: DatasetStorage = new MemoryStorage(), runStorag
   };
   const events = <K extends WorkerEvent['type']>(type: K) =>
     messages.flatMap((m) => (m.kind === 'event' && m.event.type === type ? [m.event as Extract<WorkerEvent, { type: K }>] : []));
-  return { messages, call, handle, events };
+  /** The next event of this type posted from now on (what a test waits on instead of sleeping). */
+  const nextEvent = <K extends WorkerEvent['type']>(type: K) =>
+    new Promise<Extract<WorkerEvent, { type: K }>>((resolve) => waiting.push({ type, resolve: resolve as (event: WorkerEvent) => void }));
+  return { messages, transferred, call, handle, events, nextEvent };
 }
 
 export const jsonl = (rows: object[]) => new TextEncoder().encode(rows.map((r) => JSON.stringify(r)).join('\n')).buffer as ArrayBuffer;

@@ -45,7 +45,7 @@ export function DemoCharts() {
         xLabel="step"
         yLabel="loss"
         series={betaSeries(
-          runs.map((r) => ({ beta: r.beta, points: r.losses })),
+          runs.map((r) => ({ beta: r.beta, points: r.losses, diverged: r.diverged })),
           (p) => p,
         )}
       />

@@ -115,18 +115,22 @@ export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 
       >
         {yLabel}
       </text>
-      {series.map((s) => (
-        <g key={s.label}>
-          <polyline
-            fill="none"
-            stroke={s.color}
-            strokeWidth={2}
-            strokeDasharray={s.dashed ? '5 4' : undefined}
-            points={s.points.map(([x, y]) => `${sx(x)},${sy(y)}`).join(' ')}
-          />
-          {s.points.length <= 60 && s.points.map(([x, y], i) => <circle key={i} cx={sx(x)} cy={sy(y)} r={2.5} fill={s.color} />)}
-        </g>
-      ))}
+      {series.map((s) => {
+        // A diverged run's last losses are NaN or infinite: they have no place on the axes.
+        const drawn = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+        return (
+          <g key={s.label}>
+            <polyline
+              fill="none"
+              stroke={s.color}
+              strokeWidth={2}
+              strokeDasharray={s.dashed ? '5 4' : undefined}
+              points={drawn.map(([x, y]) => `${sx(x)},${sy(y)}`).join(' ')}
+            />
+            {drawn.length <= 60 && drawn.map(([x, y], i) => <circle key={i} cx={sx(x)} cy={sy(y)} r={2.5} fill={s.color} />)}
+          </g>
+        );
+      })}
       {series.map((s, i) => (
         <g key={`legend-${s.label}`} transform={`translate(${MARGIN.left + 8}, ${MARGIN.top + 12 + i * 14})`}>
           <line x1={0} x2={14} y1={-4} y2={-4} stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '4 3' : undefined} />
@@ -143,6 +147,13 @@ export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 
 export const SERIES_COLORS = ['#1f6feb', '#d73a49', '#2da44e', '#bf8700', '#8250df', '#0a7ea4'];
 
 /** One series per β run, colored in sweep order, with the point coordinates `pick` chooses. */
-export function betaSeries<P>(runs: readonly { beta: number; points: readonly P[] }[], pick: (point: P) => [number, number]): PlotSeries[] {
-  return runs.map((r, i) => ({ label: `β = ${r.beta}`, color: SERIES_COLORS[i % SERIES_COLORS.length], points: r.points.map(pick) }));
+export function betaSeries<P>(
+  runs: readonly { beta: number; points: readonly P[]; diverged?: { step: number; metric: string } | null }[],
+  pick: (point: P) => [number, number],
+): PlotSeries[] {
+  return runs.map((r, i) => ({
+    label: r.diverged ? `β = ${r.beta} (diverged at step ${r.diverged.step}: ${r.diverged.metric})` : `β = ${r.beta}`,
+    color: SERIES_COLORS[i % SERIES_COLORS.length],
+    points: r.points.map(pick),
+  }));
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useStore } from '../../state/store';
 import { retrainSentimentSft, runSentimentDemo, stopSentimentDemo } from '../../client/sentiment-actions';
 import { SENTIMENT_SFT_SETTINGS } from '../../core/sentiment/demo-model';
+import type { Divergence } from '../../core/train/divergence';
 import { DemoSettings } from './DemoSettings';
 import { DemoCharts } from './DemoCharts';
 import { DemoSamples } from './DemoSamples';
@@ -115,6 +116,11 @@ export function SentimentDemo() {
   );
 }
 
+/** What a diverged β's row and legend say: which step, which metric. */
+export function divergedNote(d: Divergence): string {
+  return `diverged at step ${d.step}: ${d.metric} became ${d.value}; lower the learning rate or raise β`;
+}
+
 function DemoResults({ sftReward, runs }: { sftReward: number | null; runs: ReturnType<typeof useStore.getState>['demoRuns'] }) {
   if (sftReward === null) return null;
   return (
@@ -139,9 +145,17 @@ function DemoResults({ sftReward, runs }: { sftReward: number | null; runs: Retu
         {runs.map((r) => {
           const last = r.points.at(-1);
           return (
-            <tr key={r.beta}>
-              <td>β = {r.beta}</td>
-              <td>{last?.step ?? 0}</td>
+            <tr key={r.beta} className={r.diverged ? 'diverged' : undefined}>
+              <td>
+                β = {r.beta}
+                {r.diverged && (
+                  <span className="field-error" data-testid={`diverged-${r.beta}`}>
+                    {' '}
+                    {divergedNote(r.diverged)}
+                  </span>
+                )}
+              </td>
+              <td>{r.diverged?.step ?? last?.step ?? 0}</td>
               <td data-testid={`reward-${r.beta}`}>{last ? last.reward.toFixed(3) : '—'}</td>
               <td>{last ? last.kl.toFixed(2) : '—'}</td>
               <td>{last && last.step > 0 ? last.accuracy.toFixed(2) : '—'}</td>
