@@ -3,6 +3,7 @@
  * recording why each better one was not used so the UI can say so.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { MemoryLimits } from '../core/model/memory-estimate';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -71,10 +72,18 @@ export function watchDeviceLoss(onLost: (message: string) => void): void {
 }
 
 /**
- * The largest buffer and storage binding the WebGPU device allows (a [B, T, V] logits
- * tensor must fit in one); nothing on other backends.
+ * What tfjs-backend-wasm 4.22 holds in practice: its heap may grow to 4 GiB, but a
+ * SmolLM2-135M LoRA step at 1 pair × 64 tokens (estimated 2.0 GiB) stopped with "memory access
+ * out of bounds" here, so a run is refused above 2 GiB instead of crashing mid-step.
  */
-export function deviceLimits(): { maxStorageBufferBindingSize?: number; maxBufferSize?: number } {
+export const WASM_HEAP_BYTES = 2 * 2 ** 30;
+
+/**
+ * The largest buffer and storage binding the WebGPU device allows (a [B, T, V] logits
+ * tensor must fit in one); wasm's heap; nothing on other backends.
+ */
+export function deviceLimits(): Omit<MemoryLimits, 'budgetBytes'> {
+  if (tf.getBackend() === 'wasm') return { heap: { bytes: WASM_HEAP_BYTES, name: 'wasm backend' } };
   if (tf.getBackend() !== 'webgpu') return {};
   const limits = (tf.backend() as unknown as { device?: { limits?: Record<string, number> } }).device?.limits;
   return limits ? { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize } : {};

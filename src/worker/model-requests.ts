@@ -10,6 +10,7 @@ import { peftAdapterFiles } from '../core/export/peft-adapter';
 import { modelCard } from '../core/export/model-card';
 import { trlExportFiles } from '../core/export/trl-script';
 import { checkMemoryFits, estimateTrainingMemory } from '../core/model/memory-estimate';
+import { tokenLogProbsPath } from '../core/dpo/token-logprobs';
 import { familyOf, isLlamaConfig, type ModelConfig } from '../core/model/causal-lm';
 import { validateGptConfig } from '../core/model/config';
 import { validateLlamaConfig } from '../core/model/llama/config';
@@ -105,7 +106,8 @@ export class ModelRequests {
       stage: settings.stage,
       referenceCopy: settings.stage === 'dpo' && settings.reference === 'frozen' && !settings.lora,
       optimizerSlots: settings.optimizer === 'rmsprop' ? 1 : 2,
-      fusedLogProbs: true,
+      // Only WebGPU has the fused kernel; elsewhere the portable path holds several [rows, T, V] copies.
+      fusedLogProbs: tokenLogProbsPath() === 'fused',
     });
   }
 

@@ -88,6 +88,7 @@ const CASES: { name: string; config: ModelConfig; pairs: number; length: number 
     length: 64,
   },
   { name: 'qwen2 layout, grouped K/V, d=64', config: LLAMA, pairs: 2, length: 64 },
+  { name: 'SmolLM2 widths (d576, I1536, 9/3 heads), 2 layers, V 16384', config: { ...LLAMA, modelType: 'llama' as const, qkvBias: false, nEmbd: 576, nHead: 9, nKvHead: 3, headDim: 64, intermediateSize: 1536, nLayer: 2, vocabSize: 16384 }, pairs: 1, length: 64 },
   { name: 'qwen3 layout, head_dim 32, d=64', config: { ...LLAMA, modelType: 'qwen3' as const, qkvBias: false, qkNorm: true, headDim: 32, tieWordEmbeddings: false }, pairs: 2, length: 48 },
 ];
 
@@ -179,6 +180,16 @@ describe('checkMemoryFits', () => {
     expect(message).toMatch(
       /^This run's largest tensor \(logits \[16, 256, 50257\]\) is [\d.]+ MiB, above the GPU's 256 MiB buffer limit: lower the batch size to 2 or the max length to \d+\./,
     );
+  });
+
+  it("names wasm's heap when it, not the budget, is what the run exceeds", () => {
+    const message = checkMemoryFits(estimateTrainingMemory({ ...input, batchSize: 2 }), { budgetBytes: 64 * GiB, heap: { bytes: 2 * GiB, name: 'wasm backend' } })!;
+    expect(message).toMatch(/^This run needs ~[\d.]+ GiB, more than the wasm backend's 2\.0 GiB heap/);
+    const lora = { ...input, batchSize: 2, maxLength: 64, lora: { rank: 8, alpha: 16, dropout: 0, targets: ['c_attn'] }, referenceCopy: false };
+    expect(checkMemoryFits(estimateTrainingMemory(lora), { budgetBytes: 64 * GiB, heap: { bytes: 3 * GiB, name: 'wasm backend' } })).toBeNull();
+    expect(checkMemoryFits(estimateTrainingMemory(lora), { budgetBytes: 64 * GiB, heap: { bytes: 2 * GiB, name: 'wasm backend' } })).toMatch(/2\.0 GiB heap: lower the batch size to 1/);
+    // A budget below the heap is the limit that binds, and is named as before.
+    expect(checkMemoryFits(estimateTrainingMemory(lora), { budgetBytes: 1 * GiB, heap: { bytes: 2 * GiB, name: 'wasm backend' } })).toMatch(/the budget is 1\.0 GiB/);
   });
 
   it('says when nothing but a smaller model fits', () => {
