@@ -43,19 +43,18 @@ async function readPairs(path: string, flag: string, io: Io): Promise<Preference
 
 /** One JSON line per pair a step trained on: what the model saw and the log-probs at the time. */
 async function dumpBatches(path: string, step: number, trainer: Trainer, batches: IndexedBatch[]): Promise<void> {
-  const padId = trainer.tokenizer.padId;
   const lines: string[] = [];
   for (const b of batches) {
     const { policy, reference } = await trainer.inspectBatch(b);
     const pairs = b.indices.length;
     const row = (r: number) => {
-      const { length, inputIds, completionMask } = b.batch;
-      const ids = Array.from(inputIds.subarray(r * length, (r + 1) * length));
-      let used = ids.length;
-      while (used > 0 && ids[used - 1] === padId) used--;
+      const { length, inputIds, completionMask, rowLengths } = b.batch;
+      // The row's own length, not "up to the last non-pad id": GPT-2's pad is its EOS, which
+      // ends every completion and is trained on.
+      const ids = Array.from(inputIds.subarray(r * length, r * length + rowLengths[r]));
       // Token-level mask: token t is trained on when position t − 1 predicts it.
-      const mask = ids.slice(0, used).map((_, t) => (t > 0 ? completionMask[r * length + t - 1] : 0));
-      return { input_ids: ids.slice(0, used), completion_mask: mask, logp: policy[r], ref_logp: reference[r] };
+      const mask = ids.map((_, t) => (t > 0 ? completionMask[r * length + t - 1] : 0));
+      return { input_ids: ids, completion_mask: mask, logp: policy[r], ref_logp: reference[r] };
     };
     b.indices.forEach((pair, i) => lines.push(JSON.stringify({ step, pair, chosen: row(i), rejected: row(pairs + i) })));
   }

@@ -34,6 +34,7 @@ describe('collation when the pad token is EOS (GPT-2, Llama 3)', () => {
     expect(row(batch.labels, 0)).toEqual([2, 3, 4, EOS, EOS, EOS, EOS, EOS]);
     expect(row(batch.completionMask, 0)).toEqual([0, 1, 1, 1, 0, 0, 0, 0]); // position 3 predicts the final EOS
     expect(row(batch.completionMask, 1)).toEqual([0, 1, 1, 0, 0, 0, 0, 0]);
+    expect(Array.from(batch.rowLengths)).toEqual([5, 4]); // where each row's own tokens end: the EOS is not padding
     expect(collateSftBatch([pair], 8, EOS).completionMask.reduce((a, b) => a + b, 0)).toBe(pair.chosen.length);
   });
 });

@@ -100,6 +100,11 @@ export interface DpoBatch {
   inputIds: Int32Array; // [2B, T]
   labels: Int32Array; // [2B, T]
   completionMask: Float32Array; // [2B, T]
+  /**
+   * Each row's tokens before the padding, [2B]. Read it instead of looking for pad ids: a
+   * model whose pad is its EOS (GPT-2) ends every completion with a token equal to the pad.
+   */
+  rowLengths: Int32Array;
   /** Non-pad tokens in the batch, for tokens/s. */
   tokenCount: number;
 }
@@ -127,11 +132,13 @@ function collateRows(sequences: readonly (readonly [number[], number[]])[], leng
   const inputIds = new Int32Array(rows * length).fill(padId);
   const labels = new Int32Array(rows * length).fill(padId);
   const completionMask = new Float32Array(rows * length);
+  const rowLengths = new Int32Array(rows);
   let tokenCount = 0;
   sequences.forEach(([prompt, completion], r) => {
     const ids = [...prompt, ...completion];
     if (ids.length > length) throw new Error(`sequence of ${ids.length} tokens exceeds the batch length ${length}`);
     tokenCount += ids.length;
+    rowLengths[r] = ids.length;
     const base = r * length;
     ids.forEach((id, t) => (inputIds[base + t] = id));
     for (let t = 0; t + 1 < ids.length; t++) {
@@ -139,5 +146,5 @@ function collateRows(sequences: readonly (readonly [number[], number[]])[], leng
       if (t + 1 >= prompt.length) completionMask[base + t] = 1;
     }
   });
-  return { rows, length, inputIds, labels, completionMask, tokenCount };
+  return { rows, length, inputIds, labels, completionMask, rowLengths, tokenCount };
 }
