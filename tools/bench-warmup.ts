@@ -1,7 +1,7 @@
 // `npm run bench:warmup [-- --model tiny --repeat 2 --out docs/bench-warmup.json]`: the first
 // DPO step on WebGPU with and without the shader warm-up, each in a fresh browser (so no
 // pipeline is cached from the other run), printed side by side. The app warms up the same way
-// before a run's first step (src/worker/shader-warmup.ts).
+// before a run's first step (src/worker/training/shader-warmup.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

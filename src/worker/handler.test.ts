@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { harness, jsonl } from './test-harness';
+import { harness, jsonl } from './testing/handler-harness';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { DEFAULT_SETTINGS } from '../core/train/settings';
 import { METRIC_COUNT } from '../core/train/metric-names';

@@ -11,16 +11,16 @@ import {
 } from '../protocol/messages';
 import { selectBackend, watchDeviceLoss } from './backend';
 import { CodedError, toWireError } from './errors';
-import { TrainingSession } from './training-session';
-import { SentimentDemo } from './sentiment-demo';
-import { DatasetRequests } from './dataset-requests';
-import { IndexedDbStorage, MemoryStorage, type DatasetStorage } from './dataset-storage';
-import { IndexedDbRunStorage, MemoryRunStorage, type RunStorage } from './run-storage';
-import { RunRecorder } from './run-recorder';
-import { RunRequests } from './run-requests';
-import { runBench } from './bench';
-import { ModelRequests } from './model-requests';
-import { browserFileCache } from './hub/hub-download';
+import { TrainingSession } from './training/training-session';
+import { SentimentDemo } from './training/sentiment-demo';
+import { DatasetRequests } from './datasets/dataset-requests';
+import { IndexedDbStorage, MemoryStorage, type DatasetStorage } from './datasets/dataset-storage';
+import { IndexedDbRunStorage, MemoryRunStorage, type RunStorage } from './runs/run-storage';
+import { RunRecorder } from './runs/run-recorder';
+import { RunRequests } from './runs/run-requests';
+import { runBench } from './training/bench';
+import { ModelRequests } from './models/model-requests';
+import { browserFileCache } from './models/hub/hub-download';
 
 /** IndexedDB where the runtime has it (browser workers), memory elsewhere (Node tests). */
 function defaultStorage(): DatasetStorage {

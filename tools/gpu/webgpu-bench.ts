@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import { BENCH_CASES, benchCase, type BenchOptions, type StepBenchRun } from '../../src/core/bench/step-bench';
 import { registerWebGpuKernels } from '../../src/kernels/webgpu';
-import { warmUpShaders } from '../../src/worker/shader-warmup';
+import { warmUpShaders } from '../../src/worker/training/shader-warmup';
 
 /** Starts TF.js on webgpu and proves a kernel runs (the worker's own check). */
 export async function startWebGpu(): Promise<void> {

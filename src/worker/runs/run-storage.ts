@@ -3,7 +3,7 @@
  * touch it), memory in Node tests. Records (settings, curves, status) and checkpoints are
  * separate stores, so listing runs never loads weights.
  */
-import type { RunRecord } from '../protocol/messages';
+import type { RunRecord } from '../../protocol/messages';
 
 export interface RunStorage {
   list(): Promise<RunRecord[]>;

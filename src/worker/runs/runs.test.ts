@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { harness, jsonl } from './test-harness';
-import { MemoryStorage } from './dataset-storage';
+import { harness, jsonl } from '../testing/handler-harness';
+import { MemoryStorage } from '../datasets/dataset-storage';
 import { MemoryRunStorage } from './run-storage';
-import { DEFAULT_SETTINGS } from '../core/train/settings';
-import { loadModelFile } from '../core/io/run-bundle';
-import type { RunList, RunSummary } from '../protocol/messages';
+import { DEFAULT_SETTINGS } from '../../core/train/settings';
+import { loadModelFile } from '../../core/io/run-bundle';
+import type { RunList, RunSummary } from '../../protocol/messages';
 
 const rows = Array.from({ length: 7 }, (_, i) => ({ prompt: `Q${i}:`, chosen: ` good ${i}`, rejected: ` bad ${i}` }));
 const settings = {

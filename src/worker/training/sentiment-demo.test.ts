@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { harness } from './test-harness';
-import { DEFAULT_SENTIMENT_SETTINGS } from '../core/sentiment/sentiment-settings';
-import { metricRowCount } from '../core/train/metric-names';
+import { harness } from '../testing/handler-harness';
+import { DEFAULT_SENTIMENT_SETTINGS } from '../../core/sentiment/sentiment-settings';
+import { metricRowCount } from '../../core/train/metric-names';
 
 const SHIPPED_SFT = 'public/demo/sentiment/model.safetensors';
 

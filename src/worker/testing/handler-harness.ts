@@ -1,8 +1,8 @@
 // The worker handler driven in Node through a fake port, on the cpu backend (tests only).
-import { createHandler } from './handler';
-import { PROTOCOL_VERSION, type Request, type WorkerEvent, type WorkerMessage } from '../protocol/messages';
-import { MemoryStorage, type DatasetStorage } from './dataset-storage';
-import { MemoryRunStorage, type RunStorage } from './run-storage';
+import { createHandler } from '../handler';
+import { PROTOCOL_VERSION, type Request, type WorkerEvent, type WorkerMessage } from '../../protocol/messages';
+import { MemoryStorage, type DatasetStorage } from '../datasets/dataset-storage';
+import { MemoryRunStorage, type RunStorage } from '../runs/run-storage';
 
 export function harness(storage: DatasetStorage = new MemoryStorage(), runStorage: RunStorage = new MemoryRunStorage()) {
   const messages: WorkerMessage[] = [];

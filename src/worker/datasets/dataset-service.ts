@@ -1,7 +1,7 @@
-import type { PreferencePair } from '../core/data/preference-pairs';
-import { readPreferenceDataset, type ChunkedSource, type ReadDataset } from '../core/data/read-dataset';
-import type { ColumnMapping } from '../core/data/normalize-row';
-import type { DatasetSummary, LibraryEntry } from '../protocol/messages';
+import type { PreferencePair } from '../../core/data/preference-pairs';
+import { readPreferenceDataset, type ChunkedSource, type ReadDataset } from '../../core/data/read-dataset';
+import type { ColumnMapping } from '../../core/data/normalize-row';
+import type { DatasetSummary, LibraryEntry } from '../../protocol/messages';
 import type { DatasetMeta, DatasetStorage } from './dataset-storage';
 
 export const DEMO_NAME = 'demo: movie reviews (built in)';

@@ -4,26 +4,26 @@
  * "Continue in TRL"). The worker's only network access is `downloadHubModel`, on request.
  */
 import { zipSync } from 'fflate';
-import { loadHfModel } from '../core/io/hf-model';
-import { byteTokenizerFiles, hfModelFolderFiles } from '../core/export/hf-folder';
-import { peftAdapterFiles } from '../core/export/peft-adapter';
-import { modelCard } from '../core/export/model-card';
-import { trlExportFiles } from '../core/export/trl-script';
-import { checkMemoryFits, estimateTrainingMemory } from '../core/model/memory-estimate';
-import { tokenLogProbsPath } from '../core/dpo/token-logprobs';
-import { familyOf, isLlamaConfig, type ModelConfig } from '../core/model/causal-lm';
-import { validateGptConfig } from '../core/model/config';
-import { validateLlamaConfig } from '../core/model/llama/config';
-import { DEFAULT_LORA, loraForModel, type LoraConfig } from '../core/model/lora';
-import { metricRow, METRIC_NAMES } from '../core/train/metric-names';
-import type { DpoSettings } from '../core/train/settings';
-import { SettingsError } from '../core/train/settings';
-import type { ModelInfo, Params, Result, WorkerEvent } from '../protocol/messages';
-import { CodedError } from './errors';
+import { loadHfModel } from '../../core/io/hf-model';
+import { byteTokenizerFiles, hfModelFolderFiles } from '../../core/export/hf-folder';
+import { peftAdapterFiles } from '../../core/export/peft-adapter';
+import { modelCard } from '../../core/export/model-card';
+import { trlExportFiles } from '../../core/export/trl-script';
+import { checkMemoryFits, estimateTrainingMemory } from '../../core/model/memory-estimate';
+import { tokenLogProbsPath } from '../../core/dpo/token-logprobs';
+import { familyOf, isLlamaConfig, type ModelConfig } from '../../core/model/causal-lm';
+import { validateGptConfig } from '../../core/model/config';
+import { validateLlamaConfig } from '../../core/model/llama/config';
+import { DEFAULT_LORA, loraForModel, type LoraConfig } from '../../core/model/lora';
+import { metricRow, METRIC_NAMES } from '../../core/train/metric-names';
+import type { DpoSettings } from '../../core/train/settings';
+import { SettingsError } from '../../core/train/settings';
+import type { ModelInfo, Params, Result, WorkerEvent } from '../../protocol/messages';
+import { CodedError } from '../errors';
 import { downloadHubModel, type FileCache } from './hub/hub-download';
-import type { ExportState, TrainingSession } from './training-session';
-import { deviceLimits } from './backend';
-import { APP_VERSION } from '../core/version';
+import type { ExportState, TrainingSession } from '../training/training-session';
+import { deviceLimits } from '../backend';
+import { APP_VERSION } from '../../core/version';
 
 
 export interface HubDeps {

@@ -1,9 +1,9 @@
-import { buildRunBundle, zipBundle } from '../core/io/run-bundle';
-import { decodeCheckpoint } from '../core/train/checkpoint-file';
-import type { Params, Result, RunList } from '../protocol/messages';
-import { CodedError } from './errors';
-import { mergeLoraWeights } from '../core/model/lora';
-import { asGptConfig, familyOf } from '../core/model/causal-lm';
+import { buildRunBundle, zipBundle } from '../../core/io/run-bundle';
+import { decodeCheckpoint } from '../../core/train/checkpoint-file';
+import type { Params, Result, RunList } from '../../protocol/messages';
+import { CodedError } from '../errors';
+import { mergeLoraWeights } from '../../core/model/lora';
+import { asGptConfig, familyOf } from '../../core/model/causal-lm';
 import { summarize } from './run-recorder';
 import type { RunStorage } from './run-storage';
 

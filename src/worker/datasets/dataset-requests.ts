@@ -1,11 +1,11 @@
-import type { PreferencePair } from '../core/data/preference-pairs';
-import { datasetStats } from '../core/data/dataset-stats';
-import type { ChunkedSource } from '../core/data/read-dataset';
-import { UnreadableFileError } from '../core/data/read-table';
-import type { DatasetState, Params, Result, WorkerEvent } from '../protocol/messages';
+import type { PreferencePair } from '../../core/data/preference-pairs';
+import { datasetStats } from '../../core/data/dataset-stats';
+import type { ChunkedSource } from '../../core/data/read-dataset';
+import { UnreadableFileError } from '../../core/data/read-table';
+import type { DatasetState, Params, Result, WorkerEvent } from '../../protocol/messages';
 import { DatasetService, describeRead } from './dataset-service';
 import type { DatasetStorage } from './dataset-storage';
-import { CodedError } from './errors';
+import { CodedError } from '../errors';
 
 /** What a training run needs of the data: the pairs, a held-out file if any, and a version to cache on. */
 export interface TrainingData {

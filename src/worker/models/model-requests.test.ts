@@ -1,12 +1,12 @@
 // The model panel's worker requests: ModelInfo's family fields, a Hub download of a
 // Llama-family repo with an access token, and memory estimates of suggested models.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { harness } from './test-harness';
-import { DEFAULT_SETTINGS, type DpoSettings } from '../core/train/settings';
-import { SUGGESTED_MODELS } from '../core/model/suggested-models';
-import { tinyLlamaFiles } from '../core/testing/tiny-llama';
-import type { MemoryEstimate } from '../core/model/memory-estimate';
-import type { ModelInfo } from '../protocol/messages';
+import { harness } from '../testing/handler-harness';
+import { DEFAULT_SETTINGS, type DpoSettings } from '../../core/train/settings';
+import { SUGGESTED_MODELS } from '../../core/model/suggested-models';
+import { tinyLlamaFiles } from '../../core/testing/tiny-llama';
+import type { MemoryEstimate } from '../../core/model/memory-estimate';
+import type { ModelInfo } from '../../protocol/messages';
 
 const TOKEN = 'hf_WorkerTestToken9876543210abcdef';
 const REPO = 'meta-llama/tiny-qwen3';

@@ -1,9 +1,9 @@
-import type { ModelConfig } from '../core/model/causal-lm';
-import type { FloatDtype } from '../core/io/safetensors';
-import type { HostWeights } from '../core/model/gpt-weights';
-import type { LoraConfig } from '../core/model/lora';
-import type { PreferencePair } from '../core/data/preference-pairs';
-import type { ModelInfo } from '../protocol/messages';
+import type { ModelConfig } from '../../core/model/causal-lm';
+import type { FloatDtype } from '../../core/io/safetensors';
+import type { HostWeights } from '../../core/model/gpt-weights';
+import type { LoraConfig } from '../../core/model/lora';
+import type { PreferencePair } from '../../core/data/preference-pairs';
+import type { ModelInfo } from '../../protocol/messages';
 
 /** A Hugging Face model's files that exports carry over verbatim. */
 export interface HfSource {

@@ -2,7 +2,7 @@
 // the cache, the manifest and every error message.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { downloadHubModel, HubError, MemoryFileCache, type HubRequest } from './hub-download';
-import { bytesOf, jsonBytes, startFakeHub, type FakeHub } from './hub-test-server';
+import { bytesOf, jsonBytes, startFakeHub, type FakeHub } from '../../testing/hub-test-server';
 
 const REPO = 'meta-llama/Tiny-Llama';
 const TOKEN = 'hf_TestTokenThatMustNotLeak0123456789';

@@ -10,10 +10,10 @@
  * header to the request's Hub origin and nowhere else — not into the cache, the manifest,
  * progress events or any error message.
  */
-import { parseModelConfigJson } from '../../core/io/hf-model';
+import { parseModelConfigJson } from '../../../core/io/hf-model';
 import type { FileCache } from './file-cache';
 import { abortedError, fetchHubFile, HubError } from './hub-fetch';
-import type { HubProgress } from '../../protocol/messages';
+import type { HubProgress } from '../../../protocol/messages';
 import { DEFAULT_HUB_ENDPOINT, hubFileUrl, isPlainShardName, validateHubRequest, type HubRequest } from './hub-names';
 
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TINY_LLAMA_DIR } from '../../core/testing/tiny-llama';
+import { TINY_LLAMA_DIR } from '../../../core/testing/tiny-llama';
 import { downloadHubModel, HubError, hubFileUrl, MemoryFileCache, type HubRequest } from './hub-download';
-import type { HubProgress } from '../../protocol/messages';
-import { bytesOf, jsonBytes, startFakeHub, type FakeHub } from './hub-test-server';
+import type { HubProgress } from '../../../protocol/messages';
+import { bytesOf, jsonBytes, startFakeHub, type FakeHub } from '../../testing/hub-test-server';
 
 const REPO = 'tiny-org/tiny-gpt2';
 const GPT2_CONFIG = { model_type: 'gpt2', n_layer: 2, n_head: 2, n_embd: 8, vocab_size: 16, n_positions: 32 };

@@ -1,12 +1,12 @@
-import type { GptConfig } from '../core/model/config';
-import type { HostWeights } from '../core/model/gpt-weights';
-import { countParameters } from '../core/model/causal-lm';
-import { readGpt2Safetensors } from '../core/io/hf-gpt2';
-import { sentimentCorpus, sentimentPrompts, SENTIMENT_MODEL, SENTIMENT_SFT_SETTINGS } from '../core/sentiment/demo-model';
-import { runSentimentExperiment, trainSentimentSft } from '../core/sentiment/experiment';
-import { metricAt, metricRowCount } from '../core/train/metric-names';
-import type { Params, Result, WorkerEvent } from '../protocol/messages';
-import { CodedError } from './errors';
+import type { GptConfig } from '../../core/model/config';
+import type { HostWeights } from '../../core/model/gpt-weights';
+import { countParameters } from '../../core/model/causal-lm';
+import { readGpt2Safetensors } from '../../core/io/hf-gpt2';
+import { sentimentCorpus, sentimentPrompts, SENTIMENT_MODEL, SENTIMENT_SFT_SETTINGS } from '../../core/sentiment/demo-model';
+import { runSentimentExperiment, trainSentimentSft } from '../../core/sentiment/experiment';
+import { metricAt, metricRowCount } from '../../core/train/metric-names';
+import type { Params, Result, WorkerEvent } from '../../protocol/messages';
+import { CodedError } from '../errors';
 
 /** Samples per evaluation sent to the page (it shows a few beside the SFT model's). */
 const SAMPLES_SHOWN = 6;

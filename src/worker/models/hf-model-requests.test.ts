@@ -4,14 +4,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { harness, jsonl } from './test-harness';
-import { DEFAULT_SETTINGS, type DpoSettings } from '../core/train/settings';
-import { loadHfModel } from '../core/io/hf-model';
-import { readPeftAdapter } from '../core/export/peft-adapter';
-import { readSafetensors } from '../core/io/safetensors';
-import type { ModelInfo, RunList } from '../protocol/messages';
-import { MemoryStorage } from './dataset-storage';
-import { MemoryRunStorage } from './run-storage';
+import { harness, jsonl } from '../testing/handler-harness';
+import { DEFAULT_SETTINGS, type DpoSettings } from '../../core/train/settings';
+import { loadHfModel } from '../../core/io/hf-model';
+import { readPeftAdapter } from '../../core/export/peft-adapter';
+import { readSafetensors } from '../../core/io/safetensors';
+import type { ModelInfo, RunList } from '../../protocol/messages';
+import { MemoryStorage } from '../datasets/dataset-storage';
+import { MemoryRunStorage } from '../runs/run-storage';
 
 const FIXTURE = 'src/core/testing/fixtures/tiny-gpt2';
 const folder = () =>

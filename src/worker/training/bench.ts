@@ -1,6 +1,6 @@
-import { BENCH_CASES, benchCase, benchLogProbs, type BenchRun } from '../core/bench/step-bench';
-import type { Params, Result } from '../protocol/messages';
-import { CodedError } from './errors';
+import { BENCH_CASES, benchCase, benchLogProbs, type BenchRun } from '../../core/bench/step-bench';
+import type { Params, Result } from '../../protocol/messages';
+import { CodedError } from '../errors';
 import { warmUpShaders } from './shader-warmup';
 
 /**

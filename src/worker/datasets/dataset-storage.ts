@@ -2,7 +2,7 @@
  * Where the worker keeps datasets: IndexedDB in the browser (workers have it, so saving a
  * large dataset never blocks the page), or memory (tests, private modes without storage).
  */
-import type { PreferencePair } from '../core/data/preference-pairs';
+import type { PreferencePair } from '../../core/data/preference-pairs';
 
 export interface DatasetMeta {
   id: string;
