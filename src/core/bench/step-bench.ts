@@ -244,6 +244,13 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
     await firstMetrics.data();
     firstMetrics.dispose();
     const first_step_ms = now() - t0;
+    const profiled = async (t: Trainer) => {
+      const profile = await tf.profile(() => t.trainStep().metrics);
+      tf.dispose(profile.result as tf.Tensor);
+      return profile;
+    };
+    // Profiled while this trainer is the only one alive: the peak is what a run of it holds.
+    const dpoProfile = await profiled(dpo);
     const sft = await started(c, 'sft', true);
     others.push(sft);
     const uncached = await started(c, 'dpo', false);
@@ -270,12 +277,6 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
         const i = (b + k) % 3;
         times[i].push(await timeBlock(trainers[i], o, now, i === 0 ? (bytes) => (peak = Math.max(peak, bytes)) : undefined));
       }
-    const profiled = async (t: Trainer) => {
-      const profile = await tf.profile(() => t.trainStep().metrics);
-      tf.dispose(profile.result as tf.Tensor);
-      return profile;
-    };
-    const dpoProfile = await profiled(dpo);
     const kernels_per_step = dpoProfile.kernels.length;
     const sft_kernels_per_step = (await profiled(sft)).kernels.length;
     // Growth is counted from the steady state: everything the run allocates once exists by now.
