@@ -140,7 +140,15 @@ export interface RunList {
 }
 
 export interface RequestTable {
-  init: { params: { preset: PresetName; seed: number; backend?: BackendName }; result: { backend: BackendInfo; model: ModelInfo } };
+  init: {
+    /**
+     * testHoldAtStep, for end-to-end tests only (the page's ?testHold=N): every run, studio
+     * or demo, waits before step N + 1 until it is stopped, so a test can stop or reload it
+     * mid-run without racing it.
+     */
+    params: { preset: PresetName; seed: number; backend?: BackendName; testHoldAtStep?: number };
+    result: { backend: BackendInfo; model: ModelInfo };
+  };
   /** role "eval": a separate held-out file replacing the seeded split. The rows stay in the worker. */
   loadDataset: {
     /** A File/Blob travels as a handle (no copy) and is streamed in the worker; bytes are for tests and tools. */

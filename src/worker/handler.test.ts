@@ -148,17 +148,28 @@ describe('worker handler', () => {
   });
 
   it('stops between steps when asked', async () => {
-    const { call, handle, nextEvent } = harness();
+    const { call, handle, eventWhen } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
     await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
-    const firstMetrics = nextEvent('metrics');
     const running = call<{ step: number; stopped: boolean }>('start', { settings: { ...settings, steps: 1000 } });
-    await firstMetrics; // the run has taken a step
+    await eventWhen('metrics'); // the run has taken a step
     await handle({ v: PROTOCOL_VERSION, id: 999, type: 'stop', params: {} });
     const result = await running;
     expect(result.stopped).toBe(true);
     expect(result.step).toBeLessThan(1000);
     expect(result.step).toBeGreaterThan(0);
     expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('a test hold keeps a run at its step, everything trained so far read back, until it is stopped', async () => {
+    const { call, handle, eventWhen, events } = harness();
+    await call('init', { preset: 'tiny', seed: 1, testHoldAtStep: 3 });
+    await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
+    const running = call<{ step: number; stopped: boolean }>('start', { settings: { ...settings, steps: 1000, evalEvery: 0, sampleEvery: 0 } });
+    // The held step's metrics come out before the run waits: no timing involved.
+    await eventWhen('metrics', (e) => e.steps.includes(3));
+    await handle({ v: PROTOCOL_VERSION, id: 999, type: 'stop', params: {} });
+    expect(await running).toEqual({ step: 3, stopped: true });
+    expect(events('metrics').flatMap((e) => Array.from(e.steps))).toEqual([1, 2, 3]);
   });
 });

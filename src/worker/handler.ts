@@ -13,6 +13,8 @@ import { selectBackend, watchDeviceLoss } from './backend';
 import { CodedError, toWireError } from './errors';
 import { TrainingSession } from './training/training-session';
 import { SentimentDemo } from './training/sentiment-demo';
+import { SamplingRequests } from './training/sampling-requests';
+import { TestHold } from './training/test-hold';
 import { DatasetRequests } from './datasets/dataset-requests';
 import { IndexedDbStorage, MemoryStorage, type DatasetStorage } from './datasets/dataset-storage';
 import { IndexedDbRunStorage, MemoryRunStorage, type RunStorage } from './runs/run-storage';
@@ -62,8 +64,14 @@ export function createHandler(
   makeRunStorage: () => RunStorage = defaultRunStorage,
 ): (request: Request) => Promise<void> {
   /** Everything `init` creates; null before it. */
-  let parts: { session: TrainingSession; runs: RunRequests; datasets: DatasetRequests; demo: SentimentDemo; models: ModelRequests } | null =
-    null;
+  let parts: {
+    session: TrainingSession;
+    sampling: SamplingRequests;
+    runs: RunRequests;
+    datasets: DatasetRequests;
+    demo: SentimentDemo;
+    models: ModelRequests;
+  } | null = null;
   const emit = (event: WorkerEvent) =>
     port.postMessage({ v: PROTOCOL_VERSION, kind: 'event', event }, transferablesOf(event, TRANSFERABLE_EVENT_FIELDS[event.type]));
   const need = () => {
@@ -71,18 +79,20 @@ export function createHandler(
     return parts;
   };
   const handlers: Handlers = {
-    init: async ({ preset, seed, backend }) => {
+    init: async ({ preset, seed, backend, testHoldAtStep }) => {
       const info = await chooseBackend(backend);
       watchDeviceLoss((message) => emit({ type: 'deviceLost', message }));
       // The studio and the demo share one device: each refuses to start while the other runs.
       const datasets = new DatasetRequests(makeStorage(), emit, () => parts?.session.assertIdle());
       const runStorage = makeRunStorage();
       const recorder = new RunRecorder(runStorage, emit);
-      const session = new TrainingSession(info, emit, datasets, recorder, runStorage, () => parts?.demo.assertIdle());
+      const hold = new TestHold(testHoldAtStep);
+      const session = new TrainingSession(info, emit, datasets, recorder, runStorage, () => parts?.demo.assertIdle(), hold);
       const runs = new RunRequests(runStorage, () => recorder.current?.id ?? null);
-      const demo = new SentimentDemo(emit, () => session.assertIdle());
+      const demo = new SentimentDemo(emit, () => session.assertIdle(), hold);
       const models = new ModelRequests(session, emit, { fetch: (...a) => fetch(...a), cache: browserFileCache });
-      parts = { session, runs, datasets, demo, models };
+      const sampling = new SamplingRequests(session, () => parts?.demo.assertIdle());
+      parts = { session, sampling, runs, datasets, demo, models };
       return { backend: info, model: session.resetModel({ preset, seed }) };
     },
     loadDataset: (p) => need().datasets.loadDataset(p),
@@ -98,7 +108,7 @@ export function createHandler(
     exportDataset: () => need().datasets.exportDataset(),
     exportProblems: () => need().datasets.exportProblems(),
     describeDataset: (p) => need().datasets.describeDataset(p),
-    sampleTwo: (p) => need().session.sampleTwo(p),
+    sampleTwo: (p) => need().sampling.sampleTwo(p),
     start: (p) => {
       need().models.assertFits(p.settings, p.settings.memoryBudgetMb * 2 ** 20);
       return need().session.start(p);
@@ -107,7 +117,7 @@ export function createHandler(
     resetModel: (p) => need().session.resetModel(p),
     exportWeights: (p) => need().session.exportWeights(p),
     importWeights: (p) => need().session.importWeights(p),
-    sample: (p) => need().session.sample(p),
+    sample: (p) => need().sampling.sample(p),
     listRuns: () => need().runs.list(),
     runHistory: (p) => need().runs.history(p),
     resumeRun: (p) => need().session.resumeRun(p),

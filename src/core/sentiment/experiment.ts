@@ -37,6 +37,8 @@ export interface SentimentHooks {
   onRunDone?: (run: SentimentRun) => void;
   /** Checked between steps; a stop ends the sweep after the current step. */
   shouldStop?: () => boolean;
+  /** Before each DPO step: a promise holds the run there until it resolves (end-to-end tests). */
+  holdBeforeStep?: (nextStep: number) => Promise<void> | null;
 }
 
 export interface SentimentResult {
@@ -192,7 +194,11 @@ async function runOneBeta(
           run.points.push(point);
           hooks.onPoint?.(beta, point, evaluation.samples);
         },
-        shouldStop: hooks.shouldStop,
+        shouldStop: (nextStep) => {
+          if (hooks.shouldStop?.()) return true;
+          const held = hooks.holdBeforeStep?.(nextStep);
+          return held ? held.then(() => hooks.shouldStop?.() ?? false) : (hooks.shouldStop?.() ?? false);
+        },
       },
       { flush: { everySteps: FLUSH_EVERY } },
     );

@@ -58,8 +58,12 @@ export interface TrainingRunSinks {
   beforeStep?(step: number, batches: IndexedBatch[]): Promise<void>;
   /** Compiles the step's kernels ahead of the first step (WebGPU). */
   warmUp?(): Promise<void>;
-  /** Checked between steps: true ends the run after the current one. */
-  shouldStop?(): boolean;
+  /**
+   * Asked before each step with the step about to be taken: true ends the run. An answer that
+   * is a promise may take its time (an end-to-end test holding the run): the pending metrics
+   * are read back and checkpointed first, so everything trained so far is out while it waits.
+   */
+  shouldStop?(nextStep: number): boolean | Promise<boolean>;
 }
 
 export interface TrainingRunOptions {
@@ -134,7 +138,17 @@ export async function runTraining(trainer: Trainer, sinks: TrainingRunSinks, opt
       await flush();
     }
     if (trainer.step === 0 && settings.evalEvery > 0) await evaluate();
-    while (trainer.step < target && !sinks.shouldStop?.()) {
+    const stopBeforeNextStep = async () => {
+      const answer = sinks.shouldStop?.(trainer.step + 1) ?? false;
+      if (typeof answer === 'boolean') return answer;
+      if (buffer.size > 0) {
+        await flush();
+        if (diverged) return true;
+        await sinks.checkpoint?.();
+      }
+      return await answer;
+    };
+    while (trainer.step < target && !(await stopBeforeNextStep())) {
       const batches = trainer.nextBatches();
       await sinks.beforeStep?.(trainer.step + 1, batches);
       const { metrics, tokenCount } = trainer.trainStep(batches);

@@ -21,7 +21,8 @@ import { SettingsError } from '../../core/train/settings';
 import type { ModelInfo, Params, Result, WorkerEvent } from '../../protocol/messages';
 import { CodedError } from '../errors';
 import { downloadHubModel, type FileCache } from './hub/hub-download';
-import type { ExportState, TrainingSession } from '../training/training-session';
+import type { TrainingSession } from '../training/training-session';
+import type { ExportState } from './model-source';
 import { deviceLimits } from '../backend';
 import { APP_VERSION } from '../../core/version';
 

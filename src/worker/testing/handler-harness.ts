@@ -8,11 +8,11 @@ export function harness(storage: DatasetStorage = new MemoryStorage(), runStorag
   const messages: WorkerMessage[] = [];
   /** How many buffers each message (same index) transferred. */
   const transferred: number[] = [];
-  const waiting: { type: WorkerEvent['type']; resolve: (event: WorkerEvent) => void }[] = [];
+  const waiting: { matches: (event: WorkerEvent) => boolean; resolve: (event: WorkerEvent) => void }[] = [];
   const post = (message: WorkerMessage) => {
     messages.push(message);
     if (message.kind !== 'event') return;
-    for (const w of waiting.filter((w) => w.type === message.event.type)) {
+    for (const w of waiting.filter((w) => w.matches(message.event))) {
       waiting.splice(waiting.indexOf(w), 1);
       w.resolve(message.event);
     }
@@ -36,10 +36,18 @@ export function harness(storage: DatasetStorage = new MemoryStorage(), runStorag
   };
   const events = <K extends WorkerEvent['type']>(type: K) =>
     messages.flatMap((m) => (m.kind === 'event' && m.event.type === type ? [m.event as Extract<WorkerEvent, { type: K }>] : []));
-  /** The next event of this type posted from now on (what a test waits on instead of sleeping). */
-  const nextEvent = <K extends WorkerEvent['type']>(type: K) =>
-    new Promise<Extract<WorkerEvent, { type: K }>>((resolve) => waiting.push({ type, resolve: resolve as (event: WorkerEvent) => void }));
-  return { messages, transferred, call, handle, events, nextEvent };
+  /**
+   * The first event of this type (that satisfies `where`), already posted or still to come:
+   * what a test waits on instead of sleeping.
+   */
+  const eventWhen = <K extends WorkerEvent['type']>(type: K, where: (event: Extract<WorkerEvent, { type: K }>) => boolean = () => true) => {
+    type E = Extract<WorkerEvent, { type: K }>;
+    const matches = (event: WorkerEvent): boolean => event.type === type && where(event as E);
+    const posted = events(type).find((event) => matches(event));
+    if (posted) return Promise.resolve(posted);
+    return new Promise<E>((resolve) => waiting.push({ matches, resolve: resolve as (event: WorkerEvent) => void }));
+  };
+  return { messages, transferred, call, handle, events, eventWhen };
 }
 
 export const jsonl = (rows: object[]) => new TextEncoder().encode(rows.map((r) => JSON.stringify(r)).join('\n')).buffer as ArrayBuffer;

@@ -7,6 +7,7 @@ import { runSentimentExperiment, trainSentimentSft } from '../../core/sentiment/
 import { metricAt, metricRowCount } from '../../core/train/metric-names';
 import type { Params, Result, WorkerEvent } from '../../protocol/messages';
 import { CodedError } from '../errors';
+import { TestHold } from './test-hold';
 
 /** Samples per evaluation sent to the page (it shows a few beside the SFT model's). */
 const SAMPLES_SHOWN = 6;
@@ -24,6 +25,8 @@ export class SentimentDemo {
   constructor(
     private readonly emit: (event: WorkerEvent) => void,
     private readonly studioBusy: () => void,
+    /** The end-to-end tests' hold on each β's run (never holds otherwise). */
+    private readonly hold = new TestHold(undefined),
   ) {}
 
   get isRunning(): boolean {
@@ -80,6 +83,7 @@ export class SentimentDemo {
           if (diverged) this.emit({ type: 'sentimentDiverged', beta, diverged });
         },
         shouldStop: () => this.stopRequested,
+        holdBeforeStep: (nextStep) => this.hold.before(nextStep),
       });
       return { sftReward: result.sft.reward, pairs: result.pairs, runs: result.runs, stopped: result.stopped };
     });
@@ -87,6 +91,7 @@ export class SentimentDemo {
 
   stop(): Result<'sentimentStop'> {
     this.stopRequested = this.running;
+    this.hold.release();
     return { stopping: this.running };
   }
 
