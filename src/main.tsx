@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
-import { startApp } from './client/app-actions';
+import { startApp } from './client/startup';
 import './ui/styles.css';
 
 const query = new URLSearchParams(window.location.search);
@@ -10,4 +10,10 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
-void startApp({ preset: query.get('preset'), backend: query.get('backend'), view: query.get('view'), bench: query.get('bench') });
+void startApp({
+  preset: query.get('preset'),
+  backend: query.get('backend'),
+  view: query.get('view'),
+  bench: query.get('bench'),
+  testHold: query.get('testHold'),
+});

@@ -3,14 +3,7 @@ import { APP_VERSION } from '../core/version';
 import { useStore } from '../state/store';
 import { guarded, worker } from './connection';
 import { download } from './download';
-
-/** @param atStartup offer the newest run a reload or crash interrupted */
-export async function refreshRuns(atStartup = false): Promise<void> {
-  const list = await worker().call('listRuns', {});
-  const store = useStore.getState();
-  store.setRuns(list);
-  if (atStartup) store.setInterrupted(list.runs.find((r) => r.status === 'running' && r.checkpoint) ?? null);
-}
+import { train } from './training-actions';
 
 /** Loads the run's last checkpoint and trains on to its target step (or just loads it when it is there). */
 export async function resumeRun(id: string): Promise<void> {
@@ -25,10 +18,7 @@ export async function resumeRun(id: string): Promise<void> {
     store.setDataset(resumed.dataset.summary);
     store.setLibrary(resumed.dataset.library);
   }
-  if (resumed.run.step >= resumed.run.settings.steps) return;
-  const result = await guarded(() => worker().call('start', { settings: useStore.getState().settings }));
-  if (result) store.setModel({ ...resumed.model, step: result.step });
-  if (result?.diverged) store.setError({ message: result.diverged.message, code: 'diverged' });
+  if (resumed.run.step < resumed.run.settings.steps) await train();
 }
 
 export async function renameRun(id: string, name: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { DragEvent } from 'react';
-import { openDropped, showView } from '../client/app-actions';
+import { openDropped } from '../client/file-actions';
+import { showView } from '../client/startup';
 import { BackendBadge } from './BackendBadge';
 import { ErrorBanner } from './ErrorBanner';
 import { DatasetPanel } from './dataset/DatasetPanel';

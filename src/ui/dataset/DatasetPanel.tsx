@@ -1,5 +1,5 @@
 import { useState, type ChangeEvent } from 'react';
-import { openFiles } from '../../client/app-actions';
+import { openFiles } from '../../client/file-actions';
 import { useStore } from '../../state/store';
 import { EvalFileInput } from './EvalFileInput';
 import { DatasetLibrary } from './DatasetLibrary';

@@ -1,4 +1,4 @@
-import { exportRun } from '../../client/app-actions';
+import { exportRun } from '../../client/training-actions';
 import { useStore } from '../../state/store';
 import { useState } from 'react';
 import { canExportToFolder, exportAs, exportToFolder } from '../../client/model-actions';

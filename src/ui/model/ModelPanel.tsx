@@ -1,5 +1,6 @@
 import type { ChangeEvent } from 'react';
-import { changePreset, openFile, sampleModel } from '../../client/app-actions';
+import { changePreset, sampleModel } from '../../client/training-actions';
+import { openFile } from '../../client/file-actions';
 import { isPresetName, PRESETS, type PresetName } from '../../core/model/config';
 import { formatParameterCount } from '../../core/model/suggested-models';
 import { useStore } from '../../state/store';

@@ -1,6 +1,6 @@
 import { useStore } from '../../state/store';
 import { resumeRun } from '../../client/run-actions';
-import { restartWorker } from '../../client/app-actions';
+import { restartWorker } from '../../client/startup';
 import { BACKEND_NAMES } from '../../protocol/messages';
 
 /** Things to act on that are not errors: an interrupted run, a lost worker, a notice. */

@@ -1,4 +1,4 @@
-import { stop, train } from '../../client/app-actions';
+import { stop, train } from '../../client/training-actions';
 import { useStore } from '../../state/store';
 
 function formatEta(seconds: number): string {
