@@ -31,9 +31,9 @@ describe('DatasetService', () => {
   });
 
   it('deleting the active dataset activates the next saved one', async () => {
-    const service = new DatasetService(new MemoryStorage());
+    let time = Date.UTC(2026, 0, 1);
+    const service = new DatasetService(new MemoryStorage(), () => new Date((time += 1000)));
     const a = await service.adopt('a.jsonl', await service.read('a.jsonl', bytes(rows)));
-    await new Promise((r) => setTimeout(r, 5)); // distinct updatedAt
     const b = await service.adopt('b.jsonl', await service.read('b.jsonl', bytes(rows.slice(0, 1))));
     expect((await service.remove(b.id!))?.name).toBe('a.jsonl');
     expect(await service.remove(a.id!)).toBeNull();

@@ -40,7 +40,11 @@ export class DatasetService {
   private lastRead: Pick<ReadDataset, 'rows' | 'invalid' | 'flagged'> | null = null;
   private notice: string | undefined;
 
-  constructor(private readonly storage: DatasetStorage) {}
+  constructor(
+    private readonly storage: DatasetStorage,
+    /** The clock behind `updatedAt`, which orders the library (tests pass their own). */
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   get name(): string {
     return this.meta?.name ?? '';
@@ -63,7 +67,7 @@ export class DatasetService {
       name,
       format: read.format,
       count: read.pairs.length,
-      updatedAt: new Date().toISOString(),
+      updatedAt: this.now().toISOString(),
     };
     this.setPairs(read.pairs);
     this.lastRead = read;
@@ -189,7 +193,7 @@ export class DatasetService {
   private async change(pairs: PreferencePair[]): Promise<DatasetSummary> {
     if (!this.meta) throw new Error('no dataset is loaded');
     this.setPairs(pairs);
-    this.meta = { ...this.meta, count: pairs.length, updatedAt: new Date().toISOString() };
+    this.meta = { ...this.meta, count: pairs.length, updatedAt: this.now().toISOString() };
     await this.save();
     return this.summary()!;
   }

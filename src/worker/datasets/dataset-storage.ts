@@ -4,6 +4,7 @@
  */
 import type { PreferencePair } from '../../core/data/preference-pairs';
 
+import { objectStore, openDatabase, requestResult, transactionDone } from '../indexed-db';
 export interface DatasetMeta {
   id: string;
   name: string;
@@ -52,68 +53,51 @@ const META = 'datasets';
 const PAIRS = 'pairs';
 const SETTINGS = 'meta';
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(new Error(`browser storage: ${req.error?.message ?? 'request failed'}`));
-  });
-}
-
 /** Metadata and pairs live in separate stores, so listing never loads every dataset's rows. */
 export class IndexedDbStorage implements DatasetStorage {
   private readonly db: Promise<IDBDatabase>;
 
   constructor() {
-    const open = indexedDB.open(DB_NAME, 2);
-    open.onupgradeneeded = () => {
-      const db = open.result;
+    this.db = openDatabase(DB_NAME, 2, (db) => {
       for (const name of [...db.objectStoreNames]) db.deleteObjectStore(name);
       db.createObjectStore(META, { keyPath: 'id' });
       db.createObjectStore(PAIRS);
       db.createObjectStore(SETTINGS);
-    };
-    this.db = request(open);
+    });
   }
 
-  private async store(name: string, mode: IDBTransactionMode) {
-    return (await this.db).transaction(name, mode).objectStore(name);
+  private store(name: string, mode: IDBTransactionMode) {
+    return objectStore(this.db, name, mode);
   }
 
   async list() {
-    const all = await request((await this.store(META, 'readonly')).getAll() as IDBRequest<DatasetMeta[]>);
+    const all = await requestResult((await this.store(META, 'readonly')).getAll() as IDBRequest<DatasetMeta[]>);
     return all.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   }
 
   async pairs(id: string) {
-    return request((await this.store(PAIRS, 'readonly')).get(id) as IDBRequest<PreferencePair[] | undefined>);
+    return requestResult((await this.store(PAIRS, 'readonly')).get(id) as IDBRequest<PreferencePair[] | undefined>);
   }
 
   async save(meta: DatasetMeta, pairs: PreferencePair[]) {
     const tx = (await this.db).transaction([META, PAIRS], 'readwrite');
     tx.objectStore(META).put(meta);
     tx.objectStore(PAIRS).put(pairs, meta.id);
-    await new Promise<void>((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(new Error(`browser storage: ${tx.error?.message ?? 'could not save'}`));
-      tx.onabort = () => reject(new Error(`browser storage: ${tx.error?.message ?? 'quota exceeded or aborted'}`));
-    });
+    await transactionDone(tx);
   }
 
   async remove(id: string) {
     const tx = (await this.db).transaction([META, PAIRS], 'readwrite');
     tx.objectStore(META).delete(id);
     tx.objectStore(PAIRS).delete(id);
-    await new Promise<void>((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(new Error(`browser storage: ${tx.error?.message ?? 'could not delete'}`));
-    });
+    await transactionDone(tx);
   }
 
   async activeId() {
-    return request((await this.store(SETTINGS, 'readonly')).get('activeDataset') as IDBRequest<string | undefined>);
+    return requestResult((await this.store(SETTINGS, 'readonly')).get('activeDataset') as IDBRequest<string | undefined>);
   }
 
   async setActiveId(id: string) {
-    await request((await this.store(SETTINGS, 'readwrite')).put(id, 'activeDataset'));
+    await requestResult((await this.store(SETTINGS, 'readwrite')).put(id, 'activeDataset'));
   }
 }

@@ -2,7 +2,8 @@ import type { Trainer } from '../../core/train/trainer';
 import { encodeCheckpoint } from '../../core/train/checkpoint-file';
 import { metricRow, METRIC_COUNT } from '../../core/train/metric-names';
 import type { RunRecord, RunStatus, RunSummary, WorkerEvent } from '../../protocol/messages';
-import { isQuotaError, type RunStorage } from './run-storage';
+import type { RunStorage } from './run-storage';
+import { isQuotaError } from '../indexed-db';
 
 /** Without a step interval, a checkpoint at most this often (the "about once a minute"). */
 export const CHECKPOINT_INTERVAL_MS = 60_000;

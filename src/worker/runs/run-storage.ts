@@ -4,6 +4,7 @@
  * separate stores, so listing runs never loads weights.
  */
 import type { RunRecord } from '../../protocol/messages';
+import { objectStore, openDatabase, requestResult, transactionDone } from '../indexed-db';
 
 export interface RunStorage {
   list(): Promise<RunRecord[]>;
@@ -49,71 +50,47 @@ const DB_NAME = 'dpo-studio-runs';
 const RUNS = 'runs';
 const CHECKPOINTS = 'checkpoints';
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('browser storage: request failed'));
-  });
-}
-
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    // A full disk aborts the transaction with QuotaExceededError: passed on as is so the caller can tell.
-    tx.onerror = () => reject(tx.error ?? new Error('browser storage: could not save'));
-    tx.onabort = () => reject(tx.error ?? new Error('browser storage: aborted'));
-  });
-}
-
 export class IndexedDbRunStorage implements RunStorage {
   private readonly db: Promise<IDBDatabase>;
 
   constructor() {
-    const open = indexedDB.open(DB_NAME, 1);
-    open.onupgradeneeded = () => {
-      open.result.createObjectStore(RUNS, { keyPath: 'id' });
-      open.result.createObjectStore(CHECKPOINTS);
-    };
-    this.db = request(open);
+    this.db = openDatabase(DB_NAME, 1, (db) => {
+      db.createObjectStore(RUNS, { keyPath: 'id' });
+      db.createObjectStore(CHECKPOINTS);
+    });
   }
 
   async list() {
-    const tx = (await this.db).transaction(RUNS, 'readonly');
-    const all = await request(tx.objectStore(RUNS).getAll() as IDBRequest<RunRecord[]>);
+    const all = await requestResult((await objectStore(this.db, RUNS, 'readonly')).getAll() as IDBRequest<RunRecord[]>);
     return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   async get(id: string) {
-    return request((await this.db).transaction(RUNS, 'readonly').objectStore(RUNS).get(id) as IDBRequest<RunRecord | undefined>);
+    return requestResult((await objectStore(this.db, RUNS, 'readonly')).get(id) as IDBRequest<RunRecord | undefined>);
   }
 
   async put(record: RunRecord) {
     const tx = (await this.db).transaction(RUNS, 'readwrite');
     tx.objectStore(RUNS).put(record);
-    await done(tx);
+    await transactionDone(tx);
   }
 
   async putWithCheckpoint(record: RunRecord, checkpoint: Uint8Array) {
     const tx = (await this.db).transaction([RUNS, CHECKPOINTS], 'readwrite');
     tx.objectStore(RUNS).put(record);
     tx.objectStore(CHECKPOINTS).put(checkpoint, record.id);
-    await done(tx);
+    await transactionDone(tx);
   }
 
   async checkpoint(id: string) {
-    return request(
-      (await this.db).transaction(CHECKPOINTS, 'readonly').objectStore(CHECKPOINTS).get(id) as IDBRequest<Uint8Array | undefined>,
-    );
+    return requestResult((await objectStore(this.db, CHECKPOINTS, 'readonly')).get(id) as IDBRequest<Uint8Array | undefined>);
   }
 
   async remove(id: string) {
     const tx = (await this.db).transaction([RUNS, CHECKPOINTS], 'readwrite');
     tx.objectStore(RUNS).delete(id);
     tx.objectStore(CHECKPOINTS).delete(id);
-    await done(tx);
+    await transactionDone(tx);
   }
 }
 
-export function isQuotaError(error: unknown): boolean {
-  return error instanceof DOMException && (error.name === 'QuotaExceededError' || error.code === 22);
-}
