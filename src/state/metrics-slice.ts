@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { METRIC_COUNT, METRIC_NAMES, type MetricName } from '../core/train/metric-names';
+import { forwardMetrics, METRIC_COUNT, METRIC_NAMES, type MetricName } from '../core/train/metric-names';
 
 export interface MetricsSlice {
   /**
@@ -32,7 +32,9 @@ export const createMetricsSlice: StateCreator<MetricsSlice> = (set, get) => ({
   appendEval(step, values) {
     const { evalSteps, evalSeries, metricsVersion } = get();
     evalSteps.push(step);
-    METRIC_NAMES.forEach((name, m) => evalSeries[name].push(m < values.length ? values[m] : NaN));
+    // An evaluation has the forward metrics only: no grad_norm or learning_rate.
+    const named: Partial<Record<MetricName, number>> = forwardMetrics(values);
+    METRIC_NAMES.forEach((name) => evalSeries[name].push(named[name] ?? NaN));
     set({ metricsVersion: metricsVersion + 1 });
   },
   appendMetrics(steps, values, stepsPerSecond, tokensPerSecond) {
