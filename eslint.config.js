@@ -41,6 +41,20 @@ export default tseslint.config(
     },
   },
   {
+    // One training run drives the trainer (core/train/training-run.ts); benchmarks and tests may step it directly.
+    files: ['src/**/*.ts', 'tools/**/*.ts'],
+    ignores: ['src/core/train/training-run.ts', 'src/core/bench/**', 'src/core/testing/**', '**/*.test.ts', 'tools/bench*.ts', 'tools/gpu/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='trainStep']",
+          message: 'Step the trainer through runTraining (core/train/training-run.ts) with your own sinks.',
+        },
+      ],
+    },
+  },
+  {
     // The page's entry chunk carries no TensorFlow.js: its layers import only TF-free core modules.
     files: TF_FREE_FILES,
     plugins: { 'tf-free': tfFreePlugin },
