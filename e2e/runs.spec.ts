@@ -1,7 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
 
-async function openStudio(page: Page) {
-  await page.goto('/?preset=tiny&backend=cpu&view=studio');
+const STUDIO = '/?preset=tiny&backend=cpu&view=studio';
+
+/** `hold`: the run waits before step hold + 1 until stopped (?testHold), so "mid-run" is never a race. */
+async function openStudio(page: Page, hold: number) {
+  await page.goto(`${STUDIO}&testHold=${hold}`);
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
   await page.locator('details.advanced summary').click();
   await page.getByTestId('settings-checkpoint-every').fill('2');
@@ -10,19 +13,22 @@ async function openStudio(page: Page) {
 }
 
 test('a run survives a reload: resume continues the step count from its checkpoint', async ({ page }) => {
-  await openStudio(page);
+  await openStudio(page, 8);
   await page.getByTestId('settings-steps').fill('60');
   await page.getByTestId('train-start').click();
-  // Wait for a checkpoint past step 6, then reload mid-run.
+  // The run is held at step 8 with its checkpoint saved: reload it mid-run (a fresh page
+  // without the hold, so the resumed run can finish).
+  await expect(page.getByTestId('step-count')).toHaveText('8', { timeout: 120_000 });
   await expect(async () => {
     const text = (await page.getByTestId('run-checkpoint').first().textContent()) ?? '';
     expect(Number(text.replace('step ', ''))).toBeGreaterThanOrEqual(6);
-  }).toPass({ timeout: 120_000 });
-  await page.reload();
+  }).toPass({ timeout: 60_000 });
+  await page.goto(STUDIO);
   const banner = page.getByTestId('interrupted-run');
   await expect(banner).toContainText(/was interrupted at step \d+ of 60; its last checkpoint is at step \d+/, { timeout: 60_000 });
   const checkpointStep = Number((await banner.textContent())!.match(/last checkpoint is at step (\d+)/)![1]);
   expect(checkpointStep).toBeGreaterThanOrEqual(6);
+  expect(checkpointStep).toBeLessThanOrEqual(8);
   await expect(page.getByTestId('run-status').first()).toHaveText('interrupted');
   await banner.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('step-count')).toHaveText('60', { timeout: 180_000 });
@@ -33,12 +39,13 @@ test('a run survives a reload: resume continues the step count from its checkpoi
 });
 
 test('a diverged run keeps its last good checkpoint; a corrupt checkpoint gets a clear message', async ({ page }) => {
-  await openStudio(page);
+  await openStudio(page, 4);
   await page.getByTestId('settings-steps').fill('300');
   await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('step-count')).not.toHaveText('0', { timeout: 60_000 });
-  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('step-count')).toHaveText('4', { timeout: 60_000 });
+  await page.getByTestId('train-stop').click(); // stopping spends the hold: the next run goes on
   await expect(page.getByTestId('status')).toHaveText('Ready', { timeout: 60_000 });
+  await expect(page.getByTestId('step-count')).toHaveText('4');
   await page.getByTestId('settings-learning-rate').fill('1e30');
   await page.getByTestId('settings-max-grad-norm').fill('0');
   await page.getByTestId('train-start').click();
