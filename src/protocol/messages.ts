@@ -1,7 +1,7 @@
 /**
  * The worker protocol: one table of requests (name → params → result) and a discriminated
- * union of events. Shared by worker/ and client/; types and constant tables only (the
- * version, the backends, which fields transfer), no code that runs.
+ * union of events. Shared by worker/ and client/; types and constants only (the version,
+ * the backends; which fields transfer is in transferables.ts), no code that runs.
  */
 import type { DpoSettings } from '../core/train/settings';
 import type { PresetName } from '../core/model/config';
@@ -306,25 +306,6 @@ export type WorkerEvent =
       stage: 'sft' | 'dpo';
       progress?: { done: number; total: number };
     };
-
-/**
- * The fields that travel as transferables, by event type and by request name: buffers the
- * sender never reads again. Everything else is copied, so a sender may keep reading it.
- */
-export const TRANSFERABLE_EVENT_FIELDS: { [K in WorkerEvent['type']]?: readonly (keyof Extract<WorkerEvent, { type: K }>)[] } = {
-  metrics: ['steps', 'values'],
-  sentimentMetrics: ['values'],
-};
-
-export const TRANSFERABLE_RESULT_FIELDS: { [K in RequestName]?: readonly (keyof Result<K>)[] } = {
-  exportDataset: ['jsonl'],
-  exportProblems: ['jsonl'],
-  exportWeights: ['zip'],
-  exportRun: ['zip'],
-  exportHfModel: ['zip'],
-  exportAdapter: ['zip'],
-  exportTrl: ['zip'],
-};
 
 export type WorkerMessage =
   | { v: typeof PROTOCOL_VERSION; kind: 'response'; id: number; ok: true; result: unknown }

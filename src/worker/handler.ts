@@ -1,7 +1,5 @@
 import {
   PROTOCOL_VERSION,
-  TRANSFERABLE_EVENT_FIELDS,
-  TRANSFERABLE_RESULT_FIELDS,
   type Params,
   type Request,
   type RequestName,
@@ -9,6 +7,7 @@ import {
   type WorkerEvent,
   type WorkerMessage,
 } from '../protocol/messages';
+import { TRANSFERABLE_EVENT_FIELDS, TRANSFERABLE_RESULT_FIELDS } from '../protocol/transferables';
 import { selectBackend, watchDeviceLoss } from './backend';
 import { CodedError, toWireError } from './errors';
 import { TrainingSession } from './training/training-session';
