@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
+import { openAdvancedSettings } from './advanced-settings';
 
 async function openTiny(page: Page, backend?: string) {
   await page.goto(`/?preset=tiny&view=studio${backend ? `&backend=${backend}` : ''}`);
@@ -9,7 +10,7 @@ async function openTiny(page: Page, backend?: string) {
   await expect(page.getByTestId('dataset-count')).toHaveText(/^\d+$/);
   await page.getByTestId('dataset-input').setInputFiles('e2e/fixtures/small-pairs.jsonl');
   await expect(page.getByTestId('dataset-count')).toHaveText('8');
-  await page.locator('details.advanced summary').click();
+  await openAdvancedSettings(page);
 }
 
 async function trainTo(page: Page, steps: number) {

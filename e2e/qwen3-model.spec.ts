@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { writeTinyQwen3 } from './fixtures/tiny-qwen3';
+import { openAdvancedSettings } from './advanced-settings';
 
 // A tiny Qwen3-layout folder with Qwen3's real tokenizer and chat template, written at test time.
 let dir: string;
@@ -31,7 +32,7 @@ test('a Qwen3 folder with its real tokenizer: chat-template pairs, LoRA DPO on W
 
   await page.getByTestId('dataset-input').setInputFiles('e2e/fixtures/chat-pairs.jsonl');
   await expect(page.getByTestId('dataset-count')).toHaveText('6');
-  await page.locator('details.advanced summary').click();
+  await openAdvancedSettings(page);
   await page.getByTestId('settings-max-length').fill('48');
   await page.getByTestId('settings-max-prompt-length').fill('32');
   await page.getByTestId('settings-batch-size').fill('2');

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { openAdvancedSettings } from './advanced-settings';
 
 const STUDIO = '/?preset=tiny&backend=cpu&view=studio';
 
@@ -6,7 +7,7 @@ const STUDIO = '/?preset=tiny&backend=cpu&view=studio';
 async function openStudio(page: Page, hold: number) {
   await page.goto(`${STUDIO}&testHold=${hold}`);
   await expect(page.getByTestId('dataset-count')).toHaveText('400');
-  await page.locator('details.advanced summary').click();
+  await openAdvancedSettings(page);
   await page.getByTestId('settings-checkpoint-every').fill('2');
   await page.getByTestId('settings-eval-every').fill('0');
   await page.getByTestId('settings-sample-every').fill('0');
