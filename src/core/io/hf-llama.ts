@@ -43,8 +43,8 @@ function ropeScaling(c: Json): Llama3RopeScaling | null {
 
 function checkUnsupported(c: Json, type: LlamaModelType): void {
   if (c.hidden_act !== undefined && c.hidden_act !== 'silu') refuse(`hidden_act "${String(c.hidden_act)}" is not supported (only silu)`);
-  if (c.use_sliding_window === true) refuse('use_sliding_window true is not supported (sliding-window attention is not implemented)');
-  if (type === 'llama' && typeof c.sliding_window === 'number') refuse('sliding_window is set; sliding-window attention is not implemented');
+  if (c.use_sliding_window === true) refuse('use_sliding_window true is not supported (attention over a sliding span is not implemented)');
+  if (type === 'llama' && typeof c.sliding_window === 'number') refuse('sliding_window is set; attention over a sliding span is not implemented');
   for (const key of ['num_experts', 'num_local_experts', 'n_routed_experts']) {
     if (typeof c[key] === 'number' && (c[key] as number) > 0) refuse(`${key} ${String(c[key])}: mixture-of-experts models are not supported`);
   }
