@@ -41,6 +41,11 @@ export interface IndexedBatch {
   batch: DpoBatch;
 }
 
+/** The settings with LoRA's 'all-linear' as the family's module names, so checkpoints and exports list them. */
+function forModel(settings: DpoSettings, config: ModelConfig): DpoSettings {
+  return settings.lora ? { ...settings, lora: loraForModel(settings.lora, config) } : settings;
+}
+
 /**
  * One training run (an SFT or a DPO stage): the trainable policy, the frozen reference, the
  * optimizer, the schedule and the data order. Steps return their metric vector still on the
@@ -73,8 +78,7 @@ export class Trainer {
     settings: DpoSettings,
     options: TrainerOptions = {},
   ) {
-    // 'all-linear' becomes the family's module names, so checkpoints and exports list them.
-    settings = settings.lora ? { ...settings, lora: loraForModel(settings.lora, config) } : settings;
+    settings = forModel(settings, config);
     this.settings = settings;
     this.tokenizer = options.tokenizer ?? BYTE_TOKENIZER;
     this.checkpointBase = options.checkpointBase ?? true;
@@ -159,7 +163,7 @@ export class Trainer {
       this.mask.dispose();
       this.mask = causalMask(settings.maxLength);
     }
-    this.settings = settings.lora ? { ...settings, lora: loraForModel(settings.lora, this.config) } : settings;
+    this.settings = forModel(settings, this.config);
   }
 
   /** The reference cache, when the current settings allow one (a TR-DPO reference moves). */

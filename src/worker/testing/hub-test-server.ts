@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HubError } from '../models/hub/hub-fetch';
 
 /** Replaces the default answer for one file (status codes, broken bodies, slow bodies). */
 export type Route = (req: IncomingMessage, res: ServerResponse) => void;
@@ -63,4 +64,14 @@ export function bytesOf(length: number, seed = 1): Uint8Array<ArrayBuffer> {
 
 export function jsonBytes(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
+}
+
+/** The HubError a download rejects with; throws (failing the test) if it resolves or rejects with anything else. */
+export async function hubFailure(promise: Promise<unknown>): Promise<HubError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof HubError)) throw new Error(`expected a HubError, got ${error === undefined ? 'success' : String(error)}`);
+  return error;
 }

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TINY_LLAMA_DIR } from '../../../core/testing/tiny-llama';
-import { downloadHubModel, HubError, hubFileUrl, MemoryFileCache, type HubRequest } from './hub-download';
+import { downloadHubModel, hubFileUrl, MemoryFileCache, type HubRequest } from './hub-download';
 import type { HubProgress } from '../../../protocol/messages';
-import { bytesOf, jsonBytes, startFakeHub, type FakeHub } from '../../testing/hub-test-server';
+import { bytesOf, hubFailure, jsonBytes, startFakeHub, type FakeHub } from '../../testing/hub-test-server';
 
 const REPO = 'tiny-org/tiny-gpt2';
 const GPT2_CONFIG = { model_type: 'gpt2', n_layer: 2, n_head: 2, n_embd: 8, vocab_size: 16, n_positions: 32 };
@@ -27,15 +27,6 @@ function serveBasicRepo(weights = bytesOf(5000)) {
 
 async function download(cache = new MemoryFileCache(), events: HubProgress[] = [], signal?: AbortSignal, token?: string) {
   return downloadHubModel(req, { fetch, cache, signal, token, onProgress: (p) => events.push(p) });
-}
-
-async function failure(promise: Promise<unknown>): Promise<HubError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HubError);
-  return error as HubError;
 }
 
 beforeEach(async () => {
@@ -104,13 +95,13 @@ describe('downloadHubModel', () => {
     serveBasicRepo();
     hub.files.delete(at('model.safetensors'));
     serve('model.safetensors.index.json', jsonBytes({ weight_map: { w: '../other/model.safetensors' } }));
-    const error = await failure(download());
+    const error = await hubFailure(download());
     expect(error.kind).toBe('bad-file');
     expect(hub.requests.some((p) => p.includes('other'))).toBe(false);
   });
 
   it('says the repo or revision was not found when config.json is 404', async () => {
-    const error = await failure(download());
+    const error = await hubFailure(download());
     expect(error.kind).toBe('not-found');
     expect(error.message).toContain('repo or revision not found');
     expect(error.message).toContain(`${REPO}@main`);
@@ -119,12 +110,12 @@ describe('downloadHubModel', () => {
   it('names a missing required file, and missing weights', async () => {
     serveBasicRepo();
     hub.files.delete(at('tokenizer.json'));
-    const noTokenizer = await failure(download());
+    const noTokenizer = await hubFailure(download());
     expect(noTokenizer.message).toContain('has no tokenizer.json');
 
     serveBasicRepo();
     hub.files.delete(at('model.safetensors'));
-    const noWeights = await failure(download());
+    const noWeights = await hubFailure(download());
     expect(noWeights.kind).toBe('not-found');
     expect(noWeights.message).toContain('neither model.safetensors nor model.safetensors.index.json');
   });
@@ -132,7 +123,7 @@ describe('downloadHubModel', () => {
   it('says a gated or private repo needs an access token (401 and 403 without one)', async () => {
     for (const status of [401, 403]) {
       hub.routes.set(at('config.json'), (_q, res) => res.writeHead(status).end('Access to model is restricted'));
-      const error = await failure(download());
+      const error = await hubFailure(download());
       expect(error.kind).toBe('login');
       expect(error.file).toBe('config.json');
       expect(error.message).toContain(`${REPO}@main is gated or private: it needs a Hugging Face access token`);
@@ -143,7 +134,7 @@ describe('downloadHubModel', () => {
   it('reports an unreachable Hub as a network failure naming the file', async () => {
     const endpoint = hub.endpoint;
     await hub.close();
-    const error = await failure(downloadHubModel({ ...req, endpoint }, { fetch, cache: new MemoryFileCache() }));
+    const error = await hubFailure(downloadHubModel({ ...req, endpoint }, { fetch, cache: new MemoryFileCache() }));
     expect(error.kind).toBe('network');
     expect(error.message).toMatch(/^config\.json: could not reach 127\.0\.0\.1/);
     hub = await startFakeHub(); // for afterEach
@@ -156,7 +147,7 @@ describe('downloadHubModel', () => {
       res.write(bytesOf(1000).subarray(0, 300), () => res.destroy());
     });
     const cache = new MemoryFileCache();
-    const error = await failure(download(cache));
+    const error = await hubFailure(download(cache));
     expect(error.kind).toBe('interrupted');
     expect(error.file).toBe('model.safetensors');
     expect(error.message).toMatch(/^model\.safetensors: the download broke off/);
@@ -180,7 +171,7 @@ describe('downloadHubModel', () => {
         ? new Response(bytesOf(300), { headers: { 'content-length': '1000' } })
         : fetch(input, init);
     const cache = new MemoryFileCache();
-    const error = await failure(downloadHubModel(req, { fetch: shortWeights, cache }));
+    const error = await hubFailure(downloadHubModel(req, { fetch: shortWeights, cache }));
     expect(error.kind).toBe('interrupted');
     expect(error.message).toContain('300 bytes of 1000 bytes');
     expect(await cache.get(hubFileUrl(req, 'model.safetensors'))).toBeUndefined();
@@ -206,7 +197,7 @@ describe('downloadHubModel', () => {
     await download(cache);
     hub.requests.length = 0;
     req = { ...req, revision: 'v2' };
-    const error = await failure(download(cache));
+    const error = await hubFailure(download(cache));
     expect(error.kind).toBe('not-found');
     expect(hub.requests).toEqual([at('config.json', 'v2')]);
   });
@@ -223,7 +214,7 @@ describe('downloadHubModel', () => {
   it('refuses an unsupported model before requesting anything large, naming the field', async () => {
     serveBasicRepo();
     serve('config.json', jsonBytes({ model_type: 'mistral', architectures: ['MistralForCausalLM'] }));
-    const mistral = await failure(download());
+    const mistral = await hubFailure(download());
     expect(mistral.kind).toBe('unsupported');
     expect(mistral.message).toMatch(/model_type "mistral" is not supported; DPO Studio trains GPT-2 and Llama-family models/);
     expect(hub.requests).toEqual([at('config.json')]);
@@ -231,7 +222,7 @@ describe('downloadHubModel', () => {
     // A supported family with a field it cannot train: the field is named.
     hub.requests.length = 0;
     serve('config.json', jsonBytes({ model_type: 'qwen2', hidden_size: 8, use_sliding_window: true }));
-    const sliding = await failure(download());
+    const sliding = await hubFailure(download());
     expect(sliding.kind).toBe('unsupported');
     expect(sliding.message).toContain(`${REPO}@main: config.json: use_sliding_window true is not supported`);
     expect(hub.requests).toEqual([at('config.json')]);
@@ -257,7 +248,7 @@ describe('downloadHubModel', () => {
         if (p.file === 'model.safetensors' && p.fileLoaded > 0) controller.abort();
       },
     });
-    const error = await failure(pending);
+    const error = await hubFailure(pending);
     expect(error.kind).toBe('aborted');
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await cache.get(hubFileUrl(req, 'model.safetensors'))).toBeUndefined();
@@ -288,9 +279,9 @@ describe('downloadHubModel', () => {
   });
 
   it('validates the request before any request is made', async () => {
-    const error = await failure(downloadHubModel({ ...req, repo: '../etc' }, { fetch, cache: new MemoryFileCache() }));
+    const error = await hubFailure(downloadHubModel({ ...req, repo: '../etc' }, { fetch, cache: new MemoryFileCache() }));
     expect(error.kind).toBe('bad-request');
-    const badRevision = await failure(downloadHubModel({ ...req, revision: 'main..x' }, { fetch, cache: new MemoryFileCache() }));
+    const badRevision = await hubFailure(downloadHubModel({ ...req, revision: 'main..x' }, { fetch, cache: new MemoryFileCache() }));
     expect(badRevision.kind).toBe('bad-request');
     expect(hub.requests).toEqual([]);
   });

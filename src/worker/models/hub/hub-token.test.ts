@@ -1,8 +1,8 @@
 // A Hugging Face access token for gated repos: sent as a header to the Hub only, kept out of
 // the cache, the manifest and every error message.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { downloadHubModel, HubError, MemoryFileCache, type HubRequest } from './hub-download';
-import { bytesOf, jsonBytes, startFakeHub, type FakeHub } from '../../testing/hub-test-server';
+import { downloadHubModel, MemoryFileCache, type HubRequest } from './hub-download';
+import { bytesOf, hubFailure, jsonBytes, startFakeHub, type FakeHub } from '../../testing/hub-test-server';
 
 const REPO = 'meta-llama/Tiny-Llama';
 const TOKEN = 'hf_TestTokenThatMustNotLeak0123456789';
@@ -38,15 +38,6 @@ afterEach(async () => {
   await hub.close();
   await cdn.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<HubError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HubError);
-  return error as HubError;
-}
 
 describe('downloadHubModel with an access token', () => {
   it('sends it as "Authorization: Bearer …" to every Hub request and not to the CDN a file redirects to', async () => {
@@ -88,7 +79,7 @@ describe('downloadHubModel with an access token', () => {
     ];
     for (const [status, message] of cases) {
       hub.routes.set(at('config.json'), (_q, res) => res.writeHead(status).end(`Access to model ${REPO} is restricted`));
-      const error = await failure(downloadHubModel(req, { fetch, cache: new MemoryFileCache(), token: TOKEN }));
+      const error = await hubFailure(downloadHubModel(req, { fetch, cache: new MemoryFileCache(), token: TOKEN }));
       expect(error.kind).toBe('login');
       expect(error.message).toContain(message);
       expect(error.message).not.toContain(TOKEN);
@@ -102,11 +93,11 @@ describe('downloadHubModel with an access token', () => {
       calls.push(String(input));
       return new Response('', { status: 404 });
     };
-    const remote = await failure(downloadHubModel({ ...req, endpoint: 'http://hub.example.com' }, { fetch: recording, cache: new MemoryFileCache(), token: TOKEN }));
+    const remote = await hubFailure(downloadHubModel({ ...req, endpoint: 'http://hub.example.com' }, { fetch: recording, cache: new MemoryFileCache(), token: TOKEN }));
     expect(remote.kind).toBe('bad-request');
     expect(remote.message).toContain('only sent over https');
     const spaced = `${TOKEN} x`;
-    const bad = await failure(downloadHubModel(req, { fetch: recording, cache: new MemoryFileCache(), token: spaced }));
+    const bad = await hubFailure(downloadHubModel(req, { fetch: recording, cache: new MemoryFileCache(), token: spaced }));
     expect(bad.kind).toBe('bad-request');
     expect(bad.message).not.toContain(TOKEN);
     expect(calls).toEqual([]);
@@ -116,7 +107,7 @@ describe('downloadHubModel with an access token', () => {
     const leaky: typeof fetch = async () => {
       throw new TypeError(`connect failed for Bearer ${TOKEN}`);
     };
-    const error = await failure(downloadHubModel(req, { fetch: leaky, cache: new MemoryFileCache(), token: TOKEN }));
+    const error = await hubFailure(downloadHubModel(req, { fetch: leaky, cache: new MemoryFileCache(), token: TOKEN }));
     expect(error.kind).toBe('network');
     expect(error.message).toContain('Bearer [token]');
     expect(error.message).not.toContain(TOKEN);
