@@ -1,6 +1,10 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_LAUNCH } from './tools/chromium-launch';
 
+// E2E_PORT lets two checkouts run their end-to-end tests side by side without one reusing the
+// other's preview server.
+const port = Number(process.env.E2E_PORT ?? 4173);
+
 export default defineConfig({
   testDir: 'e2e',
   timeout: 10 * 60_000,
@@ -8,13 +12,13 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${port}`,
     acceptDownloads: true,
     launchOptions: CHROMIUM_LAUNCH,
   },
   webServer: {
-    command: 'npm run -s build && npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
-    url: 'http://127.0.0.1:4173',
+    command: `npm run -s build && npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    url: `http://127.0.0.1:${port}`,
     timeout: 180_000,
     reuseExistingServer: !process.env.CI,
   },
