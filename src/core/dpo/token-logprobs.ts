@@ -16,14 +16,14 @@
  * Labels must lie in [0, V).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { kernelPath, type KernelPath } from '../ops/kernel-path';
 
 export const TOKEN_LOG_PROBS_KERNEL = 'TokenLogProbs';
 export const TOKEN_LOG_PROBS_GRAD_KERNEL = 'TokenLogProbsGrad';
 
 /** Which implementation a call on the active backend uses: a registered kernel, or TF.js ops. */
-export function tokenLogProbsPath(): 'fused' | 'portable' {
-  const backend = tf.getBackend();
-  return tf.getKernel(TOKEN_LOG_PROBS_KERNEL, backend) && tf.getKernel(TOKEN_LOG_PROBS_GRAD_KERNEL, backend) ? 'fused' : 'portable';
+export function tokenLogProbsPath(): KernelPath {
+  return kernelPath([TOKEN_LOG_PROBS_KERNEL, TOKEN_LOG_PROBS_GRAD_KERNEL]);
 }
 
 /**
@@ -87,7 +87,7 @@ function backwardRows(logits: tf.Tensor2D, labels: tf.Tensor1D, lse: tf.Tensor1D
 export function tokenLogProbs<R extends tf.Rank>(
   logits: tf.Tensor,
   labels: tf.Tensor<R>,
-  implementation: 'fused' | 'portable' = tokenLogProbsPath(),
+  implementation: KernelPath = tokenLogProbsPath(),
 ): tf.Tensor<R> {
   const vocab = logits.shape[logits.shape.length - 1];
   const rows = labels.size;
