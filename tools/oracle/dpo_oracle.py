@@ -8,6 +8,10 @@ reference weight pair and a seeded preference batch, then records:
   * ten preference losses (TRL DPOTrainer / paper formulas) and their
     autograd gradients w.r.t. the policy weights,
   * TRL-style metrics for the sigmoid loss,
+  * TRL v1.9.0's other loss types and options (exo_pair, nca_pair, bco_pair, sppo_hard,
+    aot, aot_unpaired, apo_down, discopop, f-divergences, WPO weighting, LD-DPO, a
+    weighted combination), each with loss, gradients, metrics and its DPOConfig
+    (dpo_variant_cases.py, computed by trl_dpo_loss.py),
   * weights after 2 clipped optimizer steps (AdamW, Adam, RMSprop) from torch,
   * learning-rate multipliers of transformers' warmup schedules.
 
@@ -29,6 +33,7 @@ torch.set_default_dtype(torch.float64)
 
 from tiny_gpt2 import (CONFIG, EOS_ID, PAD_ID, SEED, T, flat,
                        make_weights, pad_rows, param_shapes, r9, token_logps)
+import dpo_variant_cases as variants
 
 # ---------------------------------------------------------------- constants
 BETA, LABEL_SMOOTHING, SIMPO_GAMMA = 0.5, 0.1, 0.5
@@ -148,6 +153,12 @@ def main():
         "grad_norm": r9(gnorm),
     }
 
+    # ---- TRL v1.9.0's other losses and options, each with its own metrics and config
+    new_cases = variants.variant_cases(
+        BETA, LABEL_SMOOTHING, names, pol0, ref, (input_ids, labels, mask), token_logps,
+        {**{k: v["loss"] for k, v in losses_json.items()}, "metrics": metrics},
+        (PROMPT_LENS, CHOSEN_LENS, REJECTED_LENS))
+
     # ---- sanity check 1: central finite difference along a random direction
     gfd = torch.Generator().manual_seed(SEED + 2)
     direction = {n: torch.randn(pol0[n].shape, generator=gfd) for n in names}
@@ -211,10 +222,14 @@ def main():
         "reference": wjson(ref), "policy": wjson(pol0),
         "logps": {"policy": flat(pol_lp), "reference": flat(ref_lp)},
         "completion_lengths": flat(lens),
-        "losses": losses_json,
+        "losses": {**losses_json, **new_cases},
         "metrics": metrics,
         "optimizers": optimizers,
         "schedules": schedules,
+        "discopop_tau": variants.DISCOPOP_TAU,
+        "f_alpha_divergence_coef": variants.F_ALPHA_DIVERGENCE_COEF,
+        "ld_alpha": variants.LD_ALPHA,
+        "notes": variants.NOTES,
     }
     # Exported weights must be the exact float32 values.
     for n in names:
