@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 torch.set_default_dtype(torch.float64)
 
-from tiny_gpt2 import (CONFIG, EOS_ID, PAD_ID, SEED, T, flat,
+from tiny_gpt2 import (CONFIG, EOS_ID, PAD_ID, SEED, flat,
                        make_weights, pad_rows, param_shapes, r9, token_logps)
 import dpo_variant_cases as variants
 

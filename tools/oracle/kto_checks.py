@@ -4,7 +4,7 @@ import torch
 from tiny_gpt2 import token_logps
 
 
-def check_gradients(names, pol, ref, matched, kl_rows, kto_losses, grads, cases, h=1e-4):
+def check_gradients(names, pol, ref, matched, kto_losses, grads, cases, h=1e-4):
     """Autograd vs a Richardson-extrapolated central difference along a seeded direction,
     1e-6 relative, for every case. TRL detaches the KL estimate, so the difference holds
     the case's kl fixed while the weights move."""

@@ -160,7 +160,7 @@ def main():
     raw = [cases[c]["kl_raw"] for c in ("kto", "kto_swapped_roles")]
     assert raw[1] < 0 < raw[0], f"kto's KL must be positive and the swapped one clamped: {raw}"
 
-    check_gradients(names, pol, ref, matched, kl_rows, kto_losses, grads, cases)
+    check_gradients(names, pol, ref, matched, kto_losses, grads, cases)
     check_policy_equals_reference(names, pol, matched, kl_rows, kto_case, attention_mask,
                                   LABELS, DESIRABLE_WEIGHT, UNDESIRABLE_WEIGHT)
 
