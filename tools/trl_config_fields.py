@@ -8,7 +8,10 @@ A config's fields are the annotated assignments of its dataclass body plus those
 class defined inside TRL (DPOConfig -> _BaseConfig). The chain ends at transformers'
 TrainingArguments, which is not in the mirror: the TrainingArguments fields the exported
 scripts pass are listed by hand below, with the transformers docs they are documented in.
-The export test checks every keyword argument of the generated scripts against this file.
+Also recorded: the values the configs declare as choices (KTOConfig's loss_type, …) and the
+strings DPOTrainer compares loss_type and f_divergence_type with (its loss branches). The
+export test checks the keyword arguments and these values of the generated scripts against
+this file.
 """
 
 import argparse
@@ -84,6 +87,33 @@ def dataclass_fields(mirror, tag, path, name):
     return list(dict.fromkeys(fields)), chain
 
 
+def field_choices(mirror, tag, path, name):
+    """{field: choices} for fields declared with field(metadata={"choices": [...]})."""
+    cls = classes_of(git(mirror, "show", f"{tag}:{path}"))[name]
+    out = {}
+    for node in cls.body:
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Call)):
+            continue
+        for kw in node.value.keywords:
+            if kw.arg == "metadata" and isinstance(kw.value, ast.Dict):
+                for key, value in zip(kw.value.keys, kw.value.values):
+                    if isinstance(key, ast.Constant) and key.value == "choices":
+                        out[node.target.id] = ast.literal_eval(value)
+    return out
+
+
+def compared_strings(mirror, tag, path, names):
+    """{name: sorted strings} that the trainer compares `name` (or `self.name`) with using ==."""
+    out = {name: set() for name in names}
+    for node in ast.walk(ast.parse(git(mirror, "show", f"{tag}:{path}"))):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+            left, right = node.left, node.comparators[0]
+            name = left.id if isinstance(left, ast.Name) else left.attr if isinstance(left, ast.Attribute) else None
+            if name in out and isinstance(right, ast.Constant) and isinstance(right.value, str):
+                out[name].add(right.value)
+    return {name: sorted(values) for name, values in out.items()}
+
+
 def init_parameters(mirror, tag, path, name):
     source = git(mirror, "show", f"{tag}:{path}")
     init = next(n for n in classes_of(source)[name].body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
@@ -97,9 +127,12 @@ def build(mirror, tag):
     }
     for name, path in CONFIGS.items():
         fields, chain = dataclass_fields(mirror, tag, path, name)
-        out[name] = {"source": path, "inherits": chain[1:], "fields": sorted(fields)}
+        choices = field_choices(mirror, tag, path, name)
+        out[name] = {"source": path, "inherits": chain[1:], "fields": sorted(fields), "choices": choices}
     for name, path in TRAINERS.items():
         out[name] = {"source": path, "parameters": init_parameters(mirror, tag, path, name)}
+    # DPOConfig declares no choices for these; the values are the branches of DPOTrainer's loss.
+    out["DPOTrainer"]["comparedValues"] = compared_strings(mirror, tag, TRAINERS["DPOTrainer"], ["loss_type", "f_divergence_type"])
     out["TrainingArguments"] = {
         "note": "transformers' TrainingArguments is not in the TRL mirror; these are the inherited fields the exported scripts pass",
         "docs": TRAINING_ARGUMENTS_DOCS,
