@@ -236,7 +236,7 @@ export interface RequestTable {
   exportHfModel: { params: { settings: DpoSettings; float32?: boolean }; result: { fileName: string; zip: ArrayBuffer } };
   /** The LoRA adapter in PEFT's layout, zipped. */
   exportAdapter: { params: { settings: DpoSettings }; result: { fileName: string; zip: ArrayBuffer } };
-  /** Dataset as TRL JSONL, the model reference and a DPOTrainer script with these settings, zipped. */
+  /** Dataset as TRL JSONL, the model reference and a DPOTrainer (or, for stage kto, KTOTrainer) script with these settings, zipped. */
   exportTrl: { params: { settings: DpoSettings }; result: { fileName: string; zip: ArrayBuffer } };
 }
 
