@@ -3,7 +3,7 @@
  * union of events. Shared by worker/ and client/; types and constants only (the version,
  * the backends; which fields transfer is in transferables.ts), no code that runs.
  */
-import type { DpoSettings } from '../core/train/settings';
+import type { DpoSettings, Stage } from '../core/train/settings';
 import type { PresetName } from '../core/model/config';
 import type { ModelConfig } from '../core/model/causal-lm';
 import type { PreferencePair } from '../core/data/preference-pairs';
@@ -236,7 +236,7 @@ export interface RequestTable {
   exportHfModel: { params: { settings: DpoSettings; float32?: boolean }; result: { fileName: string; zip: ArrayBuffer } };
   /** The LoRA adapter in PEFT's layout, zipped. */
   exportAdapter: { params: { settings: DpoSettings }; result: { fileName: string; zip: ArrayBuffer } };
-  /** Dataset as TRL JSONL, the model reference and a DPOTrainer script with these settings, zipped. */
+  /** Dataset as TRL JSONL, the model reference and a DPOTrainer (or, for stage kto, KTOTrainer) script with these settings, zipped. */
   exportTrl: { params: { settings: DpoSettings }; result: { fileName: string; zip: ArrayBuffer } };
 }
 
@@ -282,7 +282,7 @@ export type WorkerEvent =
   /** Bytes of a dataset file read so far. */
   | { type: 'loadProgress'; name: string; done: number; total: number }
   /** A new run (a new stage, optimizer, reference mode or seed) starts from the current weights. */
-  | { type: 'runStarted'; stage: 'sft' | 'dpo' }
+  | { type: 'runStarted'; stage: Stage }
   /** Something the user should know that is not an error (skipped steps, storage full). */
   | { type: 'notice'; message: string }
   /** WebGPU's device is gone: this worker cannot train any more; the page restarts it. */
@@ -303,7 +303,7 @@ export type WorkerEvent =
       status: TrainingStatus;
       step: number;
       targetStep: number;
-      stage: 'sft' | 'dpo';
+      stage: Stage;
       progress?: { done: number; total: number };
     };
 

@@ -64,6 +64,9 @@ export function preferenceLoss(type: LossType, s: PairStats, o: LossOptions): tf
       }
       case 'sft':
         return tf.neg(tf.div(tf.sum(s.policyChosen), tf.sum(s.chosenLengths))) as tf.Scalar;
+      default:
+        // validateSettings refuses losses outside LOSS_TYPES before a run starts.
+        throw new Error(`loss "${type}" is not implemented in this build`);
     }
     return tf.mean(perPair) as tf.Scalar;
   });

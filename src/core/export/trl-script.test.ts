@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PYTHON, requirePython } from '../../../tools/system-packages';
 import { DEFAULT_SETTINGS, type DpoSettings } from '../train/settings';
-import { dpoConfigArguments, TRL_VERSION, trlExportFiles, trlScript } from './trl-script';
+import { TRL_VERSION, trlExportFiles, trlScript } from './trl-script';
 
 const GOLDEN = join(__dirname, 'golden', 'train_dpo.py');
+const GOLDEN_KTO = join(__dirname, 'golden', 'train_kto.py');
 
 const GOLDEN_SETTINGS: DpoSettings = {
   ...DEFAULT_SETTINGS,
@@ -26,6 +27,16 @@ const GOLDEN_SETTINGS: DpoSettings = {
   seed: 1234,
   evalFraction: 0.1,
   evalEvery: 50,
+};
+const KTO_SETTINGS: DpoSettings = {
+  ...GOLDEN_SETTINGS,
+  stage: 'kto',
+  beta: 0.1,
+  desirableWeight: 1.33,
+  undesirableWeight: 0.75,
+  lossTypes: ['sigmoid'],
+  lossWeights: [1],
+  labelSmoothing: 0,
 };
 const LORA = { rank: 8, alpha: 16, dropout: 0.05, targets: ['c_attn', 'c_proj'] as ('c_attn' | 'c_proj')[] };
 
@@ -64,6 +75,11 @@ const files = (settings: DpoSettings, over: Partial<Parameters<typeof trlExportF
     ...over,
   });
 const text = (map: Map<string, Uint8Array>, name: string) => new TextDecoder().decode(map.get(name));
+const jsonl = (map: Map<string, Uint8Array>) =>
+  text(map, 'data/train.jsonl')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 
 describe('trlExportFiles', () => {
   it('writes the golden train_dpo.py byte for byte, and it compiles', () => {
@@ -73,33 +89,43 @@ describe('trlExportFiles', () => {
     compiles(script);
   });
 
-  it('maps the settings to DPOConfig options of the targeted TRL', () => {
-    const script = text(files(GOLDEN_SETTINGS), 'train_dpo.py');
-    expect(script).toContain(TRL_VERSION);
-    for (const line of [
-      'beta=0.2,',
-      'loss_type=["sigmoid"],',
-      'loss_weights=[1],',
-      'rpo_alpha=0.25,',
-      'label_smoothing=0.1,',
-      'precompute_ref_log_probs=True,',
-      'learning_rate=0.00005,',
-      'lr_scheduler_type="constant_with_warmup",',
-      'warmup_steps=10,',
-      'max_steps=300,',
-      'per_device_train_batch_size=8,',
-      'gradient_accumulation_steps=2,',
-      'max_length=256,',
-      'max_prompt_length=128,',
-      'optim="adamw_torch",',
-      'max_grad_norm=1,',
-      'seed=1234,',
-      'target_modules=["c_attn", "c_proj"],',
-      'fan_in_fan_out=True,',
-      'peft_config=peft_config,',
-    ]) {
-      expect(script).toContain(line);
-    }
+  it('writes the golden train_kto.py for a KTO run, with its unpaired rows as they were given', () => {
+    const unpaired = [
+      { prompt: 'Q: hi', completion: ' hello', label: true },
+      { prompt: 'Q: hi', completion: ' go away', label: false },
+      { prompt: 'Q: bye', completion: ' see you', label: true },
+    ];
+    const out = files(KTO_SETTINGS, { unpaired });
+    expect([...out.keys()].sort()).toEqual(['README.md', 'data/train.jsonl', 'requirements.txt', 'train_kto.py']);
+    const script = text(out, 'train_kto.py');
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN_KTO, script);
+    expect(script).toBe(readFileSync(GOLDEN_KTO, 'utf8'));
+    compiles(script);
+    expect(jsonl(out)).toEqual(unpaired);
+    const readme = text(out, 'README.md');
+    expect(readme).toContain(`KTO on ${unpaired.length} unpaired rows`);
+    expect(readme).toContain('python train_kto.py');
+    expect(readme).toContain('`{"prompt", "completion", "label"}`');
+  });
+
+  it('unpairs the pairs of a KTO run given no unpaired rows: chosen labelled true, rejected false, conversations kept', () => {
+    const conversation = {
+      prompt: [{ role: 'user', content: 'hi' }],
+      chosen: [{ role: 'assistant', content: 'hello' }],
+      rejected: [{ role: 'assistant', content: 'go' }],
+    };
+    const pairs = [
+      { prompt: 'P1', chosen: ' yes', rejected: ' no' },
+      { prompt: 'P2', chosen: ' a', rejected: ' b', conversation },
+    ];
+    expect(jsonl(files(KTO_SETTINGS, { pairs }))).toEqual([
+      { prompt: 'P1', completion: ' yes', label: true },
+      { prompt: 'P1', completion: ' no', label: false },
+      { prompt: conversation.prompt, completion: conversation.chosen, label: true },
+      { prompt: conversation.prompt, completion: conversation.rejected, label: false },
+    ]);
+    const bad = [{ prompt: 'P', completion: ' c', label: 'yes' as unknown as boolean }];
+    expect(() => files(KTO_SETTINGS, { unpaired: bad })).toThrow(/unpaired row 1: label must be true or false, got "yes"/);
   });
 
   it("carries a Llama-family run's target modules (no fan_in_fan_out) and its chat template over", () => {
@@ -120,42 +146,6 @@ describe('trlExportFiles', () => {
     expect(text(llama, 'chat_template.jinja')).toBe(template);
     compiles(script);
     expect(files(GOLDEN_SETTINGS).has('chat_template.jinja')).toBe(false);
-  });
-
-  it('maps TR-DPO, reference-free runs, combined losses and RMSprop; lists what TRL lacks', () => {
-    const trdpo = dpoConfigArguments({ ...DEFAULT_SETTINGS, referenceSyncSteps: 32, referenceSyncAlpha: 0.5 });
-    expect(trdpo.args).toEqual(
-      expect.arrayContaining([
-        ['sync_ref_model', true],
-        ['ref_model_sync_steps', 32],
-        ['ref_model_mixup_alpha', 0.5],
-        ['precompute_ref_log_probs', false],
-      ]),
-    );
-    const withLora = dpoConfigArguments({ ...DEFAULT_SETTINGS, referenceSyncSteps: 32 }, LORA);
-    expect(withLora.args.map(([k]) => k)).not.toContain('sync_ref_model');
-    expect(withLora.unmapped.join('\n')).toMatch(/TR-DPO.*PEFT/);
-
-    const free = dpoConfigArguments({ ...DEFAULT_SETTINGS, reference: 'none' });
-    expect(free.args).toContainEqual(['reference_free', true]);
-
-    const combined = dpoConfigArguments({
-      ...DEFAULT_SETTINGS,
-      lossTypes: ['sigmoid', 'ipo', 'simpo', 'sigmoid_norm'],
-      lossWeights: [1, 0.5, 0.3, 0.2],
-      optimizer: 'rmsprop',
-    });
-    expect(combined.args).toContainEqual(['loss_type', ['sigmoid', 'ipo']]);
-    expect(combined.args).toContainEqual(['loss_weights', [1, 0.5]]);
-    expect(combined.args).toContainEqual(['optim', 'rmsprop']);
-    expect(combined.unmapped.join('\n')).toMatch(/simpo[\s\S]*sigmoid_norm/);
-
-    const sftOnly = dpoConfigArguments({ ...DEFAULT_SETTINGS, stage: 'sft' });
-    expect(sftOnly.args).toContainEqual(['loss_type', ['sft']]);
-    expect(dpoConfigArguments({ ...DEFAULT_SETTINGS, scheduler: 'cosine', warmupSteps: 5 }).args).toContainEqual([
-      'lr_scheduler_type',
-      'cosine',
-    ]);
   });
 
   it('keeps hostile dataset names and model refs inside their string literals', () => {
@@ -196,8 +186,13 @@ describe('trlExportFiles', () => {
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(rows).toEqual(pairs);
-    expect(text(out, 'requirements.txt')).toMatch(/^trl==\d+\.\d+\.\d+$/m);
-    expect(text(out, 'requirements.txt')).not.toMatch(/^[a-z]+$/m);
+    // Every requirement is pinned; the comments say why these versions.
+    const requirements = text(out, 'requirements.txt').trimEnd().split('\n');
+    const pins = requirements.filter((line) => !line.startsWith('#'));
+    for (const pin of pins) expect(pin).toMatch(/^[a-z]+==\d+\.\d+\.\d+$/);
+    expect(pins).toContain(TRL_VERSION);
+    expect(pins.map((pin) => pin.split('==')[0]).sort()).toEqual(['accelerate', 'datasets', 'peft', 'torch', 'transformers', 'trl']);
+    expect(requirements.some((line) => line.startsWith('#') && line.includes('transformers>=4.56.2'))).toBe(true);
     const readme = text(out, 'README.md');
     expect(readme).toContain('python train_dpo.py');
     expect(readme).toContain('accelerate launch --num_processes 8 train_dpo.py');

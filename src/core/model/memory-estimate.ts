@@ -9,6 +9,7 @@
 import { countParameters, familyOf, type ModelConfig } from './causal-lm';
 import { countLoraParameters, loraTargetModules, type LoraConfig } from './lora';
 import { formatBytes } from '../format-bytes';
+import type { Stage } from '../train/settings';
 
 export interface MemoryEstimateInput {
   config: ModelConfig;
@@ -16,7 +17,7 @@ export interface MemoryEstimateInput {
   /** Pairs per micro-batch (DPO runs 2 rows per pair, SFT 1). */
   batchSize: number;
   maxLength: number;
-  stage: 'dpo' | 'sft';
+  stage: Stage;
   /** A full fine-tune's frozen reference copy of the weights (LoRA needs none). */
   referenceCopy: boolean;
   /** Optimizer state tensors per trainable weight: 2 for Adam(W), 1 for RMSprop. */

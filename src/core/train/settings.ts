@@ -3,15 +3,35 @@
 // in validate-settings.ts).
 import type { LoraConfig } from '../model/lora';
 
-export type LossType = 'sigmoid' | 'robust' | 'ipo' | 'hinge' | 'sigmoid_norm' | 'apo_zero' | 'sft' | 'simpo';
+export type LossType =
+  | 'sigmoid'
+  | 'robust'
+  | 'ipo'
+  | 'hinge'
+  | 'sigmoid_norm'
+  | 'apo_zero'
+  | 'sft'
+  | 'simpo'
+  | 'exo_pair'
+  | 'nca_pair'
+  | 'bco_pair'
+  | 'sppo_hard'
+  | 'aot'
+  | 'aot_unpaired'
+  | 'apo_down'
+  | 'discopop';
+// The losses this branch's trainer runs (the picker and the CLI offer these); the rest of
+// LossType is being implemented on another branch, which extends this list.
 export const LOSS_TYPES: LossType[] = ['sigmoid', 'robust', 'ipo', 'hinge', 'sigmoid_norm', 'apo_zero', 'sft', 'simpo'];
 export type OptimizerName = 'adamw' | 'adam' | 'rmsprop';
 export type SchedulerName = 'constant' | 'linear' | 'cosine';
-export type Stage = 'sft' | 'dpo';
+export type Stage = 'sft' | 'dpo' | 'kto';
+/** TRL's f_divergence_type: the f-DPO regularizer between policy and reference. */
+export type FDivergenceType = 'reverse_kl' | 'forward_kl' | 'js_divergence' | 'alpha_divergence';
 
 /** What the user sets for a run; names follow TRL's DPOConfig where it has one. */
 export interface DpoSettings {
-  /** sft: next-token loss on the chosen completions; dpo: preference optimization. */
+  /** sft: next-token loss on the chosen completions; dpo: preference optimization; kto: KTO on unpaired {prompt, completion, label} rows. */
   stage: Stage;
   /** β: how far the policy may move from the reference (higher = stays closer). */
   beta: number;
@@ -22,6 +42,20 @@ export interface DpoSettings {
   labelSmoothing: number;
   /** γ of SimPO's target margin. */
   simpoGamma: number;
+  /** τ of the DiscoPOP loss (TRL's discopop_tau). */
+  discopopTau: number;
+  /** f-DPO's divergence (TRL's f_divergence_type); reverse_kl is standard DPO. */
+  fDivergenceType: FDivergenceType;
+  /** α of the α-divergence, used only with alpha_divergence (TRL's f_alpha_divergence_coef). */
+  fAlphaDivergenceCoef: number;
+  /** WPO weighting of each pair by the policy's length-normalized probabilities (TRL's use_weighting). */
+  useWeighting: boolean;
+  /** LD-DPO's α for the log-probs past the shared length; null = plain DPO (TRL's ld_alpha). */
+  ldAlpha: number | null;
+  /** KTO: weight of the desirable rows' losses (TRL's desirable_weight). */
+  desirableWeight: number;
+  /** KTO: weight of the undesirable rows' losses (TRL's undesirable_weight). */
+  undesirableWeight: number;
   /** 'frozen': a copy of the starting weights; 'none': reference-free (log π_ref ≡ 0). */
   reference: 'frozen' | 'none';
   /** Compute reference log-probs once per row and reuse them (TRL's precompute_ref_log_probs). */
@@ -74,6 +108,13 @@ export const DEFAULT_SETTINGS: DpoSettings = {
   lossWeights: [1],
   labelSmoothing: 0,
   simpoGamma: 0.5,
+  discopopTau: 0.05,
+  fDivergenceType: 'reverse_kl',
+  fAlphaDivergenceCoef: 0.5,
+  useWeighting: false,
+  ldAlpha: null,
+  desirableWeight: 1,
+  undesirableWeight: 1,
   reference: 'frozen',
   precomputeReference: true,
   referenceSyncSteps: 0,

@@ -51,8 +51,8 @@ export function ExportPanel() {
       )}
       <small className="hint">
         The merged folder loads with <code>AutoModelForCausalLM.from_pretrained</code> and <code>AutoTokenizer.from_pretrained</code>; the adapter with{' '}
-        <code>PeftModel.from_pretrained</code>. Each carries a model card (<code>README.md</code>). “Continue in TRL” zips the dataset as JSONL and a DPOTrainer
-        script with these settings, for when the run outgrows the browser.
+        <code>PeftModel.from_pretrained</code>. Each carries a model card (<code>README.md</code>). “Continue in TRL” zips the dataset as JSONL and a TRL 1.9
+        script with these settings (<code>train_dpo.py</code> for DPOTrainer, <code>train_kto.py</code> for a KTO run), for when the run outgrows the browser.
       </small>
     </section>
   );

@@ -1,7 +1,8 @@
 import { LOSS_TYPES, type LossType } from '../../core/train/settings';
 import { useStore } from '../../state/store';
 
-const LOSS_HELP: Record<LossType, string> = {
+// Partial: LossType also names losses another branch is adding; the picker lists LOSS_TYPES only.
+const LOSS_HELP: Partial<Record<LossType, string>> = {
   sigmoid: 'DPO (paper Eq. 7); with ε > 0, cDPO',
   robust: 'robust DPO for noisy labels (uses ε)',
   ipo: 'IPO: squared loss on length-normalized log-ratios',

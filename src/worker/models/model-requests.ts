@@ -132,7 +132,7 @@ export class ModelRequests {
     return zipped(files, `${slug(state.model)}-step${state.step}-lora.zip`);
   }
 
-  /** Dataset, model reference and a DPOTrainer script for running the same thing on many GPUs. */
+  /** Dataset, model reference and a TRL script (DPOTrainer, or KTOTrainer for stage kto) for running the same thing on many GPUs. */
   async exportTrl({ settings }: Params<'exportTrl'>): Promise<Result<'exportTrl'>> {
     const state = await this.session.exportState();
     // A Hub download of the main revision is referenced by its id; anything else (the

@@ -1,11 +1,15 @@
-# Continue a DPO Studio run with Hugging Face TRL: the same pairs, model and settings.
-# Written for trl==0.23.1 (see requirements.txt); other releases rename or drop options.
+# Continue a DPO Studio run with Hugging Face TRL's DPOTrainer: the same pairs, model and settings.
+# Written for trl==1.9.0 (see requirements.txt); other releases rename or drop options.
 #
 #   python train_dpo.py                                 # one GPU (or the CPU)
 #   accelerate launch --num_processes 8 train_dpo.py    # 8 GPUs: the batch per step is 8x larger
 #
 # What the browser run did that this script does not reproduce:
+#   - label smoothing ε = 0.1 on "sigmoid" (cDPO): trl==1.9.0's sigmoid loss has no ε (only robust, exo_pair and the aot losses read label_smoothing)
+#   - the sft term with gradient accumulation (2 micro-batches): TRL takes its token mean per micro-batch, the browser run over the whole batch
 #   - the data order and the train/eval split: the same seed gives a different shuffle in datasets than in DPO Studio
+#   - max prompt length (128 tokens, the last ones kept): trl==1.9.0 has no prompt limit; it cuts prompt + completion to max_length from the end (truncation_mode "keep_start"), so a longer prompt keeps its start
+#   - LoRA dropout 0.05: the trainer's disable_dropout (on, which keeps the base model's own dropout off as in the browser) also zeroes PEFT's lora_dropout
 #   - skipNonFinite (false) and checkpointEvery (0): the Trainer has neither; it saves every save_steps
 #   - sampling during training (sampleEvery 50, temperature 1, top-k 0, top-p 1, 32 new tokens)
 from pathlib import Path
@@ -32,10 +36,10 @@ def main():
     args = DPOConfig(
         output_dir="dpo-output",
         beta=0.2,
-        loss_type=["sigmoid"],
-        loss_weights=[1],
-        rpo_alpha=0.25,
-        label_smoothing=0.1,
+        loss_type=["sigmoid", "sft"],
+        loss_weights=[1, 0.25],
+        f_divergence_type="reverse_kl",
+        use_weighting=False,
         precompute_ref_log_probs=True,
         learning_rate=0.00005,
         lr_scheduler_type="constant_with_warmup",
@@ -44,7 +48,6 @@ def main():
         per_device_train_batch_size=8,
         gradient_accumulation_steps=2,
         max_length=256,
-        max_prompt_length=128,
         optim="adamw_torch",
         weight_decay=0,
         max_grad_norm=1,

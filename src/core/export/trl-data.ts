@@ -1,0 +1,43 @@
+/**
+ * The "Continue in TRL" dataset files: TRL's standard preference rows for DPOTrainer and its
+ * unpaired rows for KTOTrainer. Conversational rows stay conversations, so TRL applies the
+ * model's chat template to them as the browser run did.
+ */
+import type { Message } from '../data/conversation';
+import type { PreferencePair } from '../data/preference-pairs';
+
+/** One unpaired (KTO) row in TRL's schema: a completion and whether it is desirable. */
+export interface UnpairedRow {
+  prompt: string;
+  completion: string;
+  label: boolean;
+  /** A conversational row's messages (the texts above are the built-in model's plain rendering). */
+  conversation?: { prompt: Message[]; completion: Message[] };
+}
+
+/** One {"prompt", "chosen", "rejected"} object per line. */
+export function preferenceJsonl(pairs: readonly PreferencePair[]): string {
+  return pairs.map(({ prompt, chosen, rejected, conversation }) => JSON.stringify(conversation ?? { prompt, chosen, rejected }) + '\n').join('');
+}
+
+/** One {"prompt", "completion", "label"} object per line; refuses a row whose label is not a boolean. */
+export function unpairedJsonl(rows: readonly UnpairedRow[]): string {
+  return rows
+    .map((row, i) => {
+      if (typeof row.label !== 'boolean') throw new Error(`unpaired row ${i + 1}: label must be true or false, got ${JSON.stringify(row.label)}`);
+      const { prompt, completion } = row.conversation ?? row;
+      return JSON.stringify({ prompt, completion, label: row.label }) + '\n';
+    })
+    .join('');
+}
+
+/**
+ * Pairs as unpaired rows, labelled as TRL's unpair_preference_dataset labels them (chosen:
+ * true, rejected: false); each pair's two rows stay side by side (TRL groups them per map batch).
+ */
+export function unpairPairs(pairs: readonly PreferencePair[]): UnpairedRow[] {
+  return pairs.flatMap(({ prompt, chosen, rejected, conversation }) => [
+    { prompt, completion: chosen, label: true, ...(conversation && { conversation: { prompt: conversation.prompt, completion: conversation.chosen } }) },
+    { prompt, completion: rejected, label: false, ...(conversation && { conversation: { prompt: conversation.prompt, completion: conversation.rejected } }) },
+  ]);
+}
