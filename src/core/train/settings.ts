@@ -7,12 +7,15 @@ export type LossType = 'sigmoid' | 'robust' | 'ipo' | 'hinge' | 'sigmoid_norm' |
 export const LOSS_TYPES: LossType[] = ['sigmoid', 'robust', 'ipo', 'hinge', 'sigmoid_norm', 'apo_zero', 'sft', 'simpo'];
 export type OptimizerName = 'adamw' | 'adam' | 'rmsprop';
 export type SchedulerName = 'constant' | 'linear' | 'cosine';
-export type Stage = 'sft' | 'dpo';
+export type Stage = 'sft' | 'dpo' | 'kto';
 
 /** What the user sets for a run; names follow TRL's DPOConfig where it has one. */
 export interface DpoSettings {
-  /** sft: next-token loss on the chosen completions; dpo: preference optimization. */
+  /** sft: next-token loss on the chosen completions; dpo: preference optimization; kto: unpaired (src/core/kto/). */
   stage: Stage;
+  /** KTO (TRL's desirable_weight / undesirable_weight): loss weights of desirable and undesirable rows. */
+  desirableWeight: number;
+  undesirableWeight: number;
   /** β: how far the policy may move from the reference (higher = stays closer). */
   beta: number;
   /** Loss terms, summed with `lossWeights` (TRL's loss_type list + loss_weights). */
@@ -69,6 +72,8 @@ export interface DpoSettings {
 
 export const DEFAULT_SETTINGS: DpoSettings = {
   stage: 'dpo',
+  desirableWeight: 1,
+  undesirableWeight: 1,
   beta: 0.1,
   lossTypes: ['sigmoid'],
   lossWeights: [1],
@@ -115,10 +120,11 @@ export class SettingsError extends Error {
 
 /** Whether the reference log-probs can come from a per-row cache. */
 export function usesReferenceCache(s: DpoSettings): boolean {
-  return s.stage === 'dpo' && s.reference === 'frozen' && s.precomputeReference && s.referenceSyncSteps === 0;
+  return s.stage !== 'sft' && s.reference === 'frozen' && s.precomputeReference && s.referenceSyncSteps === 0;
 }
 
 /** Whether any loss term needs reference log-probs at all. */
 export function needsReference(s: DpoSettings): boolean {
+  if (s.stage === 'kto') return s.reference === 'frozen';
   return s.stage === 'dpo' && s.reference === 'frozen' && s.lossTypes.some((t) => t !== 'simpo' && t !== 'sft');
 }
