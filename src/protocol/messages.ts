@@ -3,7 +3,8 @@
  * union of events. Shared by worker/ and client/; types and constants only (the version,
  * the backends; which fields transfer is in transferables.ts), no code that runs.
  */
-import type { DpoSettings } from '../core/train/settings';
+import type { DpoSettings, Stage } from '../core/train/settings';
+import type { UnpairedExample } from '../core/data/unpaired';
 import type { PresetName } from '../core/model/config';
 import type { ModelConfig } from '../core/model/causal-lm';
 import type { PreferencePair } from '../core/data/preference-pairs';
@@ -82,6 +83,9 @@ export interface DatasetSummary {
   format: string;
   rows: number;
   pairs: number;
+  /** Unpaired rows ({prompt, completion, label}: thumbs up/down), which a KTO stage trains on; and how many are desirable. */
+  unpaired: number;
+  desirable: number;
   /** Rows skipped, by row number and field (the first 100). */
   problems: DatasetProblem[];
   invalidCount: number;
@@ -170,6 +174,9 @@ export interface RequestTable {
   /** A labelled pair joins the active dataset. */
   addPair: { params: { pair: PreferencePair }; result: DatasetState };
   removeLastPair: { params: Record<string, never>; result: DatasetState };
+  /** A thumbs up (label true) or down on one completion joins the active dataset as an unpaired row. */
+  addUnpaired: { params: { row: UnpairedExample }; result: DatasetState };
+  removeLastUnpaired: { params: Record<string, never>; result: DatasetState };
   exportDataset: { params: Record<string, never>; result: { fileName: string; jsonl: ArrayBuffer } };
   /** Every skipped (and flagged) row of the last file read, one JSON line each. */
   exportProblems: { params: Record<string, never>; result: { fileName: string; jsonl: ArrayBuffer } };
@@ -282,7 +289,7 @@ export type WorkerEvent =
   /** Bytes of a dataset file read so far. */
   | { type: 'loadProgress'; name: string; done: number; total: number }
   /** A new run (a new stage, optimizer, reference mode or seed) starts from the current weights. */
-  | { type: 'runStarted'; stage: 'sft' | 'dpo' }
+  | { type: 'runStarted'; stage: Stage }
   /** Something the user should know that is not an error (skipped steps, storage full). */
   | { type: 'notice'; message: string }
   /** WebGPU's device is gone: this worker cannot train any more; the page restarts it. */
@@ -303,7 +310,7 @@ export type WorkerEvent =
       status: TrainingStatus;
       step: number;
       targetStep: number;
-      stage: 'sft' | 'dpo';
+      stage: Stage;
       progress?: { done: number; total: number };
     };
 

@@ -16,7 +16,8 @@ export interface MemoryEstimateInput {
   /** Pairs per micro-batch (DPO runs 2 rows per pair, SFT 1). */
   batchSize: number;
   maxLength: number;
-  stage: 'dpo' | 'sft';
+  /** KTO's KL rows run without the gradient tape, so it keeps activations for B rows like SFT. */
+  stage: 'dpo' | 'sft' | 'kto';
   /** A full fine-tune's frozen reference copy of the weights (LoRA needs none). */
   referenceCopy: boolean;
   /** Optimizer state tensors per trainable weight: 2 for Adam(W), 1 for RMSprop. */
