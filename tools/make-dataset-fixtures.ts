@@ -107,4 +107,43 @@ write(
 write('unbalanced.csv', 'prompt,chosen,rejected\n"ok","fine","bad"\n"open quote,never closed,x\n');
 write('not-a-dataset.json', '{"hello": "world"}');
 write('truncated.parquet', columns('SNAPPY').slice(0, 60));
+// TRL's unpaired format (KTO): one completion and a desirable/undesirable label per row.
+const unpaired = [
+  { prompt: 'Capital of France?', completion: ' Paris.', label: true },
+  { prompt: 'Capital of France?', completion: ' Rome.', label: false },
+  { prompt: 'Say hi, "politely"', completion: ' Hello, nice to meet you!', label: true },
+];
+write('unpaired.jsonl', jsonl(unpaired));
+write('unpaired.csv', Papa.unparse(unpaired));
+write(
+  'unpaired.parquet',
+  new Uint8Array(
+    parquetWriteBuffer({
+      codec: 'SNAPPY',
+      columnData: [
+        { name: 'prompt', data: unpaired.map((r) => r.prompt), type: 'STRING' as const },
+        { name: 'completion', data: unpaired.map((r) => r.completion), type: 'STRING' as const },
+        { name: 'label', data: unpaired.map((r) => r.label), type: 'BOOLEAN' as const },
+      ],
+    }),
+  ),
+);
+write(
+  'unpaired-conversational.jsonl',
+  jsonl([
+    { prompt: [{ role: 'user', content: 'What color is the sky?' }], completion: [{ role: 'assistant', content: 'Blue.' }], label: true },
+    { prompt: [{ role: 'user', content: 'What color is the sky?' }], completion: [{ role: 'assistant', content: 'Green.' }], label: false },
+  ]),
+);
+// Labels that are not true/false, and a paired row in the same file (a file may hold both kinds).
+write(
+  'unpaired-bad-labels.jsonl',
+  [
+    JSON.stringify(unpaired[0]),
+    JSON.stringify({ prompt: 'p', completion: ' c', label: 'maybe' }),
+    JSON.stringify({ prompt: 'p', completion: ' c' }),
+    JSON.stringify({ prompt: 'p', completion: ' c', label: 2 }),
+    JSON.stringify(standard[2]),
+  ].join('\n') + '\n',
+);
 process.stderr.write(`wrote fixtures to ${dir}\n`);

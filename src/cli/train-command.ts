@@ -15,6 +15,7 @@ import { peftAdapterFiles } from '../core/export/peft-adapter';
 import { modelCard } from '../core/export/model-card';
 import { metricsJsonl } from '../core/io/run-bundle';
 import type { PreferencePair } from '../core/data/preference-pairs';
+import type { UnpairedExample } from '../core/data/unpaired';
 import { readDatasetFile } from './read-dataset-file';
 import { Trainer, type IndexedBatch } from '../core/train/trainer';
 import { splitDataset, type DataSplit } from '../core/train/data-split';
@@ -24,7 +25,7 @@ import { validateSettings } from '../core/train/validate-settings';
 import type { SampleRow } from '../core/train/samples';
 import { runTraining } from '../core/train/training-run';
 import { divergenceMessage, type Divergence } from '../core/train/divergence';
-import { buildRunBundle } from '../core/io/run-bundle';
+import { buildRunBundle, runJson, type RunInfo } from '../core/io/run-bundle';
 import { PARSE_OPTIONS, settingsFromFlags, sftStepsFrom, TRAIN_HELP, UsageError, type FlagValues } from './train-options';
 
 import { APP_VERSION } from '../core/version';
@@ -34,11 +35,14 @@ export interface Io {
   stderr: (text: string) => void;
 }
 
-async function readPairs(path: string, flag: string, io: Io): Promise<PreferencePair[]> {
+/** A file's pairs and unpaired rows; a KTO stage trains on both, SFT and DPO need pairs. */
+async function readRows(path: string, flag: string, io: Io, stage: DpoSettings['stage']): Promise<{ pairs: PreferencePair[]; unpaired: UnpairedExample[] }> {
   const read = await readDatasetFile(path, flag);
   for (const p of read.invalid.slice(0, 10)) io.stderr(`${path}: skipped row ${p.row} (${p.field}): ${p.message}\n`);
-  if (read.pairs.length === 0) throw new UsageError(`${path}: no usable preference pairs`);
-  return read.pairs;
+  if (stage === 'kto' && read.pairs.length + read.unpaired.length === 0) throw new UsageError(`${path}: no usable pairs or unpaired rows`);
+  if (stage !== 'kto' && read.pairs.length === 0)
+    throw new UsageError(`${path}: no usable preference pairs${read.unpaired.length > 0 ? ` (it holds ${read.unpaired.length} unpaired rows: train them with --stage kto)` : ''}`);
+  return { pairs: read.pairs, unpaired: read.unpaired };
 }
 
 /** One JSON line per pair a step trained on: what the model saw and the log-probs at the time. */
@@ -96,7 +100,7 @@ async function runStage(
       trainer,
       {
         phase: (phase, progress) => {
-          if (phase === 'reference' && progress?.done === 0) io.stderr(`computing reference log-probs of ${progress.total} pairs\n`);
+          if (phase === 'reference' && progress?.done === 0) io.stderr(`computing reference log-probs of ${progress.total} ${stage === 'kto' ? 'rows' : 'pairs'}\n`);
         },
         metrics: ({ steps, values }) => {
           history.steps.push(...steps);
@@ -105,7 +109,9 @@ async function runStage(
           const last = metricRow(values, values.length - METRIC_COUNT);
           const rate = trainer.step / Math.max((Date.now() - started) / 1000, 1e-3);
           io.stderr(
-            `${stage} step ${steps.at(-1)}/${settings.steps}  loss ${last.loss.toFixed(4)}  margin ${last['rewards/margins'].toFixed(4)}  acc ${last['rewards/accuracies'].toFixed(2)}  ${rate.toFixed(2)} steps/s\n`,
+            stage === 'kto'
+              ? `kto step ${steps.at(-1)}/${settings.steps}  loss ${last.loss.toFixed(4)}  kl ${last.kl.toFixed(4)}  margin ${last['rewards/margins'].toFixed(4)}  ${rate.toFixed(2)} steps/s\n`
+              : `${stage} step ${steps.at(-1)}/${settings.steps}  loss ${last.loss.toFixed(4)}  margin ${last['rewards/margins'].toFixed(4)}  acc ${last['rewards/accuracies'].toFixed(2)}  ${rate.toFixed(2)} steps/s\n`,
           );
         },
         skipped: (steps) => {
@@ -177,7 +183,7 @@ function hfRunFiles(
   }
   const encode = (text: string) => new TextEncoder().encode(text);
   files['metrics.jsonl'] = encode(metricsJsonl(history));
-  files['run.json'] = encode(JSON.stringify(run, null, 2) + '\n');
+  files['run.json'] = encode(JSON.stringify(runJson(run as RunInfo), null, 2) + '\n');
   return files;
 }
 
@@ -201,9 +207,17 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const sftSteps = sftStepsFrom(values);
   const config = hf?.config ?? presetConfig(presetName, BYTE_VOCAB_SIZE);
   const tokenizer = hf?.tokenizer ?? BYTE_TOKENIZER;
-  const pairs = await readPairs(values.data, 'data', io);
-  const split = typeof values['eval-data'] === 'string' ? { train: pairs, eval: await readPairs(values['eval-data'], 'eval-data', io) } : splitDataset(pairs, settings.evalFraction, settings.seed);
-  validateSettings(settings, config, split.train.length);
+  const { pairs, unpaired } = await readRows(values.data, 'data', io, settings.stage);
+  if (sftSteps > 0 && pairs.length === 0) throw new UsageError('--sft-steps: the SFT stage trains on the chosen completions of pairs, and this file has none');
+  if (settings.stage === 'kto' && typeof values['dump-batches'] === 'string') throw new UsageError('--dump-batches: is for SFT and DPO pairs, not KTO rows');
+  let split: DataSplit;
+  if (typeof values['eval-data'] === 'string') {
+    const held = await readRows(values['eval-data'], 'eval-data', io, settings.stage);
+    split = { train: pairs, eval: held.pairs, unpairedTrain: unpaired, unpairedEval: held.unpaired };
+  } else split = splitDataset(pairs, settings.evalFraction, settings.seed, unpaired);
+  const rows = (which: 'train' | 'eval') =>
+    settings.stage === 'kto' ? (which === 'train' ? (split.unpairedTrain ?? []) : (split.unpairedEval ?? [])).length + 2 * split[which].length : split[which].length;
+  validateSettings(settings, config, rows('train'));
   const dumpPath = typeof values['dump-batches'] === 'string' ? values['dump-batches'] : undefined;
   if (dumpPath) writeFileSync(dumpPath, '');
 
@@ -229,7 +243,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     settings: { ...settings, sftSteps },
     status: diverged ? 'diverged' : 'completed',
     ...(diverged ? { diverged: { step: diverged.step, metric: diverged.metric } } : {}),
-    dataset: { name: values.data, pairs: pairs.length },
+    dataset: { name: values.data, pairs: pairs.length, ...(unpaired.length > 0 ? { unpaired: unpaired.length } : {}) },
     createdAt: new Date().toISOString(),
   };
   const metricHistory = sftSteps > 0 ? history : { steps: history.steps, values: history.values };
@@ -251,6 +265,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       sftSteps,
       trainPairs: split.train.length,
       evalPairs: split.eval.length,
+      ...(settings.stage === 'kto' ? { trainRows: rows('train'), evalRows: rows('eval') } : {}),
       droppedRows: dpo.droppedRows,
       final,
       eval: dpo.evalRows.at(-1) ?? null,

@@ -10,6 +10,8 @@ type NumericKey = { [K in keyof DpoSettings]: DpoSettings[K] extends number ? K 
 /** Flag → numeric setting, with the one-line help `train --help` prints. */
 export const NUMERIC_FLAGS: [flag: string, key: NumericKey, help: string][] = [
   ['beta', 'beta', 'β: how far the policy may drift from the reference (default 0.1)'],
+  ['desirable-weight', 'desirableWeight', "KTO: loss weight of desirable rows (TRL's desirable_weight, default 1)"],
+  ['undesirable-weight', 'undesirableWeight', "KTO: loss weight of undesirable rows (TRL's undesirable_weight, default 1)"],
   ['lr', 'learningRate', 'peak learning rate (default 1e-3; tiny models from scratch need 1e-4..1e-3)'],
   ['batch-size', 'batchSize', "pairs per micro-batch (default: the preset's)"],
   ['grad-accum', 'gradientAccumulationSteps', 'micro-batches per optimizer step (default 1)'],
@@ -33,7 +35,8 @@ export const NUMERIC_FLAGS: [flag: string, key: NumericKey, help: string][] = [
   ['max-new-tokens', 'maxNewTokens', 'length of each sampled completion (default 32)'],
 ];
 
-const CHOICE_FLAGS: [flag: string, key: 'optimizer' | 'scheduler' | 'reference', choices: string[], help: string][] = [
+const CHOICE_FLAGS: [flag: string, key: 'optimizer' | 'scheduler' | 'reference' | 'stage', choices: string[], help: string][] = [
+  ['stage', 'stage', ['dpo', 'kto'], 'dpo (pairs) | kto (unpaired {prompt, completion, label} rows, and pairs unpaired) (default dpo)'],
   ['optimizer', 'optimizer', ['adamw', 'adam', 'rmsprop'], 'adamw | adam | rmsprop (default adamw)'],
   ['scheduler', 'scheduler', ['constant', 'linear', 'cosine'], 'after warm-up: constant | linear | cosine (default constant)'],
   ['reference', 'reference', ['frozen', 'none'], 'frozen copy of the starting weights | none (reference-free) (default frozen)'],
@@ -47,7 +50,8 @@ export const TRAIN_HELP = [
   'stdout gets one JSON summary; progress goes to stderr. With --sft-steps, an SFT stage runs first and the',
   'DPO stage uses its result as the reference (the paper’s pipeline).',
   '',
-  '  --data <file>          JSONL, one {"prompt","chosen","rejected"} object per line (required)',
+  '  --data <file>          pairs {"prompt","chosen","rejected"} and/or unpaired {"prompt","completion","label"} rows,',
+  '                         JSONL, JSON, CSV/TSV or Parquet (required)',
   '  --out <dir>            where to write the bundle (required)',
   '  --eval-data <file>     a separate held-out file (instead of --eval-fraction)',
   `  --preset <name>        model size: ${Object.keys(PRESETS).join(', ')} (default tiny)`,

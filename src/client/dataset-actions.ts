@@ -16,7 +16,8 @@ import { download } from './download';
 export const DEMO_DATASET_URL = 'demo/preferences.jsonl';
 const DEMO_NAME = 'demo: movie reviews (built in)';
 
-function show(state: DatasetState): void {
+/** A worker answer about the datasets into the store (the active summary and the library). */
+export function show(state: DatasetState): void {
   const store = useStore.getState();
   store.setLibrary(state.library);
   if (state.summary) store.setDataset(state.summary);

@@ -4,6 +4,7 @@
  * the backends; which fields transfer is in transferables.ts), no code that runs.
  */
 import type { DpoSettings, Stage } from '../core/train/settings';
+import type { UnpairedExample } from '../core/data/unpaired';
 import type { PresetName } from '../core/model/config';
 import type { ModelConfig } from '../core/model/causal-lm';
 import type { PreferencePair } from '../core/data/preference-pairs';
@@ -82,6 +83,9 @@ export interface DatasetSummary {
   format: string;
   rows: number;
   pairs: number;
+  /** Unpaired rows ({prompt, completion, label}: thumbs up/down), which a KTO stage trains on; and how many are desirable. */
+  unpaired: number;
+  desirable: number;
   /** Rows skipped, by row number and field (the first 100). */
   problems: DatasetProblem[];
   invalidCount: number;
@@ -170,6 +174,9 @@ export interface RequestTable {
   /** A labelled pair joins the active dataset. */
   addPair: { params: { pair: PreferencePair }; result: DatasetState };
   removeLastPair: { params: Record<string, never>; result: DatasetState };
+  /** A thumbs up (label true) or down on one completion joins the active dataset as an unpaired row. */
+  addUnpaired: { params: { row: UnpairedExample }; result: DatasetState };
+  removeLastUnpaired: { params: Record<string, never>; result: DatasetState };
   exportDataset: { params: Record<string, never>; result: { fileName: string; jsonl: ArrayBuffer } };
   /** Every skipped (and flagged) row of the last file read, one JSON line each. */
   exportProblems: { params: Record<string, never>; result: { fileName: string; jsonl: ArrayBuffer } };

@@ -104,6 +104,8 @@ export function createHandler(
     deletePair: (p) => need().datasets.deletePair(p),
     addPair: (p) => need().datasets.addPair(p),
     removeLastPair: () => need().datasets.removeLastPair(),
+    addUnpaired: (p) => need().datasets.addUnpaired(p),
+    removeLastUnpaired: () => need().datasets.removeLastUnpaired(),
     exportDataset: () => need().datasets.exportDataset(),
     exportProblems: () => need().datasets.exportProblems(),
     describeDataset: (p) => need().datasets.describeDataset(p),

@@ -1,10 +1,14 @@
 import { asMessages, renderCompletion, renderPrompt, sharedTurns, TURN_BOUNDARY, type Message } from './conversation';
 import type { PreferencePair } from './preference-pairs';
+import { looksUnpaired, normalizeUnpaired, type UnpairedExample } from './unpaired';
 
-/** Which schema a row was read with (DPO_SPEC.md's "Dataset formats users bring"). */
-export type RowSchema = 'standard' | 'implicit-prompt' | 'conversational';
+/** Which schema a row was read with (DPO_SPEC.md's "Dataset formats users bring"; TRL's unpaired format for KTO). */
+export type RowSchema = 'standard' | 'implicit-prompt' | 'conversational' | 'unpaired' | 'conversational-unpaired';
 
-export type NormalizedRow = { pair: PreferencePair; schema: RowSchema } | { field: string; message: string };
+export type NormalizedRow =
+  | { pair: PreferencePair; schema: RowSchema }
+  | { unpaired: UnpairedExample; schema: RowSchema }
+  | { field: string; message: string };
 
 /**
  * Implicit prompt (Anthropic HH-RLHF): both texts start with the same conversation; the
@@ -55,7 +59,8 @@ function conversational(row: Record<string, unknown>): NormalizedRow {
  */
 export type ColumnMapping =
   | { kind: 'columns'; prompt: string | null; chosen: string; rejected: string }
-  | { kind: 'preference'; prompt: string | null; first: string; second: string; preference: string; firstWins: string; secondWins: string };
+  | { kind: 'preference'; prompt: string | null; first: string; second: string; preference: string; firstWins: string; secondWins: string }
+  | { kind: 'unpaired'; prompt: string | null; completion: string; label: string };
 
 interface Columns {
   prompt: string;
@@ -78,6 +83,11 @@ function resolvePreference(raw: Record<string, unknown>, m: Extract<ColumnMappin
 export function normalizeRow(value: unknown, mapping?: ColumnMapping): NormalizedRow {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { field: '(row)', message: 'expected an object with chosen and rejected' };
   const raw = value as Record<string, unknown>;
+  if (mapping?.kind === 'unpaired' || (!mapping && looksUnpaired(raw))) {
+    const result = normalizeUnpaired(raw, mapping?.kind === 'unpaired' ? mapping : undefined);
+    if ('field' in result) return result;
+    return { unpaired: result.unpaired, schema: result.conversational ? 'conversational-unpaired' : 'unpaired' };
+  }
   let row: Record<string, unknown>;
   let columns: Columns = DEFAULT_COLUMNS;
   if (mapping?.kind === 'preference') {

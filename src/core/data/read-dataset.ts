@@ -1,5 +1,6 @@
 import { normalizeRow, type ColumnMapping, type RowSchema } from './normalize-row';
 import type { PreferencePair } from './preference-pairs';
+import type { UnpairedExample } from './unpaired';
 import { detectFileType, readTable, UnreadableFileError, type FileType } from './read-table';
 
 export interface DatasetProblem {
@@ -15,6 +16,8 @@ export interface ReadDataset {
   /** Rows read from the file. */
   rows: number;
   pairs: PreferencePair[];
+  /** Rows in TRL's unpaired format ({prompt, completion, label}), for KTO; a file may hold both kinds. */
+  unpaired: UnpairedExample[];
   /** Rows that could not be used; every other row is kept. */
   invalid: DatasetProblem[];
   /** Kept but flagged: identical chosen and rejected give no learning signal. */
@@ -46,6 +49,7 @@ function preview(value: unknown): string {
 /** Collects normalized pairs row by row, so raw rows are dropped as soon as they are read. */
 class PairCollector {
   readonly pairs: PreferencePair[] = [];
+  readonly unpaired: UnpairedExample[] = [];
   readonly invalid: DatasetProblem[] = [];
   readonly flagged: DatasetProblem[] = [];
   private readonly schemas = new Map<RowSchema, number>();
@@ -70,8 +74,12 @@ class PairCollector {
       this.invalid.push({ row, ...result });
       return;
     }
-    this.pairs.push(result.pair);
     this.schemas.set(result.schema, (this.schemas.get(result.schema) ?? 0) + 1);
+    if ('unpaired' in result) {
+      this.unpaired.push(result.unpaired);
+      return;
+    }
+    this.pairs.push(result.pair);
     if (result.pair.chosen === result.pair.rejected)
       this.flagged.push({ row, field: 'chosen', message: 'chosen and rejected are identical (no learning signal)' });
   }
@@ -86,7 +94,8 @@ class PairCollector {
     const schema = [...this.schemas.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
     const first = this.first;
     const columns = typeof first === 'object' && first !== null && !Array.isArray(first) ? Object.keys(first) : [];
-    const needsMapping = !this.mapping && this.pairs.length === 0 && columns.length > 0 && !columns.includes('chosen');
+    const needsMapping =
+      !this.mapping && this.pairs.length === 0 && this.unpaired.length === 0 && columns.length > 0 && !columns.includes('chosen') && !columns.includes('completion');
     const format = this.mapping ? `${type}/mapped` : `${type}/${schema}`;
     const sample = Object.fromEntries(columns.map((c) => [c, preview((first as Record<string, unknown>)[c])]));
     return {
@@ -94,6 +103,7 @@ class PairCollector {
       fileType: type,
       rows: this.rows,
       pairs: this.pairs,
+      unpaired: this.unpaired,
       invalid: this.invalid,
       flagged: this.flagged,
       columns,

@@ -127,7 +127,7 @@ export function collateSftBatch(pairs: readonly TokenizedPair[], length: number,
  * GPT-2 and Llama 3 have no pad token, so their pad is EOS: harmless, as the mask comes from
  * positions, never from ids: the completion's own final EOS keeps its label and mask 1.
  */
-function collateRows(sequences: readonly (readonly [number[], number[]])[], length: number, padId: number): DpoBatch {
+export function collateRows(sequences: readonly (readonly [number[], number[]])[], length: number, padId: number): DpoBatch {
   const rows = sequences.length;
   const inputIds = new Int32Array(rows * length).fill(padId);
   const labels = new Int32Array(rows * length).fill(padId);

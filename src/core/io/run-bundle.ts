@@ -5,6 +5,7 @@ import { METRIC_NAMES, metricRow } from '../train/metric-names';
 import { byteTokenizerConfigJson, byteTokenizerJson } from '../tokenizer/byte-tokenizer';
 import { gpt2ConfigJson, readGpt2Safetensors, writeGpt2Safetensors } from './hf-gpt2';
 import { isZip } from './sniff-file';
+import { ktoConfigNames } from '../kto/kto-settings';
 
 /** What `run.json` records: enough to reproduce the run. */
 export interface RunInfo {
@@ -14,8 +15,10 @@ export interface RunInfo {
   backend: string;
   step: number;
   settings: Record<string, unknown>;
-  dataset: { name: string; pairs: number };
+  dataset: { name: string; pairs: number; unpaired?: number };
   createdAt: string;
+  /** A KTO run's settings in TRL's KTOConfig names (desirable_weight, undesirable_weight, …). */
+  kto_config?: Record<string, unknown>;
   /** How the run ended: completed, stopped, diverged (with where), or not started. */
   status?: string;
   diverged?: { step: number; metric: string };
@@ -54,8 +57,14 @@ export function buildRunBundle(config: GptConfig, weights: HostWeights, history:
     'tokenizer.json': json(byteTokenizerJson()),
     'tokenizer_config.json': json(byteTokenizerConfigJson(config.nPositions)),
     'metrics.jsonl': encode(metricsJsonl(history)),
-    'run.json': json(run),
+    'run.json': json(runJson(run)),
   };
+}
+
+/** run.json's content: the run, plus TRL's names for a KTO run's settings. */
+export function runJson(run: RunInfo): RunInfo {
+  const kto = ktoConfigNames(run.settings);
+  return kto ? { ...run, kto_config: kto } : run;
 }
 
 export function zipBundle(files: Record<string, Uint8Array>): Uint8Array {

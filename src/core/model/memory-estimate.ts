@@ -17,6 +17,7 @@ export interface MemoryEstimateInput {
   /** Pairs per micro-batch (DPO runs 2 rows per pair, SFT 1). */
   batchSize: number;
   maxLength: number;
+  /** KTO's KL rows run without the gradient tape, so it keeps activations for B rows like SFT. */
   stage: Stage;
   /** A full fine-tune's frozen reference copy of the weights (LoRA needs none). */
   referenceCopy: boolean;

@@ -57,8 +57,13 @@ const UNSCALED: TokenScales = { chosen: 1, rejected: 1 };
 
 export interface StepForward {
   loss: tf.Scalar;
-  /** The first nine metrics of METRIC_NAMES (all but grad_norm and learning_rate): [9]. */
+  /** FORWARD_METRIC_NAMES (all of METRIC_NAMES but grad_norm and learning_rate). */
   metrics: tf.Tensor1D;
+  /**
+   * Per metric, 1 when this batch defines it (KTO: a label's metrics need a row with that
+   * label); micro-batches average over the batches that define a metric. Absent: all do.
+   */
+  presence?: Float32Array;
 }
 
 function halves<T extends tf.Tensor>(t: T, pairs: number): [T, T] {
@@ -102,6 +107,7 @@ export function dpoForward(
     tf.mean(policyRejected),
     tf.mul(logitsChosen, scales.chosen),
     tf.mul(logitsRejected, scales.rejected),
+    tf.scalar(NaN), // kl: KTO's
   ]) as tf.Tensor1D;
   return { loss, metrics };
 }
@@ -123,6 +129,6 @@ export function sftForward(
   const loss = tf.mul(scales.chosen, tf.neg(tf.div(tf.sum(logps), tf.maximum(tf.sum(batch.completionMask), 1)))) as tf.Scalar;
   const nan = tf.scalar(NaN);
   const logitMean = tf.mul(meanCompletionLogit(logits, batch.completionMask), scales.chosen);
-  const metrics = tf.stack([loss, nan, nan, nan, nan, tf.mean(logps), nan, logitMean, nan]) as tf.Tensor1D;
+  const metrics = tf.stack([loss, nan, nan, nan, nan, tf.mean(logps), nan, logitMean, nan, nan]) as tf.Tensor1D;
   return { loss, metrics };
 }

@@ -12,6 +12,8 @@ export const METRIC_NAMES = [
   'logps/rejected',
   'logits/chosen',
   'logits/rejected',
+  /** KTO's z₀ (the clamped KL estimate from mismatched rows); NaN in SFT and DPO runs. */
+  'kl',
   'grad_norm',
   'learning_rate',
 ] as const;

@@ -31,7 +31,7 @@ export type FDivergenceType = 'reverse_kl' | 'forward_kl' | 'js_divergence' | 'a
 
 /** What the user sets for a run; names follow TRL's DPOConfig where it has one. */
 export interface DpoSettings {
-  /** sft: next-token loss on the chosen completions; dpo: preference optimization; kto: KTO on unpaired {prompt, completion, label} rows. */
+  /** sft: next-token loss on the chosen completions; dpo: preference optimization; kto: KTO on unpaired {prompt, completion, label} rows (src/core/kto/). */
   stage: Stage;
   /** β: how far the policy may move from the reference (higher = stays closer). */
   beta: number;
@@ -156,10 +156,11 @@ export class SettingsError extends Error {
 
 /** Whether the reference log-probs can come from a per-row cache. */
 export function usesReferenceCache(s: DpoSettings): boolean {
-  return s.stage === 'dpo' && s.reference === 'frozen' && s.precomputeReference && s.referenceSyncSteps === 0;
+  return s.stage !== 'sft' && s.reference === 'frozen' && s.precomputeReference && s.referenceSyncSteps === 0;
 }
 
 /** Whether any loss term needs reference log-probs at all. */
 export function needsReference(s: DpoSettings): boolean {
+  if (s.stage === 'kto') return s.reference === 'frozen';
   return s.stage === 'dpo' && s.reference === 'frozen' && s.lossTypes.some((t) => t !== 'simpo' && t !== 'sft');
 }

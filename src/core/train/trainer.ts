@@ -18,7 +18,10 @@ import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './
 import { learningRateMultiplier } from './schedule';
 import { needsReference, SettingsError, usesReferenceCache, type DpoSettings } from './settings';
 import { validateSettings } from './validate-settings';
-import { METRIC_NAMES } from './metric-names';
+import { FORWARD_METRIC_NAMES, METRIC_NAMES } from './metric-names';
+import type { KtoBatch } from '../kto/kto-batch';
+import { KtoData } from '../kto/kto-data';
+import { ktoForward, uploadKtoBatch, type KtoDeviceBatch } from '../kto/kto-step';
 
 /** Where the loss sits in a step's metric vector (the skip-non-finite guard reads it on the device). */
 const LOSS_INDEX = METRIC_NAMES.indexOf('loss');
@@ -38,7 +41,14 @@ export interface TrainerOptions {
 
 export interface IndexedBatch {
   indices: number[];
+  /** A KTO batch's rows (its KL rows and labels are in `kto`). */
   batch: DpoBatch;
+  kto?: KtoBatch;
+}
+
+/** Metrics summed over batches, divided per metric by how many batches define it (KTO's label metrics). */
+function meanByPresence(sum: tf.Tensor, weights: Float32Array): tf.Tensor1D {
+  return tf.div(sum, tf.tensor1d(weights)) as tf.Tensor1D;
 }
 
 /** The settings with LoRA's 'all-linear' as the family's module names, so checkpoints and exports list them. */
@@ -62,6 +72,8 @@ export class Trainer {
   private mask: tf.Tensor2D;
   private train: TokenizedPair[] = [];
   private evalPairs: TokenizedPair[] = [];
+  /** A KTO stage's unpaired rows (null for SFT and DPO). */
+  private kto: KtoData | null = null;
   private source: DataSplit | null = null;
   private tokenizedWith = '';
   private cache: { train: ReferenceCache; eval: ReferenceCache } | null = null;
@@ -83,7 +95,7 @@ export class Trainer {
     this.tokenizer = options.tokenizer ?? BYTE_TOKENIZER;
     this.checkpointBase = options.checkpointBase ?? true;
     this.weights = new TrainableWeights(config, initial, settings.lora, settings.seed, options.adapters);
-    const frozenReference = settings.stage === 'dpo' && settings.reference === 'frozen';
+    const frozenReference = settings.stage !== 'sft' && settings.reference === 'frozen';
     this.reference = frozenReference ? new ReferenceModel(config, this.weights.base ?? initial) : null;
     this.optimizer = new Optimizer(settings.optimizer, this.policy, { ...DEFAULT_OPTIMIZER_OPTIONS, weightDecay: settings.weightDecay });
     this.mask = causalMask(settings.maxLength);
@@ -109,8 +121,9 @@ export class Trainer {
     return this.settings;
   }
 
+  /** Training pairs, or a KTO stage's unpaired training rows. */
   get trainPairCount(): number {
-    return this.train.length;
+    return this.kto ? this.kto.train.length : this.train.length;
   }
 
   /** The split set by setData (null before it). */
@@ -119,12 +132,13 @@ export class Trainer {
   }
 
   get evalPairCount(): number {
-    return this.evalPairs.length;
+    return this.kto ? this.kto.eval.length : this.evalPairs.length;
   }
 
   /** Whether `prepare` has work to do before the next step (a reference cache to build). */
   get needsPreparation(): boolean {
-    return usesReferenceCache(this.settings) && needsReference(this.settings) && this.cache === null;
+    const built = this.kto ? this.kto.cache !== null : this.cache !== null;
+    return usesReferenceCache(this.settings) && needsReference(this.settings) && !built;
   }
 
   /**
@@ -134,23 +148,28 @@ export class Trainer {
   setData(split: DataSplit): void {
     const limits = `${this.settings.maxLength}/${this.settings.maxPromptLength}`;
     if (split !== this.source || limits !== this.tokenizedWith) {
-      const train = tokenizeDataset(split.train, this.settings, this.tokenizer);
-      this.train = train.pairs;
-      this.evalPairs = tokenizeDataset(split.eval, this.settings, this.tokenizer).pairs;
-      this.droppedRows = train.dropped;
+      if (this.settings.stage === 'kto') {
+        this.kto = new KtoData(split, this.settings, this.tokenizer);
+        this.droppedRows = this.kto.dropped;
+      } else {
+        const train = tokenizeDataset(split.train, this.settings, this.tokenizer);
+        this.train = train.pairs;
+        this.evalPairs = tokenizeDataset(split.eval, this.settings, this.tokenizer).pairs;
+        this.droppedRows = train.dropped;
+      }
       this.source = split;
       this.tokenizedWith = limits;
       this.order = [];
       this.cursor = 0;
       this.cache = null;
     }
-    if (this.train.length === 0 && this.droppedRows > 0) {
+    if (this.trainPairCount === 0 && this.droppedRows > 0) {
       throw new SettingsError(
         'maxLength',
         `maxLength: every prompt alone fills ${this.settings.maxLength} tokens, so no pair is left to train on; raise max length`,
       );
     }
-    validateSettings(this.settings, this.config, this.train.length);
+    validateSettings(this.settings, this.config, this.trainPairCount);
   }
 
   /**
@@ -174,6 +193,7 @@ export class Trainer {
   /** Builds the reference log-prob cache when the settings call for one. */
   async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
     if (!this.needsPreparation || !this.reference) return;
+    if (this.kto) return this.kto.precompute(this.reference, this.settings.batchSize, this.settings.maxLength, this.mask, this.tokenizer.padId, onProgress);
     const total = this.train.length + this.evalPairs.length;
     const { batchSize, maxLength } = this.settings;
     const pad = this.tokenizer.padId;
@@ -194,15 +214,25 @@ export class Trainer {
     const indices: number[] = [];
     while (indices.length < this.settings.batchSize) {
       if (this.cursor >= this.order.length) {
-        this.order = this.dataRng.shuffled(this.train.map((_, i) => i));
+        this.order = this.dataRng.shuffled(Array.from({ length: this.trainPairCount }, (_, i) => i));
         this.cursor = 0;
       }
       indices.push(this.order[this.cursor++]);
     }
-    return { indices, batch: this.collate(indices.map((i) => this.train[i])) };
+    return this.collate(indices, 'train');
   }
 
-  private collate(pairs: TokenizedPair[]): DpoBatch {
+  private collate(indices: number[], from: 'train' | 'eval'): IndexedBatch {
+    const { maxLength } = this.settings;
+    if (this.kto) {
+      const kto = this.kto.collate(indices, from, maxLength, this.tokenizer.padId);
+      return { indices, batch: kto.rows, kto };
+    }
+    const rows = from === 'train' ? this.train : this.evalPairs;
+    return { indices, batch: this.collatePairs(indices.map((i) => rows[i])) };
+  }
+
+  private collatePairs(pairs: TokenizedPair[]): DpoBatch {
     const pad = this.tokenizer.padId;
     return this.settings.stage === 'sft'
       ? collateSftBatch(pairs, this.settings.maxLength, pad)
@@ -216,12 +246,28 @@ export class Trainer {
     return tf.zeros([batch.rows]) as tf.Tensor1D;
   }
 
-  /** Loss and metrics of one batch; call inside a tidy. */
-  private forward(batch: IndexedBatch, cache: ReferenceCache | undefined, scales?: TokenScales, options?: ForwardOptions): StepForward {
-    const device = uploadBatch(batch.batch);
+  /**
+   * Loss and metrics of one batch; call inside a tidy. A KTO batch's KL rows go through the
+   * policy here when `klPolicy` is not given: the training step computes them before its
+   * gradient tape instead, so no gradient flows through z₀ (TRL: torch.no_grad).
+   */
+  private forward(
+    batch: IndexedBatch,
+    from: 'train' | 'eval',
+    scales?: TokenScales,
+    options?: ForwardOptions,
+    kl?: { device: KtoDeviceBatch; policy: tf.Tensor1D },
+  ): StepForward {
     const w = this.policyWeights;
+    if (this.kto && batch.kto) {
+      const device = kl?.device ?? uploadKtoBatch(batch.kto);
+      const klPolicy = kl?.policy ?? batchLogProbs(w, this.config, device.kl, this.mask, options);
+      const reference = this.kto.referenceLogProbs(this.reference, batch.indices, from, device, this.mask, usesReferenceCache(this.settings));
+      return ktoForward(w, this.config, device, reference.rows, klPolicy, reference.kl, this.mask, this.settings, options);
+    }
+    const device = uploadBatch(batch.batch);
     if (this.settings.stage === 'sft') return sftForward(w, this.config, device, this.mask, scales, options);
-    const reference = this.referenceLogProbs(batch, device, cache);
+    const reference = this.referenceLogProbs(batch, device, this.activeCache?.[from]);
     return dpoForward(w, this.config, device, reference, this.mask, this.settings, scales, options);
   }
 
@@ -230,15 +276,25 @@ export class Trainer {
    * the metrics tensor is kept past it (it comes from inside variableGrads' own scope), so
    * the caller disposes it.
    */
-  private lossGradients(batch: IndexedBatch, scales?: TokenScales, micro = 0): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D } {
+  private lossGradients(batch: IndexedBatch, scales?: TokenScales, micro = 0): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D; presence: Float32Array } {
     let metrics: tf.Tensor1D | undefined;
+    let presence: Float32Array | undefined;
+    const options = this.forwardOptions(micro);
+    // KTO: the KL rows' policy log-probs are computed before the tape, so z₀ carries no gradient.
+    const device = batch.kto && this.kto ? uploadKtoBatch(batch.kto) : undefined;
+    const kl = device && { device, policy: batchLogProbs(this.policyWeights, this.config, device.kl, this.mask, options) };
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.forward(batch, this.activeCache?.train, scales, this.forwardOptions(micro));
+      const out = this.forward(batch, 'train', scales, options, kl);
       metrics = tf.keep(out.metrics);
+      presence = out.presence;
       return out.loss;
     });
     value.dispose();
-    return { grads: Object.fromEntries(Object.entries(this.policy).map(([name, v]) => [name, grads[v.name]])), metrics: metrics! };
+    return {
+      grads: Object.fromEntries(Object.entries(this.policy).map(([name, v]) => [name, grads[v.name]])),
+      metrics: metrics!,
+      presence: presence ?? new Float32Array(FORWARD_METRIC_NAMES.length).fill(1),
+    };
   }
 
   /**
@@ -246,8 +302,8 @@ export class Trainer {
    * data order: the same kernels and shapes as a step, for compiling shaders ahead of it.
    */
   rehearseStep(): void {
-    const indices = this.train.slice(0, this.settings.batchSize).map((_, i) => i);
-    const batch = { indices, batch: this.collate(indices.map((i) => this.train[i])) };
+    const indices = Array.from({ length: Math.min(this.settings.batchSize, this.trainPairCount) }, (_, i) => i);
+    const batch = this.collate(indices, 'train');
     tf.tidy(() => this.lossGradients(batch).metrics.dispose());
   }
 
@@ -259,7 +315,8 @@ export class Trainer {
 
   /**
    * One optimizer step over `gradientAccumulationSteps` micro-batches: losses, gradients
-   * and metrics are averaged exactly as one batch of B × M pairs would average them.
+   * and metrics are averaged exactly as one batch of B × M pairs would average them. (KTO's
+   * are averaged per micro-batch, as TRL logs them: each estimates its own z₀.)
    * @returns metric vector [METRIC_COUNT], owned by the caller
    */
   trainStep(batches: IndexedBatch[] = this.nextBatches()): { metrics: tf.Tensor1D; tokenCount: number } {
@@ -267,20 +324,22 @@ export class Trainer {
     const learningRate = this.learningRate;
     const scales = tokenScales(
       batches.map((b) => b.batch),
-      this.settings.stage === 'sft',
+      this.settings.stage !== 'dpo',
     );
     const kept: tf.Tensor[] = [];
     const metrics = tf.tidy(() => {
       let gradSum: tf.NamedTensorMap | null = null;
       let metricSum: tf.Tensor | null = null;
+      const presence = new Float32Array(FORWARD_METRIC_NAMES.length);
       batches.forEach((batch, m) => {
-        const { grads, metrics: microMetrics } = this.lossGradients(batch, scales[m], m);
+        const { grads, metrics: microMetrics, presence: defined } = this.lossGradients(batch, scales[m], m);
+        defined.forEach((p, i) => (presence[i] += p));
         kept.push(microMetrics);
         gradSum = gradSum ? Object.fromEntries(Object.entries(gradSum).map(([k, g]) => [k, tf.add(g, grads[k])])) : grads;
         metricSum = metricSum ? tf.add(metricSum, microMetrics) : microMetrics;
       });
       const grads = Object.fromEntries(Object.entries(gradSum!).map(([name, g]) => [name, tf.div(g, micro)]));
-      const mean = tf.div(metricSum!, micro) as tf.Tensor1D;
+      const mean = meanByPresence(metricSum!, presence);
       const guard = this.settings.skipNonFinite ? (tf.reshape(tf.slice(mean, [LOSS_INDEX], [1]), []) as tf.Scalar) : undefined;
       const gradNorm = this.optimizer.apply(grads, learningRate, this.settings.maxGradNorm, guard);
       return tf.concat([mean, tf.reshape(gradNorm, [1]), tf.tensor1d([learningRate])]) as tf.Tensor1D;
@@ -300,6 +359,7 @@ export class Trainer {
 
   /** Policy and reference log-probs of each row of a batch, read back (for inspection, not the loop). */
   async inspectBatch(batch: IndexedBatch): Promise<{ policy: Float32Array; reference: Float32Array }> {
+    if (this.kto) throw new SettingsError('stage', 'stage: dumping batches is for SFT and DPO pairs, not KTO rows');
     const [policy, reference] = tf.tidy(() => {
       const device = uploadBatch(batch.batch);
       return [
@@ -316,34 +376,34 @@ export class Trainer {
   evaluateBatch(batch: IndexedBatch): tf.Tensor1D {
     let kept: tf.Tensor1D | undefined;
     const row = tf.tidy(() => {
-      const { grads, metrics } = this.lossGradients(batch);
+      const { grads, metrics, presence } = this.lossGradients(batch);
       kept = metrics;
-      return tf.concat([metrics, tf.reshape(globalNorm(Object.values(grads)), [1]), tf.tensor1d([this.learningRate])]) as tf.Tensor1D;
+      return tf.concat([meanByPresence(metrics, presence), tf.reshape(globalNorm(Object.values(grads)), [1]), tf.tensor1d([this.learningRate])]) as tf.Tensor1D;
     });
     kept?.dispose();
     return row;
   }
 
-  /** Mean metrics over the held-out pairs ([9], `eval_` metrics), or null without them. */
+  /**
+   * Mean metrics over the held-out rows (FORWARD_METRIC_NAMES, the `eval_` metrics), weighted
+   * by batch size (a metric only over the batches that define it), or null without them.
+   */
   async evaluate(): Promise<Float32Array | null> {
-    if (this.evalPairs.length === 0) return null;
+    const rows = this.evalPairCount;
+    if (rows === 0) return null;
     const { batchSize } = this.settings;
     const sum = tf.tidy(() => {
       let total: tf.Tensor | null = null;
-      for (let start = 0; start < this.evalPairs.length; start += batchSize) {
-        const indices = this.evalPairs.slice(start, start + batchSize).map((_, i) => start + i);
-        const weighted = tf.mul(
-          this.forward(
-            { indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) },
-            this.activeCache?.eval,
-            undefined,
-            this.weights.inferenceOptions(),
-          ).metrics,
-          indices.length,
-        );
+      const weights = new Float32Array(FORWARD_METRIC_NAMES.length);
+      for (let start = 0; start < rows; start += batchSize) {
+        const indices = Array.from({ length: Math.min(batchSize, rows - start) }, (_, i) => start + i);
+        const out = this.forward(this.collate(indices, 'eval'), 'eval', undefined, this.weights.inferenceOptions());
+        const weight = Float32Array.from(out.presence ?? weights.map(() => 1), (p) => p * indices.length);
+        weight.forEach((w, i) => (weights[i] += w));
+        const weighted = tf.mul(out.metrics, tf.tensor1d(weight));
         total = total ? tf.add(total, weighted) : weighted;
       }
-      return tf.div(total!, this.evalPairs.length);
+      return meanByPresence(total!, weights);
     });
     const values = (await sum.data()) as Float32Array;
     sum.dispose();
@@ -369,8 +429,8 @@ export class Trainer {
 
   /** Continues from a snapshot of a run with the same settings; call after setData. */
   restore(snapshot: TrainerSnapshot): void {
-    if (snapshot.data.order.some((i) => i >= this.train.length) || snapshot.data.cursor > snapshot.data.order.length) {
-      throw new Error(`checkpoint: its data order does not fit the ${this.train.length} training pairs (was the dataset changed?)`);
+    if (snapshot.data.order.some((i) => i >= this.trainPairCount) || snapshot.data.cursor > snapshot.data.order.length) {
+      throw new Error(`checkpoint: its data order does not fit the ${this.trainPairCount} training pairs (was the dataset changed?)`);
     }
     assignWeights(this.policy, snapshot.policy, 'policy');
     if (this.reference && !this.weights.base) {

@@ -1,6 +1,7 @@
 import type { ModelConfig } from '../model/causal-lm';
 import { loraForModel } from '../model/lora';
 import { LOSS_TYPES, SettingsError, type DpoSettings } from './settings';
+import { validateKtoSettings } from '../kto/kto-settings';
 
 const isWhole = (x: number, min: number) => Number.isInteger(x) && x >= min;
 
@@ -12,7 +13,8 @@ export function validateSettings(s: DpoSettings, model: ModelConfig, trainPairs?
   const fail = (field: keyof DpoSettings, why: string): never => {
     throw new SettingsError(field, `${field}: ${why}`);
   };
-  if (s.stage !== 'sft' && s.stage !== 'dpo') fail('stage', `must be "sft" or "dpo", got ${s.stage}`);
+  if (s.stage !== 'sft' && s.stage !== 'dpo' && s.stage !== 'kto') fail('stage', `must be "sft", "dpo" or "kto", got ${s.stage}`);
+  validateKtoSettings(s, fail);
   if (!(s.beta > 0) || !Number.isFinite(s.beta)) fail('beta', `must be a positive number, got ${s.beta}`);
   if (s.lossTypes.length === 0) fail('lossTypes', 'choose at least one loss');
   for (const t of s.lossTypes) if (!LOSS_TYPES.includes(t)) fail('lossTypes', `unknown loss "${t}" (known: ${LOSS_TYPES.join(', ')})`);

@@ -1,4 +1,5 @@
 import { MetricChart } from './MetricChart';
+import { useStore } from '../../state/store';
 import type { ChartSeries } from './chart-data';
 import type { MetricName } from '../../core/train/metric-names';
 
@@ -22,15 +23,18 @@ const LOGPS: ChartSeries[] = [
   { metric: 'logps/chosen', label: 'logps/chosen', color: '#2f9e44', source: 'train' },
   { metric: 'logps/rejected', label: 'logps/rejected', color: '#c2255c', source: 'train' },
 ];
+/** KTO's z₀, the KL estimate its rewards are measured against (NaN, so empty, in DPO runs). */
+const KL = withEval('kl', '#e67700');
 const OPTIMIZER: ChartSeries[] = [{ metric: 'grad_norm', label: 'grad_norm', color: '#495057', source: 'train' }];
 
 /** TRL's names (eval_ for the held-out split, dashed), so runs compare with DPOTrainer's logs. */
 export function ChartsPanel() {
+  const kto = useStore((s) => s.stage === 'kto');
   return (
     <section className="charts" aria-label="Live metrics">
       <MetricChart title="loss" testId="chart-loss" series={LOSS} />
       <MetricChart title="rewards/margins" testId="chart-margin" series={MARGIN} />
-      <MetricChart title="rewards/accuracies" testId="chart-accuracy" series={ACCURACY} />
+      {kto ? <MetricChart title="kl" testId="chart-kl" series={KL} /> : <MetricChart title="rewards/accuracies" testId="chart-accuracy" series={ACCURACY} />}
       <MetricChart title="rewards/chosen vs rewards/rejected" testId="chart-rewards" series={REWARDS} />
       <MetricChart title="logps/chosen vs logps/rejected" testId="chart-logps" series={LOGPS} />
       <MetricChart title="grad_norm" testId="chart-grad-norm" series={OPTIMIZER} />

@@ -44,6 +44,12 @@ export function DatasetPanel() {
         <div className="dataset-summary" aria-live="polite">
           <p>
             <strong data-testid="dataset-count">{dataset.pairs}</strong> pairs from <em>{dataset.name}</em> <span data-testid="dataset-format">({dataset.format})</span>
+            {(dataset.unpaired ?? 0) > 0 && (
+              <>
+                {' '}
+                · <strong data-testid="dataset-unpaired-count">{dataset.unpaired}</strong> unpaired ({dataset.desirable} 👍, {dataset.unpaired - dataset.desirable} 👎; KTO trains on them)
+              </>
+            )}
             {dataset.invalidCount > 0 && <> · {dataset.invalidCount} rows skipped</>}
             {dataset.flaggedCount > 0 && <> · {dataset.flaggedCount} with identical chosen and rejected (kept)</>}
           </p>

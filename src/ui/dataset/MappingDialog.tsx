@@ -35,7 +35,13 @@ function MappingForm({ pending }: { pending: PendingMapping }) {
   const columns = pending.columns;
   const set = (patch: Partial<ColumnMapping>) => setMapping({ ...mapping, ...patch } as ColumnMapping);
   const toKind = (kind: ColumnMapping['kind']) =>
-    setMapping(kind === 'columns' ? { kind, prompt: mapping.prompt, chosen: columns[0], rejected: columns[1] ?? columns[0] } : { kind, prompt: mapping.prompt, first: columns[0], second: columns[1] ?? columns[0], preference: columns[2] ?? columns[0], firstWins: '1', secondWins: '2' });
+    setMapping(
+      kind === 'columns'
+        ? { kind, prompt: mapping.prompt, chosen: columns[0], rejected: columns[1] ?? columns[0] }
+        : kind === 'unpaired'
+          ? { kind, prompt: mapping.prompt, completion: columns[1] ?? columns[0], label: columns[2] ?? columns[0] }
+          : { kind, prompt: mapping.prompt, first: columns[0], second: columns[1] ?? columns[0], preference: columns[2] ?? columns[0], firstWins: '1', secondWins: '2' },
+    );
   return (
     <div className="dialog-backdrop">
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="mapping-title" tabIndex={-1} ref={dialog} data-testid="mapping-dialog" onKeyDown={(e) => e.key === 'Escape' && setPending(null)}>
@@ -49,12 +55,21 @@ function MappingForm({ pending }: { pending: PendingMapping }) {
           <label>
             <input type="radio" checked={mapping.kind === 'preference'} onChange={() => toKind('preference')} data-testid="mapping-kind-preference" /> two responses and a preference column
           </label>
+          <label>
+            <input type="radio" checked={mapping.kind === 'unpaired'} onChange={() => toKind('unpaired')} data-testid="mapping-kind-unpaired" /> one response and a
+            thumbs up/down label (unpaired, for KTO)
+          </label>
         </fieldset>
         <ColumnSelect label="Prompt" value={mapping.prompt} columns={columns} optional onChange={(prompt) => set({ prompt })} testId="mapping-prompt" />
         {mapping.kind === 'columns' ? (
           <>
             <ColumnSelect label="Chosen (better)" value={mapping.chosen} columns={columns} onChange={(v) => set({ chosen: v ?? '' })} testId="mapping-chosen" />
             <ColumnSelect label="Rejected (worse)" value={mapping.rejected} columns={columns} onChange={(v) => set({ rejected: v ?? '' })} testId="mapping-rejected" />
+          </>
+        ) : mapping.kind === 'unpaired' ? (
+          <>
+            <ColumnSelect label="Completion" value={mapping.completion} columns={columns} onChange={(v) => set({ completion: v ?? '' })} testId="mapping-completion" />
+            <ColumnSelect label="Label (true/1 = desirable, false/0 = not)" value={mapping.label} columns={columns} onChange={(v) => set({ label: v ?? '' })} testId="mapping-label" />
           </>
         ) : (
           <>

@@ -3,6 +3,7 @@ import { label, nextComparison, undoLabel } from '../../client/dataset-actions';
 import { verdictForKey } from '../../state/labelling';
 import { useStore } from '../../state/store';
 import { WritePairForm } from './WritePairForm';
+import { ThumbsLabeller } from './ThumbsLabeller';
 
 /**
  * Sample two completions of a prompt from the current model and pick the better with the
@@ -66,6 +67,7 @@ export function LabellingPanel() {
       <p className="hint" aria-live="polite" data-testid="labelled-count">
         {added} pairs added this session
       </p>
+      <ThumbsLabeller />
     </section>
   );
 }

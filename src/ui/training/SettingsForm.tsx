@@ -1,4 +1,5 @@
-import { ADVANCED_FIELDS, BASIC_FIELDS } from './setting-fields';
+import { ADVANCED_FIELDS, BASIC_FIELDS, KTO_FIELDS } from './setting-fields';
+import { useStore } from '../../state/store';
 import { SettingField } from './SettingField';
 import { LossPicker } from './LossPicker';
 import { LoraSettings } from './LoraSettings';
@@ -6,6 +7,7 @@ import { MemoryEstimate } from './MemoryEstimate';
 
 /** Every training setting with a one-line explanation. Editable while training runs: applied at the next press of Train. */
 export function SettingsForm() {
+  const kto = useStore((s) => s.settings.stage === 'kto');
   return (
     <section className="panel" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
@@ -13,6 +15,7 @@ export function SettingsForm() {
         {BASIC_FIELDS.map((f) => (
           <SettingField key={f.key} field={f} />
         ))}
+        {kto && KTO_FIELDS.map((f) => <SettingField key={f.key} field={f} />)}
       </div>
       <LoraSettings />
       <MemoryEstimate />

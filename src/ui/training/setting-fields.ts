@@ -33,10 +33,11 @@ export const BASIC_FIELDS: Field[] = [
     kind: 'choice',
     key: 'stage',
     label: 'Stage',
-    help: 'SFT teaches the model the chosen answers; DPO then uses that model as its reference (the paper’s pipeline).',
+    help: 'SFT teaches the model the chosen answers; DPO then uses that model as its reference (the paper’s pipeline). KTO trains on thumbs up/down rows (and pairs, split into one of each).',
     options: [
       { value: 'dpo', label: 'DPO (preferences)' },
       { value: 'sft', label: 'SFT (next-token on chosen)' },
+      { value: 'kto', label: 'KTO (thumbs up/down, unpaired)' },
     ],
   },
   num('beta', 'β (beta)', 'How far the policy may drift from the reference; higher keeps it closer. Paper: 0.1.', '0.01'),
@@ -45,6 +46,12 @@ export const BASIC_FIELDS: Field[] = [
   num('maxLength', 'Max length (tokens)', 'Prompt + completion; longer rows are cut, shapes stay fixed.'),
   num('steps', 'Train until step', 'Train runs until the run reaches this step (TRL’s max_steps).'),
   num('seed', 'Seed', 'Fixes initial weights, data order and sampling: the same seed reproduces a run.'),
+];
+
+/** KTO's own settings (shown for the KTO stage), under TRL's KTOConfig names. */
+export const KTO_FIELDS: Field[] = [
+  num('desirableWeight', 'desirable_weight', 'Loss weight of thumbs-up rows; raise it when they are fewer than the thumbs-down ones (TRL’s desirable_weight).', '0.1'),
+  num('undesirableWeight', 'undesirable_weight', 'Loss weight of thumbs-down rows (TRL’s undesirable_weight).', '0.1'),
 ];
 
 /** Everything else TRL users expect, behind a disclosure. */

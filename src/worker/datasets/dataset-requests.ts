@@ -1,4 +1,5 @@
 import type { PreferencePair } from '../../core/data/preference-pairs';
+import type { UnpairedExample } from '../../core/data/unpaired';
 import { datasetStats } from '../../core/data/dataset-stats';
 import type { ChunkedSource } from '../../core/data/read-dataset';
 import { UnreadableFileError } from '../../core/data/read-table';
@@ -11,6 +12,9 @@ import { CodedError } from '../errors';
 export interface TrainingData {
   readonly id: string | null;
   readonly pairs: PreferencePair[];
+  /** Unpaired rows, for a KTO stage (which also uses the pairs, unpaired). */
+  readonly unpaired: UnpairedExample[];
+  readonly evalUnpaired: UnpairedExample[] | null;
   /** Makes a saved dataset the active one (to resume a run that trained on it). */
   activateForRun(id: string): Promise<DatasetState>;
   readonly evalPairs: PreferencePair[] | null;
@@ -22,6 +26,7 @@ export interface TrainingData {
 export class DatasetRequests implements TrainingData {
   private readonly service: DatasetService;
   evalPairs: PreferencePair[] | null = null;
+  evalUnpaired: UnpairedExample[] | null = null;
   private evalVersion = 0;
 
   constructor(
@@ -34,6 +39,10 @@ export class DatasetRequests implements TrainingData {
 
   get pairs() {
     return this.service.pairs;
+  }
+
+  get unpaired() {
+    return this.service.unpaired;
   }
 
   get id() {
@@ -66,13 +75,14 @@ export class DatasetRequests implements TrainingData {
       throw error;
     }
     if (read.needsMapping) return { kind: 'needsMapping', columns: read.columns, sample: read.sample };
-    if (read.pairs.length === 0) {
+    if (read.pairs.length === 0 && read.unpaired.length === 0) {
       const first = read.invalid[0];
       const detail = first ? ` (row ${first.row}, ${first.field}: ${first.message})` : ' (the file is empty)';
       throw new CodedError('bad-file', `${name}: no usable preference pairs${detail}; the current dataset is kept`);
     }
     if (role === 'eval') {
       this.evalPairs = read.pairs;
+      this.evalUnpaired = read.unpaired;
       this.evalVersion++;
       return { kind: 'loaded', summary: describeRead(name, read), library: await this.service.library() };
     }
@@ -82,6 +92,7 @@ export class DatasetRequests implements TrainingData {
   clearEvalDataset(): Result<'clearEvalDataset'> {
     this.assertIdle();
     this.evalPairs = null;
+    this.evalUnpaired = null;
     this.evalVersion++;
     return { ok: true };
   }
@@ -122,6 +133,16 @@ export class DatasetRequests implements TrainingData {
   async removeLastPair(): Promise<DatasetState> {
     this.assertIdle();
     return this.state(await this.service.removeLast());
+  }
+
+  async addUnpaired({ row }: Params<'addUnpaired'>): Promise<DatasetState> {
+    this.assertIdle();
+    return this.state(await this.service.appendUnpaired(row));
+  }
+
+  async removeLastUnpaired(): Promise<DatasetState> {
+    this.assertIdle();
+    return this.state(await this.service.removeLastUnpaired());
   }
 
   exportDataset(): Result<'exportDataset'> {

@@ -1,4 +1,5 @@
 import type { PreferencePair } from '../../core/data/preference-pairs';
+import { isUnpaired, unpairedRecord, type UnpairedExample } from '../../core/data/unpaired';
 import { readPreferenceDataset, type ChunkedSource, type ReadDataset } from '../../core/data/read-dataset';
 import type { ColumnMapping } from '../../core/data/normalize-row';
 import type { DatasetSummary, LibraryEntry } from '../../protocol/messages';
@@ -14,6 +15,8 @@ export function describeRead(name: string, read: ReadDataset): DatasetSummary {
     format: read.format,
     rows: read.rows,
     pairs: read.pairs.length,
+    unpaired: read.unpaired.length,
+    desirable: read.unpaired.filter((u) => u.label).length,
     problems: read.invalid.slice(0, 100),
     invalidCount: read.invalid.length,
     flaggedCount: read.flagged.length,
@@ -29,6 +32,8 @@ export function describeRead(name: string, read: ReadDataset): DatasetSummary {
  */
 export class DatasetService {
   pairs: PreferencePair[] = [];
+  /** Unpaired rows ({prompt, completion, label}), beside the pairs; only a KTO stage trains on them. */
+  unpaired: UnpairedExample[] = [];
   /** Bumped on every change, so caches (the eval split, the page's table) know to refresh. */
   version = 0;
   private meta: DatasetMeta | null = null;
@@ -66,10 +71,10 @@ export class DatasetService {
       id: persist ? crypto.randomUUID() : 'demo',
       name,
       format: read.format,
-      count: read.pairs.length,
+      count: read.pairs.length + read.unpaired.length,
       updatedAt: this.now().toISOString(),
     };
-    this.setPairs(read.pairs);
+    this.setPairs(read.pairs, read.unpaired);
     this.lastRead = read;
     this.notice = undefined;
     if (persist) await this.save();
@@ -85,10 +90,13 @@ export class DatasetService {
 
   async activate(id: string): Promise<DatasetSummary> {
     const meta = (await this.storage.list()).find((m) => m.id === id);
-    const pairs = meta && (await this.storage.pairs(id));
-    if (!meta || !pairs) throw new Error('that dataset is no longer saved in this browser');
+    const rows = meta && (await this.storage.pairs(id));
+    if (!meta || !rows) throw new Error('that dataset is no longer saved in this browser');
     this.meta = meta;
-    this.setPairs(pairs);
+    this.setPairs(
+      rows.filter((r): r is PreferencePair => !isUnpaired(r)),
+      rows.filter(isUnpaired),
+    );
     this.lastRead = null;
     this.notice = undefined;
     await this.storage.setActiveId(id);
@@ -106,7 +114,7 @@ export class DatasetService {
     const next = (await this.storage.list())[0];
     if (next) return this.activate(next.id);
     this.meta = null;
-    this.setPairs([]);
+    this.setPairs([], []);
     return null;
   }
 
@@ -150,11 +158,26 @@ export class DatasetService {
     return this.change(this.pairs.slice(0, -1));
   }
 
+  /** A thumbs up or down joins the active dataset as an unpaired row (the demo becomes a saved copy first). */
+  async appendUnpaired(row: UnpairedExample): Promise<DatasetSummary> {
+    if (typeof row.label !== 'boolean' || row.completion === '') throw new Error('an unpaired row needs a completion and a true/false label');
+    if (this.meta?.id === 'demo') this.meta = { ...this.meta, id: crypto.randomUUID(), name: `${DEMO_NAME} + labelled` };
+    return this.change(this.pairs, [...this.unpaired, row]);
+  }
+
+  async removeLastUnpaired(): Promise<DatasetSummary> {
+    return this.change(this.pairs, this.unpaired.slice(0, -1));
+  }
+
   /** The active dataset as standard JSONL, which TRL loads as it is. */
   exportJsonl(): Uint8Array {
     return new TextEncoder().encode(
       // Conversational rows keep their messages, so they reload as conversations (and a chat template can apply).
-      this.pairs.map((p) => JSON.stringify(p.conversation ?? { prompt: p.prompt, chosen: p.chosen, rejected: p.rejected })).join('\n') + '\n',
+      [
+        ...this.pairs.map((p) => JSON.stringify(p.conversation ?? { prompt: p.prompt, chosen: p.chosen, rejected: p.rejected })),
+        // Unpaired rows in TRL's unpaired format, so they reload as such (and KTOTrainer reads them).
+        ...this.unpaired.map((u) => JSON.stringify(unpairedRecord(u))),
+      ].join('\n') + '\n',
     );
   }
 
@@ -174,8 +197,10 @@ export class DatasetService {
       id: this.meta.id === 'demo' ? null : this.meta.id,
       name: this.meta.name,
       format: this.meta.format,
-      rows: read?.rows ?? this.pairs.length,
+      rows: read?.rows ?? this.pairs.length + this.unpaired.length,
       pairs: this.pairs.length,
+      unpaired: this.unpaired.length,
+      desirable: this.unpaired.filter((u) => u.label).length,
       problems: read?.invalid.slice(0, 100) ?? [],
       invalidCount: read?.invalid.length ?? 0,
       flaggedCount: read ? read.flagged.length : this.pairs.filter((p) => p.chosen === p.rejected).length,
@@ -185,15 +210,16 @@ export class DatasetService {
     };
   }
 
-  private setPairs(pairs: PreferencePair[]): void {
+  private setPairs(pairs: PreferencePair[], unpaired: UnpairedExample[] = this.unpaired): void {
     this.pairs = pairs;
+    this.unpaired = unpaired;
     this.version++;
   }
 
-  private async change(pairs: PreferencePair[]): Promise<DatasetSummary> {
+  private async change(pairs: PreferencePair[], unpaired: UnpairedExample[] = this.unpaired): Promise<DatasetSummary> {
     if (!this.meta) throw new Error('no dataset is loaded');
-    this.setPairs(pairs);
-    this.meta = { ...this.meta, count: pairs.length, updatedAt: this.now().toISOString() };
+    this.setPairs(pairs, unpaired);
+    this.meta = { ...this.meta, count: pairs.length + unpaired.length, updatedAt: this.now().toISOString() };
     await this.save();
     return this.summary()!;
   }
@@ -202,7 +228,7 @@ export class DatasetService {
   private async save(): Promise<void> {
     if (!this.meta || this.meta.id === 'demo') return;
     try {
-      await this.storage.save(this.meta, this.pairs);
+      await this.storage.save(this.meta, [...this.pairs, ...this.unpaired]);
       await this.storage.setActiveId(this.meta.id);
       this.notice = undefined;
     } catch (error) {

@@ -3,6 +3,10 @@
  * large dataset never blocks the page), or memory (tests, private modes without storage).
  */
 import type { PreferencePair } from '../../core/data/preference-pairs';
+import type { UnpairedExample } from '../../core/data/unpaired';
+
+/** A saved dataset's rows: pairs and unpaired rows in one list (older saves hold only pairs). */
+export type StoredRow = PreferencePair | UnpairedExample;
 
 import { objectStore, openDatabase, requestResult, transactionDone } from '../indexed-db';
 export interface DatasetMeta {
@@ -15,8 +19,8 @@ export interface DatasetMeta {
 
 export interface DatasetStorage {
   list(): Promise<DatasetMeta[]>;
-  pairs(id: string): Promise<PreferencePair[] | undefined>;
-  save(meta: DatasetMeta, pairs: PreferencePair[]): Promise<void>;
+  pairs(id: string): Promise<StoredRow[] | undefined>;
+  save(meta: DatasetMeta, pairs: StoredRow[]): Promise<void>;
   remove(id: string): Promise<void>;
   activeId(): Promise<string | undefined>;
   setActiveId(id: string): Promise<void>;
@@ -24,7 +28,7 @@ export interface DatasetStorage {
 
 export class MemoryStorage implements DatasetStorage {
   private readonly metas = new Map<string, DatasetMeta>();
-  private readonly data = new Map<string, PreferencePair[]>();
+  private readonly data = new Map<string, StoredRow[]>();
   private active: string | undefined;
   async list() {
     return [...this.metas.values()].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
@@ -32,7 +36,7 @@ export class MemoryStorage implements DatasetStorage {
   async pairs(id: string) {
     return this.data.get(id);
   }
-  async save(meta: DatasetMeta, pairs: PreferencePair[]) {
+  async save(meta: DatasetMeta, pairs: StoredRow[]) {
     this.metas.set(meta.id, meta);
     this.data.set(meta.id, pairs);
   }
@@ -76,10 +80,10 @@ export class IndexedDbStorage implements DatasetStorage {
   }
 
   async pairs(id: string) {
-    return requestResult((await this.store(PAIRS, 'readonly')).get(id) as IDBRequest<PreferencePair[] | undefined>);
+    return requestResult((await this.store(PAIRS, 'readonly')).get(id) as IDBRequest<StoredRow[] | undefined>);
   }
 
-  async save(meta: DatasetMeta, pairs: PreferencePair[]) {
+  async save(meta: DatasetMeta, pairs: StoredRow[]) {
     const tx = (await this.db).transaction([META, PAIRS], 'readwrite');
     tx.objectStore(META).put(meta);
     tx.objectStore(PAIRS).put(pairs, meta.id);

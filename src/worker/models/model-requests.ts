@@ -105,7 +105,7 @@ export class ModelRequests {
       batchSize: settings.batchSize,
       maxLength: settings.maxLength,
       stage: settings.stage,
-      referenceCopy: settings.stage === 'dpo' && settings.reference === 'frozen' && !settings.lora,
+      referenceCopy: settings.stage !== 'sft' && settings.reference === 'frozen' && !settings.lora,
       optimizerSlots: settings.optimizer === 'rmsprop' ? 1 : 2,
       // Only WebGPU has the fused kernel; elsewhere the portable path holds several [rows, T, V] copies.
       fusedLogProbs: tokenLogProbsPath() === 'fused',

@@ -88,8 +88,10 @@ export class TrainingSession {
   private dataSplit(settings: DpoSettings): DataSplit {
     const key = `${this.data.version}/${settings.evalFraction}/${settings.seed}`;
     if (this.split?.key !== key) {
-      const { pairs, evalPairs } = this.data;
-      const value = evalPairs ? { train: pairs, eval: evalPairs } : splitDataset(pairs, settings.evalFraction, settings.seed);
+      const { pairs, evalPairs, unpaired, evalUnpaired } = this.data;
+      const value = evalPairs
+        ? { train: pairs, eval: evalPairs, unpairedTrain: unpaired, unpairedEval: evalUnpaired ?? [] }
+        : splitDataset(pairs, settings.evalFraction, settings.seed, unpaired);
       this.split = { key, value };
     }
     return this.split.value;
@@ -125,7 +127,10 @@ export class TrainingSession {
   async start({ settings }: Params<'start'>): Promise<Result<'start'>> {
     this.assertIdle();
     this.deviceBusy();
-    if (this.data.pairs.length === 0) throw new CodedError('no-dataset', 'load a dataset before training');
+    const { pairs, unpaired } = this.data;
+    if (pairs.length === 0 && unpaired.length === 0) throw new CodedError('no-dataset', 'load a dataset before training');
+    if (pairs.length === 0 && settings.stage !== 'kto')
+      throw new SettingsError('stage', `stage: this dataset has only unpaired rows (thumbs up/down); ${settings.stage.toUpperCase()} trains on pairs, pick the KTO stage`);
     validateSettings(settings, this.model.config);
     const trainer = await this.trainerFor(settings);
     trainer.setData(this.dataSplit(settings));
@@ -199,7 +204,7 @@ export class TrainingSession {
       step,
       settings: { ...settings, stages: this.stages },
       ...this.status,
-      dataset: { name: this.data.name, pairs: this.data.pairs.length },
+      dataset: { name: this.data.name, pairs: this.data.pairs.length, unpaired: this.data.unpaired.length },
       createdAt: new Date().toISOString(),
     });
     const zip = zipBundle(files);
