@@ -3,7 +3,8 @@
  * (`tf.getKernel(name, 'webgpu')`). Registering does not need the backend to be initialised.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { causalAttentionConfig, causalAttentionGradConfig } from './causal-attention';
+import { causalAttentionConfig } from './causal-attention';
+import { causalAttentionGradConfig } from './causal-attention-grad';
 import { tokenLogProbsConfig, tokenLogProbsGradConfig } from './log-softmax-gather';
 
 const KERNELS = [tokenLogProbsConfig, tokenLogProbsGradConfig, causalAttentionConfig, causalAttentionGradConfig];
