@@ -13,6 +13,9 @@ describe('the step benchmark', () => {
     for (const ms of [run.dpo_ms, run.sft_ms, run.dpo_uncached_ms, run.first_step_ms]) expect(ms).toBe(5);
     expect(run.tensors_after).toBe(run.tensors_before);
     expect(run.kernels_per_step).toBeGreaterThan(100);
+    // No fused attention on cpu: the step's kernels are the portable composition's.
+    expect(run.step_kernel_names).toEqual(expect.arrayContaining(['BatchMatMul', 'Softmax']));
+    expect(run.step_kernel_names).not.toContain('CausalAttention');
     expect(tf.memory().numTensors).toBe(before); // the benchmark cleans up after itself
   });
 });

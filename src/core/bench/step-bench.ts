@@ -6,6 +6,7 @@ import { DEFAULT_SETTINGS, type DpoSettings, type Stage } from '../train/setting
 import type { PreferencePair } from '../data/preference-pairs';
 import { sequenceLogProbs } from '../dpo/logprobs';
 import { tokenLogProbs, tokenLogProbsPath } from '../dpo/token-logprobs';
+import { causalAttentionPath } from '../ops/attention';
 import { estimateTrainingMemory } from '../model/memory-estimate';
 import type { BenchCase } from './bench-cases';
 
@@ -57,9 +58,11 @@ export interface StepBenchRun {
   peak_bytes: number;
   /** tf.profile's peak during one cached DPO step: every tensor alive at the step's fullest, weights and optimizer state included. */
   step_peak_bytes: number;
-  /** What the app's memory estimate says this DPO step needs (estimateTrainingMemory, fused log-probs). */
+  /** What the app's memory estimate says this DPO step needs (estimateTrainingMemory, fused log-probs and attention where the backend has them). */
   estimated_bytes: number;
   kernels_per_step: number | null;
+  /** Distinct kernels the profiled DPO step ran, by name: shows which fused ops (e.g. CausalAttention) a backend really used. */
+  step_kernel_names: string[];
   /** Kernels of one SFT step, for comparison with the DPO step's. */
   sft_kernels_per_step: number | null;
   growth_steps: number;
@@ -78,6 +81,7 @@ function estimatedBytes(c: BenchCase): number {
     referenceCopy: !c.lora,
     optimizerSlots: 2,
     fusedLogProbs: tokenLogProbsPath() === 'fused',
+    fusedAttention: causalAttentionPath() === 'fused',
   }).totalBytes;
 }
 
@@ -228,6 +232,7 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       step_peak_bytes: dpoProfile.peakBytes,
       estimated_bytes: estimatedBytes(c),
       kernels_per_step,
+      step_kernel_names: [...new Set(dpoProfile.kernels.map((k) => k.name))].sort(),
       sft_kernels_per_step,
       growth_steps: o.growthSteps,
       growth_trace,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; the training path needs them everywhere core runs.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { causalAttention } from '../ops/attention';
 import type { GptConfig } from './config';
 import { embedTokens } from './embedding';
 import { loraDelta, type ForwardOptions, type LoraForward, type NamedWeights } from './forward-options';
@@ -46,8 +47,7 @@ function attention(h: tf.Tensor2D, w: NamedWeights, p: string, c: GptConfig, bat
   const qkv = projection(h, w, `${p}attn.c_attn`, lora);
   const [q, k, v] = tf.split(qkv, 3, 1).map((t) => splitHeads(t, batch, length, c.nHead));
   const headDim = c.nEmbd / c.nHead;
-  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim)), mask);
-  const context = tf.matMul(tf.softmax(scores), v); // [B, H, T, hd]
+  const context = causalAttention(q, k, v, { scale: 1 / Math.sqrt(headDim), mask }); // [B, H, T, hd]
   const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * length, c.nEmbd]);
   return projection(merged as tf.Tensor2D, w, `${p}attn.c_proj`, lora);
 }
@@ -62,7 +62,7 @@ export function mlp(h: tf.Tensor2D, w: NamedWeights, p: string, lora?: LoraForwa
  * GPT-2 forward pass (pre-LayerNorm, learned positions, tied embeddings, no dropout except
  * LoRA's). The token embedding is `embedTokens`, a gather whose gradient works on wasm too.
  * @param inputIds [B, T] int32
- * @param mask [T, T] from `causalMask(T)`
+ * @param mask [T, T] from `causalMask(T)` (read by the portable attention; the fused one is causal by construction)
  * @returns logits [B, T, V]
  */
 export function gptForward(weights: NamedWeights, config: GptConfig, inputIds: tf.Tensor2D, mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {

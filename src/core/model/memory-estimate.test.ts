@@ -8,6 +8,7 @@ import { uploadWeights } from './gpt-weights';
 import type { LlamaConfig } from './llama/config';
 import { SeededRandom } from '../random';
 import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput } from './memory-estimate';
+import { registerReferenceAttentionKernels } from '../testing/attention-reference-kernels';
 
 /**
  * Measured peak of one full-fine-tune DPO step's forward + backward on the cpu backend, with
@@ -128,6 +129,35 @@ describe('estimateTrainingMemory', () => {
     expect(full.referenceBytes).toBe(full.weightBytes);
     const sft = estimateTrainingMemory({ ...base, stage: 'sft' });
     expect(sft.logitsBytes).toBe(full.logitsBytes / 2);
+  });
+});
+
+describe('estimateTrainingMemory with fused attention (no [rows, H, T, T] scores)', () => {
+  // Long enough that the portable path's scores are a large part of the step.
+  const FUSED_CASES = [
+    { name: 'GPT-2 layout, 4 heads, T 128', config: { vocabSize: 258, nPositions: 128, nEmbd: 32, nLayer: 2, nHead: 4, layerNormEpsilon: 1e-5 }, pairs: 1, length: 128 },
+    { name: 'qwen2 layout, grouped K/V, T 128', config: LLAMA, pairs: 1, length: 128 },
+  ];
+  it.each(FUSED_CASES)('is within 0.8x-1.25x of the peak measured through the attention kernels ($name)', async ({ config, pairs, length }) => {
+    // The cpu reference kernels create only the contract's outputs, as the WebGPU ones do.
+    const unregister = registerReferenceAttentionKernels();
+    let fusedPeak: number;
+    try {
+      fusedPeak = await measuredPeak(config, pairs, length);
+    } finally {
+      unregister();
+    }
+    const portablePeak = await measuredPeak(config, pairs, length);
+    const input: MemoryEstimateInput = { config, batchSize: pairs, maxLength: length, stage: 'dpo', referenceCopy: true, optimizerSlots: 2, fusedLogProbs: false };
+    const fused = estimateTrainingMemory({ ...input, fusedAttention: true });
+    const portable = estimateTrainingMemory(input);
+    console.log(`fused attention: estimate ${fused.totalBytes} vs measured ${fusedPeak}; portable: estimate ${portable.totalBytes} vs measured ${portablePeak}`);
+    expect(fused.totalBytes / fusedPeak).toBeGreaterThan(0.8);
+    expect(fused.totalBytes / fusedPeak).toBeLessThan(1.25);
+    // The portable estimate would overstate the fused step by more than the tolerance.
+    expect(portable.totalBytes / fusedPeak).toBeGreaterThan(1.25);
+    expect(portablePeak).toBeGreaterThan(1.25 * fusedPeak);
+    expect(fused.largestTensor).not.toMatch(/attention scores/);
   });
 });
 

@@ -25,6 +25,11 @@ export interface MemoryEstimateInput {
   optimizerSlots: number;
   /** Log-probs from a fused kernel that never materializes log-softmax and one-hot labels. */
   fusedLogProbs: boolean;
+  /**
+   * Attention from the fused tiled kernels (causalAttentionPath() === 'fused'), which keep each
+   * row's log-sum-exp instead of [rows, H, T, T] scores: attention memory grows with T, not T².
+   */
+  fusedAttention?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -45,8 +50,10 @@ export interface MemoryEstimate {
 
 const F32 = 4;
 
-/** Attention [rows, H, T, T] tensors kept per layer: scores, scaled, masked, softmax. */
+/** Portable attention's [rows, H, T, T] tensors kept per layer: scores, scaled, masked, softmax. */
 const ATTENTION_COPIES = 4;
+/** Fused attention's only extra per layer beyond the context (already counted): lse [rows, H, T]. */
+const FUSED_ATTENTION_FLOATS_PER_ROW_HEAD_TOKEN = 1;
 /**
  * TF.js frees the forward tape only when the whole backward pass is done, and the
  * activation gradients it computes on the way are about as large again: the measured peak
@@ -91,14 +98,17 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
     ? loraTargetModules(config, lora).reduce((sum, m) => sum + 2 * m.inFeatures + lora.rank + 3 * m.outFeatures, 0) / config.nLayer
     : 0;
   const family = familyOf(config);
-  const perLayer = tokens * (family.activationFloatsPerLayer(config) + loraFloats) + ATTENTION_COPIES * rows * config.nHead * T * T;
+  const attentionFloats = input.fusedAttention
+    ? FUSED_ATTENTION_FLOATS_PER_ROW_HEAD_TOKEN * rows * config.nHead * T
+    : ATTENTION_COPIES * rows * config.nHead * T * T;
+  const perLayer = tokens * (family.activationFloatsPerLayer(config) + loraFloats) + attentionFloats;
   // Embedding lookup and position add (3d), the final LayerNorm (4d).
   const activationBytes = F32 * BACKWARD_FACTOR * (config.nLayer * perLayer + tokens * 7 * d);
   const logitsBytes = F32 * tokens * V * (input.fusedLogProbs ? LOGITS_COPIES_FUSED : LOGITS_COPIES_UNFUSED);
 
   const candidates: [number, string][] = [
     [F32 * tokens * V, `logits ${shape([rows, T, V])}`],
-    [F32 * rows * config.nHead * T * T, `attention scores ${shape([rows, config.nHead, T, T])}`],
+    [input.fusedAttention ? 0 : F32 * rows * config.nHead * T * T, `attention scores ${shape([rows, config.nHead, T, T])}`],
     [F32 * tokens * family.mlpWidth(config), `MLP hidden ${shape([rows, T, family.mlpWidth(config)])}`],
     [F32 * V * d, `token embedding ${shape([V, d])}`],
   ];

@@ -3,9 +3,11 @@
  * (`tf.getKernel(name, 'webgpu')`). Registering does not need the backend to be initialised.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { causalAttentionConfig } from './causal-attention';
+import { causalAttentionGradConfig } from './causal-attention-grad';
 import { tokenLogProbsConfig, tokenLogProbsGradConfig } from './log-softmax-gather';
 
-const KERNELS = [tokenLogProbsConfig, tokenLogProbsGradConfig];
+const KERNELS = [tokenLogProbsConfig, tokenLogProbsGradConfig, causalAttentionConfig, causalAttentionGradConfig];
 
 /** Registers every custom WebGPU kernel once (a second call does nothing). */
 export function registerWebGpuKernels(): void {

@@ -11,6 +11,7 @@ import { modelCard } from '../../core/export/model-card';
 import { trlExportFiles } from '../../core/export/trl-script';
 import { checkMemoryFits, estimateTrainingMemory } from '../../core/model/memory-estimate';
 import { tokenLogProbsPath } from '../../core/dpo/token-logprobs';
+import { causalAttentionPath } from '../../core/ops/attention';
 import { familyOf, isLlamaConfig, type ModelConfig } from '../../core/model/causal-lm';
 import { validateGptConfig } from '../../core/model/config';
 import { validateLlamaConfig } from '../../core/model/llama/config';
@@ -109,6 +110,7 @@ export class ModelRequests {
       optimizerSlots: settings.optimizer === 'rmsprop' ? 1 : 2,
       // Only WebGPU has the fused kernel; elsewhere the portable path holds several [rows, T, V] copies.
       fusedLogProbs: tokenLogProbsPath() === 'fused',
+      fusedAttention: causalAttentionPath() === 'fused',
     });
   }
 

@@ -3,14 +3,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { embedTokens } from '../embedding';
 import { loraDelta, type ForwardOptions, type LoraForward, type NamedWeights } from '../forward-options';
+import { causalAttention } from '../../ops/attention';
 import type { LlamaConfig } from './config';
 import { applyRotary, rotaryTables } from './rope';
 
 /**
  * The Llama family's forward pass (LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM) on
  * Hugging Face's tensor names (`model.layers.N.self_attn.q_proj.weight`, nn.Linear [out, in]).
- * Grouped-query attention never copies K/V per query head: the query heads that share a K/V
- * head are stacked along the time axis ([B, KV, g·T, hd]) and attend to that head once.
+ * Grouped-query attention never copies K/V per query head: training runs `causalAttention`
+ * (fused kernels where the backend has them, else query heads stacked along the time axis);
+ * the KV-cache decoder attends one new query at a time with `groupedAttention` below.
  */
 
 /** RMSNorm over the last axis: x · rsqrt(mean(x²) + ε) · gain. x: [..., d] */
@@ -55,6 +57,8 @@ export function projectHeads(a: tf.Tensor2D, w: NamedWeights, p: string, c: Llam
 /**
  * Grouped attention: q [B, H, Tq, hd] against k, v [B, KV, Tk, hd] with an additive mask
  * [Tq, Tk] (or broadcastable to [B, KV, g·Tq, Tk]). Query head h reads K/V head ⌊h / g⌋.
+ * The KV-cache decoder's path (its mask hides the cache's unwritten slots): portable ops only,
+ * since one query row's scores are small.
  * @returns context [B, Tq, H·hd] flattened to [B·Tq, H·hd]
  */
 export function groupedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor, c: LlamaConfig): tf.Tensor2D {
@@ -76,7 +80,7 @@ export function lmHead(h: tf.Tensor2D, w: NamedWeights, c: LlamaConfig): tf.Tens
 /**
  * Llama-family forward pass (no dropout except LoRA's).
  * @param inputIds [B, T] int32, right-padded (positions are 0 … T − 1 in every row)
- * @param mask [T, T] from `causalMask(T)`
+ * @param mask [T, T] from `causalMask(T)` (read by the portable attention; the fused one is causal by construction)
  * @returns logits [B, T, V]
  */
 export function llamaForward(weights: NamedWeights, c: LlamaConfig, inputIds: tf.Tensor2D, mask: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
@@ -89,7 +93,8 @@ export function llamaForward(weights: NamedWeights, c: LlamaConfig, inputIds: tf
       const p = `model.layers.${i}.`;
       const a = rmsNorm(h, weights[`${p}input_layernorm.weight`], c.layerNormEpsilon) as tf.Tensor2D;
       const { q, k, v } = projectHeads(a, weights, p, c, batch, length, lora);
-      const context = groupedAttention(applyRotary(q, cos, sin) as tf.Tensor4D, applyRotary(k, cos, sin) as tf.Tensor4D, v, mask, c);
+      const heads = causalAttention(applyRotary(q, cos, sin) as tf.Tensor4D, applyRotary(k, cos, sin) as tf.Tensor4D, v, { scale: 1 / Math.sqrt(c.headDim), mask });
+      const context = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [batch * length, c.nHead * c.headDim]) as tf.Tensor2D;
       h = tf.add(h, linear(context, weights, `${p}self_attn.o_proj`, lora));
       const m = rmsNorm(h, weights[`${p}post_attention_layernorm.weight`], c.layerNormEpsilon) as tf.Tensor2D;
       h = tf.add(h, swiGlu(m, weights, p, lora));
