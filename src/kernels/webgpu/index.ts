@@ -3,9 +3,12 @@
  * (`tf.getKernel(name, 'webgpu')`). Registering does not need the backend to be initialised.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAMW_KERNEL_CONFIGS } from './adamw';
+import { ELEMENTWISE_KERNEL_CONFIGS } from './elementwise';
 import { tokenLogProbsConfig, tokenLogProbsGradConfig } from './log-softmax-gather';
+import { NORM_KERNEL_CONFIGS } from './norms';
 
-const KERNELS = [tokenLogProbsConfig, tokenLogProbsGradConfig];
+const KERNELS = [tokenLogProbsConfig, tokenLogProbsGradConfig, ...NORM_KERNEL_CONFIGS, ...ELEMENTWISE_KERNEL_CONFIGS, ...ADAMW_KERNEL_CONFIGS];
 
 /** Registers every custom WebGPU kernel once (a second call does nothing). */
 export function registerWebGpuKernels(): void {
