@@ -7,6 +7,7 @@ import type { PreferencePair } from '../data/preference-pairs';
 import { sequenceLogProbs } from '../dpo/logprobs';
 import { tokenLogProbs, tokenLogProbsPath } from '../dpo/token-logprobs';
 import { estimateTrainingMemory } from '../model/memory-estimate';
+import { withPortableOps } from '../ops/kernel-path';
 import type { BenchCase } from './bench-cases';
 
 export { BENCH_CASES, type BenchCase } from './bench-cases';
@@ -23,6 +24,8 @@ export interface BenchOptions {
   logprobs?: LogProbsBenchRequest;
   /** Compile the step's shaders ahead of the first step, as the app does (WebGPU); default on. */
   shaderWarmUp?: boolean;
+  /** Run every fused op on its portable TF.js path (withPortableOps), to compare with the kernels. */
+  portableOps?: boolean;
 }
 
 /** The caller's shader warm-up (the worker's, on WebGPU): ms spent, or null when nothing was compiled. */
@@ -60,6 +63,8 @@ export interface StepBenchRun {
   /** What the app's memory estimate says this DPO step needs (estimateTrainingMemory, fused log-probs). */
   estimated_bytes: number;
   kernels_per_step: number | null;
+  /** Kernel calls of one cached DPO step by kernel name (DPO Studio's fused kernels among them where they ran). */
+  kernel_counts: Record<string, number>;
   /** Kernels of one SFT step, for comparison with the DPO step's. */
   sft_kernels_per_step: number | null;
   growth_steps: number;
@@ -142,6 +147,7 @@ async function started(c: BenchCase, stage: Stage, cached: boolean): Promise<Tra
  * `now` is the caller's clock (performance.now in browsers and Node).
  */
 export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number, warmUp?: ShaderWarmUp): Promise<StepBenchRun> {
+  if (o.portableOps) return withPortableOps(() => benchCase(c, { ...o, portableOps: false }, now, warmUp));
   const dpo = await started(c, 'dpo', true);
   const others: Trainer[] = [];
   try {
@@ -186,6 +192,8 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
         times[i].push(await timeBlock(trainers[i], o, now, i === 0 ? (bytes) => (peak = Math.max(peak, bytes)) : undefined));
       }
     const kernels_per_step = dpoProfile.kernels.length;
+    const kernel_counts: Record<string, number> = {};
+    for (const k of dpoProfile.kernels) kernel_counts[k.name] = (kernel_counts[k.name] ?? 0) + 1;
     const sft_kernels_per_step = (await profiled(sft)).kernels.length;
     // Growth is counted from the steady state: everything the run allocates once exists by now.
     // Memory is sampled right after a read-back, when WebGPU has submitted its queue: host
@@ -228,6 +236,7 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       step_peak_bytes: dpoProfile.peakBytes,
       estimated_bytes: estimatedBytes(c),
       kernels_per_step,
+      kernel_counts,
       sft_kernels_per_step,
       growth_steps: o.growthSteps,
       growth_trace,

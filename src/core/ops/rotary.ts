@@ -47,11 +47,14 @@ export function applyRotary(x: tf.Tensor, cos: tf.Tensor2D, sin: tf.Tensor2D, im
   if (implementation === 'portable') return applyRotaryPortable(x, cos, sin);
   const flat = [x.size / (length * headDim), length, headDim];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const input = args[0] as tf.Tensor;
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const [y] = runNamedKernel(ROTARY_KERNEL, { x: tf.reshape(input, flat), cos, sin });
+    // Saved, not closed over: the caller's tidy disposes the tables before the backward runs.
+    save([cos, sin]);
     return {
       value: tf.reshape(y, input.shape),
-      gradFunc: (dy: tf.Tensor) => tf.reshape(runNamedKernel(ROTARY_GRAD_KERNEL, { dy: tf.reshape(dy, flat), cos, sin })[0], input.shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.reshape(runNamedKernel(ROTARY_GRAD_KERNEL, { dy: tf.reshape(dy, flat), cos: saved[0], sin: saved[1] })[0], input.shape),
     };
   });
   return op(x);
