@@ -49,10 +49,12 @@ class AdamWProgram implements WebGPUProgram {
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
-          let g = grad[index] * clipScale[0];
+          // f32(): a bool cast to float32 can keep its int32 buffer (the backend binds that dtype).
+          let applyStep = f32(apply[0]) != 0.0;
+          let g = grad[index] * f32(clipScale[0]);
           ${this.output === 'v' ? '' : 'let nextM = uniforms.beta1 * m[index] + (1.0 - uniforms.beta1) * g;'}
           ${this.output === 'm' ? '' : 'let nextV = uniforms.beta2 * v[index] + (1.0 - uniforms.beta2) * g * g;'}
-          setOutputAtIndex(index, select(${this.output}[index], ${next}, apply[0] != 0.0));
+          setOutputAtIndex(index, select(${this.output}[index], ${next}, applyStep));
         }
       }
     `;
