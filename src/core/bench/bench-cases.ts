@@ -37,6 +37,17 @@ export const BENCH_CASES: Record<string, BenchCase> = {
     pairs: 2,
     length: 64,
   },
+  // A Qwen3-style toy (grouped K/V heads, q/k norms, SwiGLU, RoPE): the Llama family's kernels at the tiny case's size.
+  'tiny-llama': {
+    model: 'tiny Llama-family (d32 L2 4/2 heads hd16 I64 V258, q/k norm)',
+    config: {
+      family: 'llama', modelType: 'qwen3', vocabSize: 258, nPositions: 64, nEmbd: 32, nLayer: 2, nHead: 4, nKvHead: 2, headDim: 16,
+      intermediateSize: 64, layerNormEpsilon: 1e-6, ropeTheta: 10000, ropeScaling: null, qkvBias: false, outputBias: false,
+      mlpBias: false, qkNorm: true, tieWordEmbeddings: true,
+    },
+    pairs: 2,
+    length: 64,
+  },
   small: {
     model: 'small (d128 L4 V258)',
     config: { vocabSize: 258, nPositions: 128, nEmbd: 128, nLayer: 4, nHead: 4, layerNormEpsilon: 1e-5 },

@@ -8,6 +8,7 @@ import { sequenceLogProbs } from '../dpo/logprobs';
 import { tokenLogProbs, tokenLogProbsPath } from '../dpo/token-logprobs';
 import { causalAttentionPath } from '../ops/attention';
 import { estimateTrainingMemory } from '../model/memory-estimate';
+import { withPortableOps } from '../ops/kernel-path';
 import type { BenchCase } from './bench-cases';
 
 export { BENCH_CASES, type BenchCase } from './bench-cases';
@@ -24,6 +25,8 @@ export interface BenchOptions {
   logprobs?: LogProbsBenchRequest;
   /** Compile the step's shaders ahead of the first step, as the app does (WebGPU); default on. */
   shaderWarmUp?: boolean;
+  /** Run every fused op on its portable TF.js path (withPortableOps), to compare with the kernels. */
+  portableOps?: boolean;
 }
 
 /** The caller's shader warm-up (the worker's, on WebGPU): ms spent, or null when nothing was compiled. */
@@ -63,6 +66,8 @@ export interface StepBenchRun {
   kernels_per_step: number | null;
   /** Distinct kernels the profiled DPO step ran, by name: shows which fused ops (e.g. CausalAttention) a backend really used. */
   step_kernel_names: string[];
+  /** Kernel calls of one cached DPO step by kernel name (DPO Studio's fused kernels among them where they ran). */
+  kernel_counts: Record<string, number>;
   /** Kernels of one SFT step, for comparison with the DPO step's. */
   sft_kernels_per_step: number | null;
   growth_steps: number;
@@ -146,6 +151,7 @@ async function started(c: BenchCase, stage: Stage, cached: boolean): Promise<Tra
  * `now` is the caller's clock (performance.now in browsers and Node).
  */
 export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number, warmUp?: ShaderWarmUp): Promise<StepBenchRun> {
+  if (o.portableOps) return withPortableOps(() => benchCase(c, { ...o, portableOps: false }, now, warmUp));
   const dpo = await started(c, 'dpo', true);
   const others: Trainer[] = [];
   try {
@@ -190,6 +196,8 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
         times[i].push(await timeBlock(trainers[i], o, now, i === 0 ? (bytes) => (peak = Math.max(peak, bytes)) : undefined));
       }
     const kernels_per_step = dpoProfile.kernels.length;
+    const kernel_counts: Record<string, number> = {};
+    for (const k of dpoProfile.kernels) kernel_counts[k.name] = (kernel_counts[k.name] ?? 0) + 1;
     const sft_kernels_per_step = (await profiled(sft)).kernels.length;
     // Growth is counted from the steady state: everything the run allocates once exists by now.
     // Memory is sampled right after a read-back, when WebGPU has submitted its queue: host
@@ -233,6 +241,7 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       estimated_bytes: estimatedBytes(c),
       kernels_per_step,
       step_kernel_names: [...new Set(dpoProfile.kernels.map((k) => k.name))].sort(),
+      kernel_counts,
       sft_kernels_per_step,
       growth_steps: o.growthSteps,
       growth_trace,

@@ -5,22 +5,13 @@ import { causalAttention } from '../ops/attention';
 import type { GptConfig } from './config';
 import { embedTokens } from './embedding';
 import { loraDelta, type ForwardOptions, type LoraForward, type NamedWeights } from './forward-options';
+import { geluTanh } from '../ops/gelu';
+import { layerNorm } from '../ops/layer-norm';
 
 export { causalMask, type ForwardOptions, type LoraForward, type NamedWeights } from './forward-options';
 
-const GELU_C = Math.sqrt(2 / Math.PI);
-
-/** GPT-2's "gelu_new": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-function geluTanh(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(0.044715, tf.pow(x, 3))), GELU_C);
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-}
-
-/** LayerNorm over the last axis. x: [..., d] */
-export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
-}
+/** LayerNorm over the last axis (src/core/ops/layer-norm.ts: fused where the backend has the kernels). */
+export { layerNorm } from '../ops/layer-norm';
 
 /** x: [N, d] @ w: [d, k] + b: [k] — GPT-2's Conv1D. */
 export function conv1d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerName } from './settings';
 import type { HostWeights } from '../model/gpt-weights';
+import { adamStepPortable, adamwPath, adamwUpdateFused } from '../ops/adamw';
 
 export interface OptimizerOptions {
   weightDecay: number;
@@ -17,7 +18,8 @@ export const DEFAULT_OPTIMIZER_OPTIONS: OptimizerOptions = { weightDecay: 0, bet
  * AdamW (decoupled weight decay), Adam (L2 decay added to the gradient) and RMSprop (the
  * paper's), each matching torch.optim after torch.nn.utils.clip_grad_norm_. Written here
  * rather than tf.train.* because the learning rate changes every step (schedules, the user
- * editing it) and the state must be readable for checkpoints.
+ * editing it) and the state must be readable for checkpoints. AdamW's step runs as one fused
+ * kernel per parameter where the backend registers it (src/core/ops/adamw.ts).
  */
 export class Optimizer {
   private readonly m: Record<string, tf.Variable> = {};
@@ -47,13 +49,24 @@ export class Optimizer {
     const { beta1, beta2, epsilon, weightDecay, rmsAlpha } = this.options;
     const correction1 = 1 - beta1 ** this.stepCount;
     const correction2 = 1 - beta2 ** this.stepCount;
+    const fused = this.kind === 'adamw' && adamwPath() === 'fused';
     return tf.tidy(() => {
       const norm = globalNorm(Object.values(grads));
       const scale = maxGradNorm > 0 ? tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
       const finite = guard ? tf.logicalAnd(tf.isFinite(norm), tf.isFinite(guard)) : null;
       const update = (target: tf.Variable, next: tf.Tensor) =>
         target.assign(finite ? tf.where(tf.broadcastTo(finite, target.shape), next, target) : next);
+      const settings = { learningRate, beta1, beta2, epsilon, weightDecay: this.kind === 'adamw' ? weightDecay : 0, correction1, correction2 };
+      // The fused kernel takes the clip factor and the guard as inputs: one call per parameter.
+      const apply = fused ? (finite ? tf.cast(finite, 'float32') : tf.scalar(1)) : null;
       for (const [name, p] of Object.entries(this.params)) {
+        if (apply) {
+          const next = adamwUpdateFused(p, grads[name], this.m[name], this.v[name], scale as tf.Scalar, apply as tf.Scalar, settings);
+          p.assign(next.param);
+          this.m[name].assign(next.m);
+          this.v[name].assign(next.v);
+          continue;
+        }
         let g: tf.Tensor = tf.mul(grads[name], scale);
         if (this.kind !== 'adamw' && weightDecay > 0) g = tf.add(g, tf.mul(weightDecay, p));
         const v = this.v[name];
@@ -64,13 +77,10 @@ export class Optimizer {
           continue;
         }
         const m = this.m[name];
-        const nextM = tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g));
-        const nextV = tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g)));
-        const step = tf.div(tf.div(nextM, correction1), tf.add(tf.sqrt(tf.div(nextV, correction2)), epsilon));
-        const decayed = this.kind === 'adamw' && weightDecay > 0 ? tf.mul(p, 1 - learningRate * weightDecay) : p;
-        update(p, tf.sub(decayed, tf.mul(learningRate, step)));
-        update(m, nextM);
-        update(v, nextV);
+        const next = adamStepPortable(p, g, m, v, settings);
+        update(p, next.param);
+        update(m, next.m);
+        update(v, next.v);
       }
       return norm;
     });

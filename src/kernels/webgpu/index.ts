@@ -5,9 +5,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { causalAttentionConfig } from './causal-attention';
 import { causalAttentionGradConfig } from './causal-attention-grad';
+import { ADAMW_KERNEL_CONFIGS } from './adamw';
+import { ELEMENTWISE_KERNEL_CONFIGS } from './elementwise';
 import { tokenLogProbsConfig, tokenLogProbsGradConfig } from './log-softmax-gather';
+import { NORM_KERNEL_CONFIGS } from './norms';
 
-const KERNELS = [tokenLogProbsConfig, tokenLogProbsGradConfig, causalAttentionConfig, causalAttentionGradConfig];
+const KERNELS = [
+  tokenLogProbsConfig,
+  tokenLogProbsGradConfig,
+  causalAttentionConfig,
+  causalAttentionGradConfig,
+  ...NORM_KERNEL_CONFIGS,
+  ...ELEMENTWISE_KERNEL_CONFIGS,
+  ...ADAMW_KERNEL_CONFIGS,
+];
 
 /** Registers every custom WebGPU kernel once (a second call does nothing). */
 export function registerWebGpuKernels(): void {

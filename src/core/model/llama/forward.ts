@@ -6,6 +6,8 @@ import { loraDelta, type ForwardOptions, type LoraForward, type NamedWeights } f
 import { causalAttention } from '../../ops/attention';
 import type { LlamaConfig } from './config';
 import { applyRotary, rotaryTables } from './rope';
+import { rmsNorm } from '../../ops/rms-norm';
+import { swiGluGate } from '../../ops/swiglu';
 
 /**
  * The Llama family's forward pass (LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM) on
@@ -15,10 +17,8 @@ import { applyRotary, rotaryTables } from './rope';
  * the KV-cache decoder attends one new query at a time with `groupedAttention` below.
  */
 
-/** RMSNorm over the last axis: x · rsqrt(mean(x²) + ε) · gain. x: [..., d] */
-export function rmsNorm(x: tf.Tensor, gain: tf.Tensor, eps: number): tf.Tensor {
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), gain);
-}
+/** RMSNorm over the last axis (src/core/ops/rms-norm.ts: fused where the backend has the kernels). */
+export { rmsNorm } from '../../ops/rms-norm';
 
 /** nn.Linear named `module` (weight [out, in], optional bias) plus its LoRA term. x: [N, in] → [N, out] */
 export function linear(x: tf.Tensor2D, w: NamedWeights, module: string, lora?: LoraForward): tf.Tensor2D {
@@ -34,7 +34,7 @@ export function linear(x: tf.Tensor2D, w: NamedWeights, module: string, lora?: L
 export function swiGlu(x: tf.Tensor2D, w: NamedWeights, p: string, lora?: LoraForward): tf.Tensor2D {
   const gate = linear(x, w, `${p}mlp.gate_proj`, lora);
   const up = linear(x, w, `${p}mlp.up_proj`, lora);
-  const hidden = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D;
+  const hidden = swiGluGate(gate, up) as tf.Tensor2D;
   return linear(hidden, w, `${p}mlp.down_proj`, lora);
 }
 

@@ -43,9 +43,5 @@ export function rotaryTables(c: LlamaConfig, start: number, length: number): { c
   return { cos: tf.tensor2d(cos, [length, hd]), sin: tf.tensor2d(sin, [length, hd]) };
 }
 
-/** x·cos + rotate_half(x)·sin with rotate_half(x) = [−x₂, x₁]. x: [..., T, hd]; cos, sin: [T, hd] */
-export function applyRotary(x: tf.Tensor, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor {
-  const [x1, x2] = tf.split(x, 2, -1);
-  const rotated = tf.concat([tf.neg(x2), x1], -1);
-  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
-}
+/** x·cos + rotate_half(x)·sin (src/core/ops/rotary.ts: fused where the backend has the kernels). */
+export { applyRotary } from '../../ops/rotary';
