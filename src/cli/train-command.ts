@@ -95,9 +95,6 @@ async function runStage(
     const outcome = await runTraining(
       trainer,
       {
-        phase: (phase, progress) => {
-          if (phase === 'reference' && progress?.done === 0) io.stderr(`computing reference log-probs of ${progress.total} pairs\n`);
-        },
         metrics: ({ steps, values }) => {
           history.steps.push(...steps);
           history.stages.push(...steps.map(() => stage));

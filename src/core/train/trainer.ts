@@ -14,7 +14,8 @@ import { assignWeights, type TrainerSnapshot } from './trainer-snapshot';
 
 export type { TrainerSnapshot } from './trainer-snapshot';
 import { batchLogProbs, dpoForward, sftForward, uploadBatch, type DeviceBatch, type StepForward, type TokenScales } from './dpo-step';
-import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './reference-model';
+import { ReferenceModel } from './reference-model';
+import { ReferenceCache } from './reference-cache';
 import { learningRateMultiplier } from './schedule';
 import { needsReference, SettingsError, usesReferenceCache, type DpoSettings } from './settings';
 import { validateSettings } from './validate-settings';
@@ -122,9 +123,9 @@ export class Trainer {
     return this.evalPairs.length;
   }
 
-  /** Whether `prepare` has work to do before the next step (a reference cache to build). */
-  get needsPreparation(): boolean {
-    return usesReferenceCache(this.settings) && needsReference(this.settings) && this.cache === null;
+  /** Whether the run caches reference log-probs per row (filled as steps first visit rows). */
+  get cachesReference(): boolean {
+    return this.activeCache !== null;
   }
 
   /**
@@ -166,27 +167,36 @@ export class Trainer {
     this.settings = forModel(settings, this.config);
   }
 
-  /** The reference cache, when the current settings allow one (a TR-DPO reference moves). */
-  private get activeCache() {
-    return usesReferenceCache(this.settings) ? this.cache : null;
+  /**
+   * The per-row reference caches, when the current settings allow one (a TR-DPO reference
+   * moves); made empty for the current data and reference, and filled by the steps.
+   */
+  private get activeCache(): { train: ReferenceCache; eval: ReferenceCache } | null {
+    if (!this.reference || !usesReferenceCache(this.settings) || !needsReference(this.settings)) return null;
+    return (this.cache ??= { train: new ReferenceCache(this.train.length, 2), eval: new ReferenceCache(this.evalPairs.length, 2) });
   }
 
-  /** Builds the reference log-prob cache when the settings call for one. */
+  /**
+   * Computes every row's reference log-probs now, in dataset order. A run never needs this —
+   * steps and evaluation fill the cache as they visit rows — it is the eager way, kept for
+   * comparing the two.
+   */
   async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
-    if (!this.needsPreparation || !this.reference) return;
+    const cache = this.activeCache;
+    if (!cache || !this.reference) return;
     const total = this.train.length + this.evalPairs.length;
-    const { batchSize, maxLength } = this.settings;
+    const { batchSize } = this.settings;
     const pad = this.tokenizer.padId;
-    const train = await this.reference.precompute(this.train, batchSize, maxLength, this.mask, (done) => onProgress?.(done, total), pad);
-    const evalCache = await this.reference.precompute(
-      this.evalPairs,
-      batchSize,
-      maxLength,
-      this.mask,
-      (done) => onProgress?.(this.train.length + done, total),
-      pad,
-    );
-    this.cache = { train, eval: evalCache };
+    await this.reference.fill(cache.train, this.train, batchSize, this.mask, pad, (done) => onProgress?.(done, total));
+    await this.reference.fill(cache.eval, this.evalPairs, batchSize, this.mask, pad, (done) => onProgress?.(this.train.length + done, total));
+  }
+
+  /** Waits until the reference log-probs computed so far are in the cache (tests, benchmarks). */
+  async referenceCached(): Promise<{ rows: number; of: number }> {
+    const cache = this.activeCache;
+    if (!cache) return { rows: 0, of: 0 };
+    await Promise.all([cache.train.settled(), cache.eval.settled()]);
+    return { rows: cache.train.size, of: cache.train.rows };
   }
 
   /** The next B training pairs in a seeded per-epoch shuffle. */
@@ -209,20 +219,26 @@ export class Trainer {
       : collateDpoBatch(pairs, this.settings.maxLength, pad);
   }
 
-  /** Reference log-probs of a batch's rows: cached, computed, or zeros (reference-free); [rows]. */
-  private referenceLogProbs({ indices, batch }: IndexedBatch, device: DeviceBatch, cache: ReferenceCache | undefined): tf.Tensor1D {
-    if (cache) return cachedReferenceLogProbs(cache, indices);
-    if (this.reference && needsReference(this.settings)) return this.reference.logProbs(device, this.mask);
+  /**
+   * Reference log-probs of a batch's rows, [rows]: cached, computed (and cached when the run
+   * caches, unless `record` is off), or zeros (reference-free). Call inside a tidy.
+   */
+  private referenceLogProbs({ indices, batch }: IndexedBatch, device: DeviceBatch, cache: ReferenceCache | null, record = true): tf.Tensor1D {
+    if (this.reference && needsReference(this.settings)) return this.reference.batchLogProbs(indices, device, this.mask, cache, record);
     return tf.zeros([batch.rows]) as tf.Tensor1D;
   }
 
-  /** Loss and metrics of one batch; call inside a tidy. */
-  private forward(batch: IndexedBatch, cache: ReferenceCache | undefined, scales?: TokenScales, options?: ForwardOptions): StepForward {
-    const device = uploadBatch(batch.batch);
+  /** Loss and metrics of one uploaded batch against its reference log-probs; call inside a tidy. */
+  private forward(device: DeviceBatch, reference: tf.Tensor1D | null, scales?: TokenScales, options?: ForwardOptions): StepForward {
     const w = this.policyWeights;
-    if (this.settings.stage === 'sft') return sftForward(w, this.config, device, this.mask, scales, options);
-    const reference = this.referenceLogProbs(batch, device, cache);
+    if (this.settings.stage === 'sft' || !reference) return sftForward(w, this.config, device, this.mask, scales, options);
     return dpoForward(w, this.config, device, reference, this.mask, this.settings, scales, options);
+  }
+
+  /** A batch on the device with its reference log-probs (none for SFT), outside any gradient tape; inside a tidy. */
+  private deviceBatch(batch: IndexedBatch, cache: ReferenceCache | null, record = true): { device: DeviceBatch; reference: tf.Tensor1D | null } {
+    const device = uploadBatch(batch.batch);
+    return { device, reference: this.settings.stage === 'sft' ? null : this.referenceLogProbs(batch, device, cache, record) };
   }
 
   /**
@@ -230,10 +246,12 @@ export class Trainer {
    * the metrics tensor is kept past it (it comes from inside variableGrads' own scope), so
    * the caller disposes it.
    */
-  private lossGradients(batch: IndexedBatch, scales?: TokenScales, micro = 0): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D } {
+  private lossGradients(batch: IndexedBatch, scales?: TokenScales, micro = 0, record = true): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D } {
     let metrics: tf.Tensor1D | undefined;
+    // The reference forward runs before the tape starts: it needs no gradient.
+    const { device, reference } = this.deviceBatch(batch, this.activeCache?.train ?? null, record);
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.forward(batch, this.activeCache?.train, scales, this.forwardOptions(micro));
+      const out = this.forward(device, reference, scales, this.forwardOptions(micro));
       metrics = tf.keep(out.metrics);
       return out.loss;
     });
@@ -244,11 +262,12 @@ export class Trainer {
   /**
    * Forward and backward of the first training batch with no update and no change to the
    * data order: the same kernels and shapes as a step, for compiling shaders ahead of it.
+   * Nothing it computes is cached (in compile-only mode its tensors hold no data).
    */
   rehearseStep(): void {
     const indices = this.train.slice(0, this.settings.batchSize).map((_, i) => i);
     const batch = { indices, batch: this.collate(indices.map((i) => this.train[i])) };
-    tf.tidy(() => this.lossGradients(batch).metrics.dispose());
+    tf.tidy(() => this.lossGradients(batch, undefined, 0, false).metrics.dispose());
   }
 
   /** Learning rate for the next optimizer step, after warm-up and decay. */
@@ -288,8 +307,10 @@ export class Trainer {
     tf.dispose(kept);
     this.step++;
     const { referenceSyncSteps, referenceSyncAlpha } = this.settings;
-    if (this.reference && referenceSyncSteps > 0 && this.step % referenceSyncSteps === 0)
+    if (this.reference && referenceSyncSteps > 0 && this.step % referenceSyncSteps === 0) {
       this.reference.syncFrom(this.policy, referenceSyncAlpha);
+      this.cache = null; // its rows are the old reference's, should the settings cache again
+    }
     return { metrics, tokenCount: batches.reduce((sum, b) => sum + b.batch.tokenCount, 0) };
   }
 
@@ -304,7 +325,7 @@ export class Trainer {
       const device = uploadBatch(batch.batch);
       return [
         batchLogProbs(this.policyWeights, this.config, device, this.mask, this.weights.inferenceOptions()),
-        this.referenceLogProbs(batch, device, this.activeCache?.train),
+        this.referenceLogProbs(batch, device, this.activeCache?.train ?? null),
       ];
     });
     const out = { policy: (await policy.data()) as Float32Array, reference: (await reference.data()) as Float32Array };
@@ -332,15 +353,11 @@ export class Trainer {
       let total: tf.Tensor | null = null;
       for (let start = 0; start < this.evalPairs.length; start += batchSize) {
         const indices = this.evalPairs.slice(start, start + batchSize).map((_, i) => start + i);
-        const weighted = tf.mul(
-          this.forward(
-            { indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) },
-            this.activeCache?.eval,
-            undefined,
-            this.weights.inferenceOptions(),
-          ).metrics,
-          indices.length,
+        const { device, reference } = this.deviceBatch(
+          { indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) },
+          this.activeCache?.eval ?? null,
         );
+        const weighted = tf.mul(this.forward(device, reference, undefined, this.weights.inferenceOptions()).metrics, indices.length);
         total = total ? tf.add(total, weighted) : weighted;
       }
       return tf.div(total!, this.evalPairs.length);
@@ -353,7 +370,9 @@ export class Trainer {
   /**
    * Everything a resumed run needs to continue exactly: policy, reference (TR-DPO moves it),
    * optimizer moments, step and the data order with its generator state. The reference
-   * cache is not saved: it is a pure function of the reference and is rebuilt by prepare().
+   * cache is not saved: it is a pure function of the reference and the row, so a resumed run
+   * computes again, on their next visit, the rows it held (at most one epoch of reference
+   * forwards) — the checkpoint stays independent of tokenization and of cache settings.
    */
   async snapshot(): Promise<TrainerSnapshot> {
     return {
