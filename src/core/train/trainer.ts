@@ -6,18 +6,18 @@ import { loraForModel } from '../model/lora';
 import { readHost, TrainableWeights } from './trainable-weights';
 import { tokenScales } from './token-scales';
 import { BYTE_TOKENIZER, type TextTokenizer } from '../tokenizer/tokenizer';
-import { collateDpoBatch, collateSftBatch, tokenizeDataset, type DpoBatch, type TokenizedPair } from '../dpo/batch';
+import { collateDpoBatch, collateSftBatch, type DpoBatch, type TokenizedPair } from '../dpo/batch';
 import type { DataSplit } from './data-split';
-import { SeededRandom } from '../random';
 import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer } from './optimizers';
 import { assignWeights, type TrainerSnapshot } from './trainer-snapshot';
 
 export type { TrainerSnapshot } from './trainer-snapshot';
 import { batchLogProbs, dpoForward, sftForward, uploadBatch, type DeviceBatch, type StepForward, type TokenScales } from './dpo-step';
 import { ReferenceModel } from './reference-model';
-import { ReferenceCache } from './reference-cache';
+import { RunReference, type Split } from './run-reference';
+import { TrainingData } from './training-data';
 import { learningRateMultiplier } from './schedule';
-import { needsReference, SettingsError, usesReferenceCache, type DpoSettings } from './settings';
+import { SettingsError, type DpoSettings } from './settings';
 import { validateSettings } from './validate-settings';
 import { METRIC_NAMES } from './metric-names';
 
@@ -57,21 +57,13 @@ export class Trainer {
   private readonly weights: TrainableWeights;
   private readonly checkpointBase: boolean;
   readonly tokenizer: TextTokenizer;
-  readonly reference: ReferenceModel | null;
+  private readonly references: RunReference;
   private readonly optimizer: Optimizer;
   private settings: DpoSettings;
   private mask: tf.Tensor2D;
-  private train: TokenizedPair[] = [];
-  private evalPairs: TokenizedPair[] = [];
-  private source: DataSplit | null = null;
-  private tokenizedWith = '';
-  private cache: { train: ReferenceCache; eval: ReferenceCache } | null = null;
-  private order: number[] = [];
-  private cursor = 0;
-  private readonly dataRng: SeededRandom;
+  private readonly pairs: TrainingData;
   /** Optimizer steps taken in this run. */
   step = 0;
-  droppedRows = 0;
 
   constructor(
     readonly config: ModelConfig,
@@ -85,13 +77,18 @@ export class Trainer {
     this.checkpointBase = options.checkpointBase ?? true;
     this.weights = new TrainableWeights(config, initial, settings.lora, settings.seed, options.adapters);
     const frozenReference = settings.stage === 'dpo' && settings.reference === 'frozen';
-    this.reference = frozenReference ? new ReferenceModel(config, this.weights.base ?? initial) : null;
     this.optimizer = new Optimizer(settings.optimizer, this.policy, { ...DEFAULT_OPTIMIZER_OPTIONS, weightDecay: settings.weightDecay });
     this.mask = causalMask(settings.maxLength);
-    this.dataRng = new SeededRandom(settings.seed ^ 0x5eed);
+    this.pairs = new TrainingData(settings.seed);
+    this.references = new RunReference(frozenReference ? new ReferenceModel(config, this.weights.base ?? initial) : null, this.pairs);
   }
 
   /** The trainable variables: every weight, or only the LoRA adapters. */
+  /** The frozen (or TR-DPO-synced) reference model; null reference-free and for SFT. */
+  get reference(): ReferenceModel | null {
+    return this.references.model;
+  }
+
   get policy(): Record<string, tf.Variable> {
     return this.weights.variables;
   }
@@ -110,13 +107,26 @@ export class Trainer {
     return this.settings;
   }
 
+  private get train(): TokenizedPair[] {
+    return this.pairs.train;
+  }
+
+  private get evalPairs(): TokenizedPair[] {
+    return this.pairs.evalPairs;
+  }
+
   get trainPairCount(): number {
     return this.train.length;
   }
 
+  /** Rows dropped because their prompt alone fills the max length. */
+  get droppedRows(): number {
+    return this.pairs.dropped;
+  }
+
   /** The split set by setData (null before it). */
   get data(): DataSplit | null {
-    return this.source;
+    return this.pairs.source;
   }
 
   get evalPairCount(): number {
@@ -125,7 +135,7 @@ export class Trainer {
 
   /** Whether the run caches reference log-probs per row (filled as steps first visit rows). */
   get cachesReference(): boolean {
-    return this.activeCache !== null;
+    return this.references.cachesFor(this.settings) !== null;
   }
 
   /**
@@ -133,18 +143,7 @@ export class Trainer {
    * it. The data order and reference cache restart only when the data or lengths changed.
    */
   setData(split: DataSplit): void {
-    const limits = `${this.settings.maxLength}/${this.settings.maxPromptLength}`;
-    if (split !== this.source || limits !== this.tokenizedWith) {
-      const train = tokenizeDataset(split.train, this.settings, this.tokenizer);
-      this.train = train.pairs;
-      this.evalPairs = tokenizeDataset(split.eval, this.settings, this.tokenizer).pairs;
-      this.droppedRows = train.dropped;
-      this.source = split;
-      this.tokenizedWith = limits;
-      this.order = [];
-      this.cursor = 0;
-      this.cache = null;
-    }
+    if (this.pairs.set(split, this.settings, this.tokenizer)) this.references.reset();
     if (this.train.length === 0 && this.droppedRows > 0) {
       throw new SettingsError(
         'maxLength',
@@ -168,47 +167,22 @@ export class Trainer {
   }
 
   /**
-   * The per-row reference caches, when the current settings allow one (a TR-DPO reference
-   * moves); made empty for the current data and reference, and filled by the steps.
-   */
-  private get activeCache(): { train: ReferenceCache; eval: ReferenceCache } | null {
-    if (!this.reference || !usesReferenceCache(this.settings) || !needsReference(this.settings)) return null;
-    return (this.cache ??= { train: new ReferenceCache(this.train.length, 2), eval: new ReferenceCache(this.evalPairs.length, 2) });
-  }
-
-  /**
    * Computes every row's reference log-probs now, in dataset order. A run never needs this —
    * steps and evaluation fill the cache as they visit rows — it is the eager way, kept for
    * comparing the two.
    */
-  async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
-    const cache = this.activeCache;
-    if (!cache || !this.reference) return;
-    const total = this.train.length + this.evalPairs.length;
-    const { batchSize } = this.settings;
-    const pad = this.tokenizer.padId;
-    await this.reference.fill(cache.train, this.train, batchSize, this.mask, pad, (done) => onProgress?.(done, total));
-    await this.reference.fill(cache.eval, this.evalPairs, batchSize, this.mask, pad, (done) => onProgress?.(this.train.length + done, total));
+  prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
+    return this.references.fill(this.settings, this.mask, this.tokenizer.padId, onProgress);
   }
 
   /** Waits until the reference log-probs computed so far are in the cache (tests, benchmarks). */
-  async referenceCached(): Promise<{ rows: number; of: number }> {
-    const cache = this.activeCache;
-    if (!cache) return { rows: 0, of: 0 };
-    await Promise.all([cache.train.settled(), cache.eval.settled()]);
-    return { rows: cache.train.size, of: cache.train.rows };
+  referenceCached(): Promise<{ rows: number; of: number }> {
+    return this.references.cached(this.settings);
   }
 
   /** The next B training pairs in a seeded per-epoch shuffle. */
   nextBatch(): IndexedBatch {
-    const indices: number[] = [];
-    while (indices.length < this.settings.batchSize) {
-      if (this.cursor >= this.order.length) {
-        this.order = this.dataRng.shuffled(this.train.map((_, i) => i));
-        this.cursor = 0;
-      }
-      indices.push(this.order[this.cursor++]);
-    }
+    const indices = this.pairs.next(this.settings.batchSize);
     return { indices, batch: this.collate(indices.map((i) => this.train[i])) };
   }
 
@@ -219,15 +193,6 @@ export class Trainer {
       : collateDpoBatch(pairs, this.settings.maxLength, pad);
   }
 
-  /**
-   * Reference log-probs of a batch's rows, [rows]: cached, computed (and cached when the run
-   * caches, unless `record` is off), or zeros (reference-free). Call inside a tidy.
-   */
-  private referenceLogProbs({ indices, batch }: IndexedBatch, device: DeviceBatch, cache: ReferenceCache | null, record = true): tf.Tensor1D {
-    if (this.reference && needsReference(this.settings)) return this.reference.batchLogProbs(indices, device, this.mask, cache, record);
-    return tf.zeros([batch.rows]) as tf.Tensor1D;
-  }
-
   /** Loss and metrics of one uploaded batch against its reference log-probs; call inside a tidy. */
   private forward(device: DeviceBatch, reference: tf.Tensor1D | null, scales?: TokenScales, options?: ForwardOptions): StepForward {
     const w = this.policyWeights;
@@ -236,9 +201,10 @@ export class Trainer {
   }
 
   /** A batch on the device with its reference log-probs (none for SFT), outside any gradient tape; inside a tidy. */
-  private deviceBatch(batch: IndexedBatch, cache: ReferenceCache | null, record = true): { device: DeviceBatch; reference: tf.Tensor1D | null } {
+  private deviceBatch(batch: IndexedBatch, split: Split, record = true): { device: DeviceBatch; reference: tf.Tensor1D | null } {
     const device = uploadBatch(batch.batch);
-    return { device, reference: this.settings.stage === 'sft' ? null : this.referenceLogProbs(batch, device, cache, record) };
+    const reference = this.settings.stage === 'sft' ? null : this.references.logProbs(split, batch.indices, device, this.mask, this.settings, record);
+    return { device, reference };
   }
 
   /**
@@ -249,7 +215,7 @@ export class Trainer {
   private lossGradients(batch: IndexedBatch, scales?: TokenScales, micro = 0, record = true): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D } {
     let metrics: tf.Tensor1D | undefined;
     // The reference forward runs before the tape starts: it needs no gradient.
-    const { device, reference } = this.deviceBatch(batch, this.activeCache?.train ?? null, record);
+    const { device, reference } = this.deviceBatch(batch, 'train', record);
     const { value, grads } = tf.variableGrads(() => {
       const out = this.forward(device, reference, scales, this.forwardOptions(micro));
       metrics = tf.keep(out.metrics);
@@ -309,7 +275,7 @@ export class Trainer {
     const { referenceSyncSteps, referenceSyncAlpha } = this.settings;
     if (this.reference && referenceSyncSteps > 0 && this.step % referenceSyncSteps === 0) {
       this.reference.syncFrom(this.policy, referenceSyncAlpha);
-      this.cache = null; // its rows are the old reference's, should the settings cache again
+      this.references.reset(); // its rows were the old reference's, should the settings cache again
     }
     return { metrics, tokenCount: batches.reduce((sum, b) => sum + b.batch.tokenCount, 0) };
   }
@@ -325,7 +291,7 @@ export class Trainer {
       const device = uploadBatch(batch.batch);
       return [
         batchLogProbs(this.policyWeights, this.config, device, this.mask, this.weights.inferenceOptions()),
-        this.referenceLogProbs(batch, device, this.activeCache?.train ?? null),
+        this.references.logProbs('train', batch.indices, device, this.mask, this.settings),
       ];
     });
     const out = { policy: (await policy.data()) as Float32Array, reference: (await reference.data()) as Float32Array };
@@ -355,7 +321,7 @@ export class Trainer {
         const indices = this.evalPairs.slice(start, start + batchSize).map((_, i) => start + i);
         const { device, reference } = this.deviceBatch(
           { indices, batch: this.collate(indices.map((i) => this.evalPairs[i])) },
-          this.activeCache?.eval ?? null,
+          'eval',
         );
         const weighted = tf.mul(this.forward(device, reference, undefined, this.weights.inferenceOptions()).metrics, indices.length);
         total = total ? tf.add(total, weighted) : weighted;
@@ -382,25 +348,20 @@ export class Trainer {
       reference: this.reference && !this.weights.base ? await readHost(this.reference.weights) : null,
       base: this.weights.base && this.checkpointBase ? await readHost(this.weights.base) : null,
       optimizer: await this.optimizer.exportState(),
-      data: { order: this.order.slice(), cursor: this.cursor, rng: this.dataRng.state },
+      data: this.pairs.snapshot(),
     };
   }
 
   /** Continues from a snapshot of a run with the same settings; call after setData. */
   restore(snapshot: TrainerSnapshot): void {
-    if (snapshot.data.order.some((i) => i >= this.train.length) || snapshot.data.cursor > snapshot.data.order.length) {
-      throw new Error(`checkpoint: its data order does not fit the ${this.train.length} training pairs (was the dataset changed?)`);
-    }
+    this.pairs.restore(snapshot.data);
     assignWeights(this.policy, snapshot.policy, 'policy');
     if (this.reference && !this.weights.base) {
       if (!snapshot.reference) throw new Error('checkpoint: the run has a reference model but the checkpoint holds none');
       this.reference.load(snapshot.reference);
-      this.cache = null;
+      this.references.reset();
     }
     this.optimizer.importState(snapshot.optimizer);
-    this.order = snapshot.data.order.slice();
-    this.cursor = snapshot.data.cursor;
-    this.dataRng.state = snapshot.data.rng;
     this.step = snapshot.step;
   }
 
