@@ -1,14 +1,15 @@
 // `npm run bench -- [--out file.json] [--models small,anchor] [--browser webgpu,webgl,wasm,cpu]
 //  [--node wasm,cpu] [--no-torch] [--steps N] [--warmup N] [--growth N] [--browser-models tiny]
 //  [--smoothness wasm,webgpu] [--smoothness-steps N] [--logprobs [--logprobs-shape 2,16,50257]]
-//  [--charts [N] [--charts-baseline <git ref>]]`:
+//  [--charts [N] [--charts-baseline <git ref>]] [--first-step [--first-step-pairs 40,3000]]`:
 // fixed DPO and SFT steps, side by side in one
 // run, on every backend it can get — headless Chromium driving the app's own worker (?bench=),
 // Node (the CLI's backends), and PyTorch on the CPU as the anchor — printed as a table and
 // written as JSON. Numbers from the software WebGPU adapter (SwiftShader) are labelled as such.
 // `--logprobs` instead measures the peak memory of sequence log-probs (forward + backward) with
 // the pre-fusion log-softmax × one-hot, the portable token log-probs and the fused kernel.
-// `--charts` instead feeds N metric rows (default 10,000) into the studio's live charts (see
+// `--first-step` instead times "start" to the first step's metrics at each dataset size (see
+// bench-first-step.ts). `--charts` instead feeds N metric rows (default 10,000) into the studio's live charts (see
 // bench-charts.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -29,6 +30,7 @@ import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
 import { CHROMIUM_LAUNCH } from './chromium-launch';
 import { BACKEND_NAMES } from '../src/protocol/messages';
 import { chartsBench, chartsTable, checkObserver } from './bench-charts';
+import { firstStepBrowser, firstStepNode, firstStepTable } from './bench-first-step';
 
 type Row = StepBenchRun & { where: string; note?: string };
 
@@ -278,6 +280,19 @@ async function chartsMain(points: number, baseline: string | null, out: string |
   process.stdout.write(`${chartsTable(rows)}\nmachine: ${JSON.stringify(machine)}\n`);
 }
 
+async function firstStepMain(values: { browser?: string; node?: string; models?: string; 'first-step-pairs'?: string; out?: string }) {
+  const pairs = list(values['first-step-pairs'], ['40', '3000']).map(Number);
+  const models = list(values.models, ['tiny']);
+  for (const m of models) if (!BENCH_CASES[m]) throw new Error(`--models: unknown "${m}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
+  const rows = [
+    ...(await firstStepBrowser(list(values.browser, ['webgpu']), models, pairs)),
+    ...(await firstStepNode(list(values.node, ['cpu']), models, pairs)),
+  ];
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  if (values.out) writeFileSync(values.out, JSON.stringify({ machine, pairs, firstStep: rows }, null, 2) + '\n');
+  process.stdout.write(`${firstStepTable(rows, pairs)}\nmachine: ${JSON.stringify(machine)}\n`);
+}
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -297,8 +312,11 @@ async function main() {
       'logprobs-shape': { type: 'string' },
       charts: { type: 'boolean' },
       'charts-baseline': { type: 'string' },
+      'first-step': { type: 'boolean' },
+      'first-step-pairs': { type: 'string' },
     },
   });
+  if (values['first-step']) return firstStepMain(values);
   if (values.logprobs) return logProbsMain(values);
   if (values.charts) return chartsMain(Number(positionals[0] ?? 10_000), values['charts-baseline'] ?? null, values.out);
   const models = list(values.models, ['small', 'anchor']);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { BENCH_CASES, benchCase, benchLogProbs } from './step-bench';
+import { benchFirstStep } from './first-step-bench';
 
 describe('the step benchmark', () => {
   it('times DPO (cached and uncached) and SFT on the same tokens, and sees no tensor growth', async () => {
@@ -29,6 +30,21 @@ describe('the log-prob memory benchmark', () => {
     expect(portable).toBeCloseTo(3, 1);
     expect(runs[1].checksum.logp).toBeCloseTo(runs[0].checksum.logp, 4);
     expect(runs[1].checksum.gradAbs).toBeCloseTo(runs[0].checksum.gradAbs, 4);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the first-step benchmark', () => {
+  it('times start to the first metrics at each dataset size, the first step caching only its own batch', async () => {
+    const before = tf.memory().numTensors;
+    let clock = 0;
+    const runs = await benchFirstStep(BENCH_CASES.tiny, { pairs: [4, 40] }, () => (clock += 5));
+    expect(runs.map((r) => [r.kind, r.backend, r.pairs, r.reference_rows_cached, r.warmup_ms])).toEqual([
+      ['first-step', 'cpu', 4, BENCH_CASES.tiny.pairs, null],
+      ['first-step', 'cpu', 40, BENCH_CASES.tiny.pairs, null],
+    ]);
+    for (const r of runs) expect(r.first_step_ms).toBeGreaterThan(0);
+    await expect(benchFirstStep(BENCH_CASES.tiny, { pairs: [1] }, () => 0)).rejects.toThrow('first-step bench: 1 pairs (at least a batch, 2, needed)');
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -8,6 +8,7 @@ import { sequenceLogProbs } from '../dpo/logprobs';
 import { tokenLogProbs, tokenLogProbsPath } from '../dpo/token-logprobs';
 import { estimateTrainingMemory } from '../model/memory-estimate';
 import type { BenchCase } from './bench-cases';
+import type { FirstStepBenchRequest, FirstStepBenchRun } from './first-step-bench';
 
 export { BENCH_CASES, type BenchCase } from './bench-cases';
 
@@ -21,6 +22,8 @@ export interface BenchOptions {
   growthSteps: number;
   /** When set, the log-prob memory benchmark runs instead of the model cases. */
   logprobs?: LogProbsBenchRequest;
+  /** When set, the time to the first step at these dataset sizes runs instead (first-step-bench.ts). */
+  firstStep?: FirstStepBenchRequest;
   /** Compile the step's shaders ahead of the first step, as the app does (WebGPU); default on. */
   shaderWarmUp?: boolean;
 }
@@ -30,8 +33,8 @@ export type ShaderWarmUp = (rehearse: () => void) => Promise<number | null>;
 
 export const QUICK_BENCH: BenchOptions = { warmup: 2, measure: 12, block: 4, growthSteps: 100 };
 
-/** A benchmark result: training steps of a model case, or the log-prob memory benchmark. */
-export type BenchRun = StepBenchRun | LogProbsBenchRun;
+/** A benchmark result: training steps of a model case, the log-prob memory benchmark, or the first step's time. */
+export type BenchRun = StepBenchRun | LogProbsBenchRun | FirstStepBenchRun;
 
 export interface StepBenchRun {
   kind?: 'step';
@@ -81,19 +84,19 @@ function estimatedBytes(c: BenchCase): number {
   }).totalBytes;
 }
 
-/** Pairs whose byte tokens fill the length exactly (prompt a quarter, completions the rest). */
-function fixedPairs(c: BenchCase): PreferencePair[] {
+/** `count` pairs whose byte tokens fill the length exactly (prompt a quarter, completions the rest). */
+export function fixedPairs(c: BenchCase, count = c.pairs * 2): PreferencePair[] {
   const rng = new SeededRandom(5);
   const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + rng.int(26))).join('');
   const prompt = Math.floor(c.length / 4);
-  return Array.from({ length: c.pairs * 2 }, () => ({
+  return Array.from({ length: count }, () => ({
     prompt: text(prompt),
     chosen: text(c.length - prompt - 1),
     rejected: text(c.length - prompt - 1),
   }));
 }
 
-function settingsFor(c: BenchCase, stage: Stage, cached: boolean): DpoSettings {
+export function settingsFor(c: BenchCase, stage: Stage, cached: boolean): DpoSettings {
   const rows = stage === 'sft' ? c.pairs * 2 : c.pairs;
   return {
     ...DEFAULT_SETTINGS,
