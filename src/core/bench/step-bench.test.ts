@@ -8,14 +8,29 @@ describe('the step benchmark', () => {
   it('times DPO (cached and uncached) and SFT on the same tokens, and sees no tensor growth', async () => {
     const before = tf.memory().numTensors;
     let clock = 0;
-    const run = await benchCase(BENCH_CASES.tiny, { warmup: 0, measure: 2, block: 1, growthSteps: 3 }, () => (clock += 5));
+    const run = await benchCase(BENCH_CASES.tiny, { warmup: 0, measure: 2, block: 1, growthSteps: 3, attentionLengths: [32, 64, 128] }, () => (clock += 5));
     expect(run).toMatchObject({ backend: 'cpu', model: 'tiny (d32 L2 V258)', tokens: 2 * 2 * 64, ref_cached: true, growth_steps: 3 });
     // A fake clock advancing 5 ms per reading: every timed quantity is a whole number of readings.
     for (const ms of [run.dpo_ms, run.sft_ms, run.dpo_uncached_ms, run.first_step_ms]) expect(ms).toBe(5);
     expect(run.tensors_after).toBe(run.tensors_before);
     expect(run.kernels_per_step).toBeGreaterThan(100);
+    // No fused kernel on cpu: the forced-portable step is the same step.
+    expect(run.kernel_path).toBe('portable');
+    expect(run.kernels_per_step_portable).toBe(run.kernels_per_step);
+    expect(run.step_peak_bytes_portable).toBeGreaterThan(0);
+    // Attention at the case's 2 heads of 16: the [H, T, T] scores make the peak grow about 4× per doubling of T.
+    expect(run.attention).toMatchObject({ heads: 2, kv_heads: 2, head_dim: 16 });
+    const peaks = run.attention!.peaks;
+    expect(peaks.map((p) => [p.length, p.path])).toEqual([
+      [32, 'portable'],
+      [64, 'portable'],
+      [128, 'portable'],
+    ]);
+    for (const p of peaks) expect(p.peak_bytes_portable).toBe(p.peak_bytes);
+    expect(peaks[0].peak_bytes).toBeGreaterThanOrEqual(2 * 32 * 32 * 4);
+    for (let i = 1; i < peaks.length; i++) expect(peaks[i].peak_bytes / peaks[i - 1].peak_bytes).toBeGreaterThan(2.5);
     expect(tf.memory().numTensors).toBe(before); // the benchmark cleans up after itself
-  });
+   }, 180_000);
 });
 
 describe('the log-prob memory benchmark', () => {
