@@ -1,7 +1,8 @@
 // `npm run bench -- [--out file.json] [--models small,anchor] [--browser webgpu,webgl,wasm,cpu]
 //  [--node wasm,cpu] [--no-torch] [--steps N] [--warmup N] [--growth N] [--browser-models tiny]
 //  [--smoothness wasm,webgpu] [--smoothness-steps N] [--logprobs [--logprobs-shape 2,16,50257]]
-//  [--charts [N] [--charts-baseline <git ref>]] [--first-step [--first-step-pairs 40,3000]]`:
+//  [--charts [N] [--charts-baseline <git ref>]] [--first-step [--first-step-pairs 40,3000]]
+//  [--attention [--attention-lengths 256,512,1024]]`:
 // fixed DPO and SFT steps, side by side in one
 // run, on every backend it can get — headless Chromium driving the app's own worker (?bench=),
 // Node (the CLI's backends), and PyTorch on the CPU as the anchor — printed as a table and
@@ -9,7 +10,8 @@
 // `--logprobs` instead measures the peak memory of sequence log-probs (forward + backward) with
 // the pre-fusion log-softmax × one-hot, the portable token log-probs and the fused kernel.
 // `--first-step` instead times "start" to the first step's metrics at each dataset size (see
-// bench-first-step.ts). `--charts` instead feeds N metric rows (default 10,000) into the studio's live charts (see
+// bench-first-step.ts), `--attention` the attention's peak memory alone (bench-attention.ts).
+// `--charts` instead feeds N metric rows (default 10,000) into the studio's live charts (see
 // bench-charts.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -31,6 +33,7 @@ import { CHROMIUM_LAUNCH } from './chromium-launch';
 import { BACKEND_NAMES } from '../src/protocol/messages';
 import { chartsBench, chartsTable, checkObserver } from './bench-charts';
 import { firstStepBrowser, firstStepNode, firstStepTable } from './bench-first-step';
+import { attentionNode, attentionRowsTable } from './bench-attention';
 
 type Row = StepBenchRun & { where: string; note?: string };
 
@@ -164,7 +167,7 @@ function table(rows: Row[]): string {
     'first step ms',
     'tensors',
     'peak MB',
-    'kernels',
+    'kernels (portable)',
   ];
   const lines = rows.map((r) => [
     r.where,
@@ -180,11 +183,21 @@ function table(rows: Row[]): string {
     f(r.first_step_ms),
     r.tensors_before === undefined ? '—' : `${r.tensors_before}→${r.tensors_after}`,
     r.peak_bytes === undefined ? '—' : f(r.peak_bytes / 1024 / 1024, 1),
-    f(r.kernels_per_step),
+    `${f(r.kernels_per_step)}${r.kernels_per_step_portable != null ? ` (${f(r.kernels_per_step_portable)})` : ''}`,
   ]);
   const md = [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`);
   const notes = [...new Set(rows.filter((r) => r.note).map((r) => `* ${r.note}`))];
-  return [...md, ...notes].join('\n');
+  return [...md, ...notes, '', attentionTable(rows)].join('\n');
+}
+
+/** Attention forward + backward at B = 1, per case and length: peak MB unforced (fused where a kernel exists) and portable. */
+function attentionTable(rows: Row[]): string {
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const header = ['where', 'backend', 'model', 'heads × head dim', 'T', 'path', 'attention peak MB', 'portable peak MB'];
+  const lines = rows.flatMap((r) =>
+    (r.attention?.peaks ?? []).map((p) => [r.where, r.backend, r.model, `${r.attention!.heads} (${r.attention!.kv_heads} KV) × ${r.attention!.head_dim}`, String(p.length), p.path, mb(p.peak_bytes), mb(p.peak_bytes_portable)]),
+  );
+  return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 type LogProbsRow = LogProbsBenchRun & { where: string; note?: string };
@@ -293,6 +306,15 @@ async function firstStepMain(values: { browser?: string; node?: string; models?:
   process.stdout.write(`${firstStepTable(rows, pairs)}\nmachine: ${JSON.stringify(machine)}\n`);
 }
 
+async function attentionMain(values: { node?: string; models?: string; 'attention-lengths'?: string; out?: string }) {
+  const lengths = list(values['attention-lengths'], ['256', '512', '1024']).map(Number);
+  const models = list(values.models, ['gpt2-small', 'smollm2-lora', 'qwen2.5-0.5b-lora']);
+  for (const m of models) if (!BENCH_CASES[m]) throw new Error(`--models: unknown "${m}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
+  const rows = await attentionNode(list(values.node, ['cpu']), models, lengths);
+  if (values.out) writeFileSync(values.out, JSON.stringify({ lengths, attention: rows }, null, 2) + '\n');
+  process.stdout.write(`${attentionRowsTable(rows)}\n`);
+}
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -314,8 +336,11 @@ async function main() {
       'charts-baseline': { type: 'string' },
       'first-step': { type: 'boolean' },
       'first-step-pairs': { type: 'string' },
+      attention: { type: 'boolean' },
+      'attention-lengths': { type: 'string' },
     },
   });
+  if (values.attention) return attentionMain(values);
   if (values['first-step']) return firstStepMain(values);
   if (values.logprobs) return logProbsMain(values);
   if (values.charts) return chartsMain(Number(positionals[0] ?? 10_000), values['charts-baseline'] ?? null, values.out);
