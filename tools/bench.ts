@@ -1,13 +1,16 @@
 // `npm run bench -- [--out file.json] [--models small,anchor] [--browser webgpu,webgl,wasm,cpu]
 //  [--node wasm,cpu] [--no-torch] [--steps N] [--warmup N] [--growth N] [--browser-models tiny]
 //  [--smoothness wasm,webgpu] [--smoothness-steps N] [--logprobs [--logprobs-shape 2,16,50257]]
-//  [--charts [N] [--charts-baseline <git ref>]]`:
+//  [--charts [N] [--charts-baseline <git ref>]] [--first-step [--first-step-pairs 40,3000]]
+//  [--attention [--attention-lengths 256,512,1024]]`:
 // fixed DPO and SFT steps, side by side in one
 // run, on every backend it can get — headless Chromium driving the app's own worker (?bench=),
 // Node (the CLI's backends), and PyTorch on the CPU as the anchor — printed as a table and
 // written as JSON. Numbers from the software WebGPU adapter (SwiftShader) are labelled as such.
 // `--logprobs` instead measures the peak memory of sequence log-probs (forward + backward) with
 // the pre-fusion log-softmax × one-hot, the portable token log-probs and the fused kernel.
+// `--first-step` instead times "start" to the first step's metrics at each dataset size (see
+// bench-first-step.ts), `--attention` the attention's peak memory alone (bench-attention.ts).
 // `--charts` instead feeds N metric rows (default 10,000) into the studio's live charts (see
 // bench-charts.ts).
 import { execFileSync, spawn } from 'node:child_process';
@@ -29,6 +32,8 @@ import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
 import { CHROMIUM_LAUNCH } from './chromium-launch';
 import { BACKEND_NAMES } from '../src/protocol/messages';
 import { chartsBench, chartsTable, checkObserver } from './bench-charts';
+import { firstStepBrowser, firstStepNode, firstStepTable } from './bench-first-step';
+import { attentionNode, attentionRowsTable } from './bench-attention';
 
 type Row = StepBenchRun & { where: string; note?: string };
 
@@ -162,7 +167,7 @@ function table(rows: Row[]): string {
     'first step ms',
     'tensors',
     'peak MB',
-    'kernels',
+    'kernels (portable)',
   ];
   const lines = rows.map((r) => [
     r.where,
@@ -178,11 +183,21 @@ function table(rows: Row[]): string {
     f(r.first_step_ms),
     r.tensors_before === undefined ? '—' : `${r.tensors_before}→${r.tensors_after}`,
     r.peak_bytes === undefined ? '—' : f(r.peak_bytes / 1024 / 1024, 1),
-    f(r.kernels_per_step),
+    `${f(r.kernels_per_step)}${r.kernels_per_step_portable != null ? ` (${f(r.kernels_per_step_portable)})` : ''}`,
   ]);
   const md = [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`);
   const notes = [...new Set(rows.filter((r) => r.note).map((r) => `* ${r.note}`))];
-  return [...md, ...notes].join('\n');
+  return [...md, ...notes, '', attentionTable(rows)].join('\n');
+}
+
+/** Attention forward + backward at B = 1, per case and length: peak MB unforced (fused where a kernel exists) and portable. */
+function attentionTable(rows: Row[]): string {
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const header = ['where', 'backend', 'model', 'heads × head dim', 'T', 'path', 'attention peak MB', 'portable peak MB'];
+  const lines = rows.flatMap((r) =>
+    (r.attention?.peaks ?? []).map((p) => [r.where, r.backend, r.model, `${r.attention!.heads} (${r.attention!.kv_heads} KV) × ${r.attention!.head_dim}`, String(p.length), p.path, mb(p.peak_bytes), mb(p.peak_bytes_portable)]),
+  );
+  return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 type LogProbsRow = LogProbsBenchRun & { where: string; note?: string };
@@ -278,6 +293,28 @@ async function chartsMain(points: number, baseline: string | null, out: string |
   process.stdout.write(`${chartsTable(rows)}\nmachine: ${JSON.stringify(machine)}\n`);
 }
 
+async function firstStepMain(values: { browser?: string; node?: string; models?: string; 'first-step-pairs'?: string; out?: string }) {
+  const pairs = list(values['first-step-pairs'], ['40', '3000']).map(Number);
+  const models = list(values.models, ['tiny']);
+  for (const m of models) if (!BENCH_CASES[m]) throw new Error(`--models: unknown "${m}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
+  const rows = [
+    ...(await firstStepBrowser(list(values.browser, ['webgpu']), models, pairs)),
+    ...(await firstStepNode(list(values.node, ['cpu']), models, pairs)),
+  ];
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  if (values.out) writeFileSync(values.out, JSON.stringify({ machine, pairs, firstStep: rows }, null, 2) + '\n');
+  process.stdout.write(`${firstStepTable(rows, pairs)}\nmachine: ${JSON.stringify(machine)}\n`);
+}
+
+async function attentionMain(values: { node?: string; models?: string; 'attention-lengths'?: string; out?: string }) {
+  const lengths = list(values['attention-lengths'], ['256', '512', '1024']).map(Number);
+  const models = list(values.models, ['gpt2-small', 'smollm2-lora', 'qwen2.5-0.5b-lora']);
+  for (const m of models) if (!BENCH_CASES[m]) throw new Error(`--models: unknown "${m}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
+  const rows = await attentionNode(list(values.node, ['cpu']), models, lengths);
+  if (values.out) writeFileSync(values.out, JSON.stringify({ lengths, attention: rows }, null, 2) + '\n');
+  process.stdout.write(`${attentionRowsTable(rows)}\n`);
+}
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -297,8 +334,14 @@ async function main() {
       'logprobs-shape': { type: 'string' },
       charts: { type: 'boolean' },
       'charts-baseline': { type: 'string' },
+      'first-step': { type: 'boolean' },
+      'first-step-pairs': { type: 'string' },
+      attention: { type: 'boolean' },
+      'attention-lengths': { type: 'string' },
     },
   });
+  if (values.attention) return attentionMain(values);
+  if (values['first-step']) return firstStepMain(values);
   if (values.logprobs) return logProbsMain(values);
   if (values.charts) return chartsMain(Number(positionals[0] ?? 10_000), values['charts-baseline'] ?? null, values.out);
   const models = list(values.models, ['small', 'anchor']);

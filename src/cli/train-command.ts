@@ -99,9 +99,6 @@ async function runStage(
     const outcome = await runTraining(
       trainer,
       {
-        phase: (phase, progress) => {
-          if (phase === 'reference' && progress?.done === 0) io.stderr(`computing reference log-probs of ${progress.total} ${stage === 'kto' ? 'rows' : 'pairs'}\n`);
-        },
         metrics: ({ steps, values }) => {
           history.steps.push(...steps);
           history.stages.push(...steps.map(() => stage));

@@ -56,7 +56,7 @@ function handleEvent(event: WorkerEvent): void {
       store.setSamples(null);
       return store.setStage(event.stage);
     case 'status':
-      return store.setStatus(event.status, event.step, event.targetStep, event.progress);
+      return store.setStatus(event.status, event.step, event.targetStep);
     case 'notice':
       return store.setNotice(event.message);
     case 'runSaved':

@@ -267,7 +267,7 @@ export type ErrorCode = 'bad-setting' | 'no-dataset' | 'bad-file' | 'busy' | 'pr
 
 export type SentimentPhase = 'sft' | 'pairs' | 'dpo';
 
-export type TrainingStatus = 'idle' | 'reference' | 'compiling' | 'training' | 'stopping';
+export type TrainingStatus = 'idle' | 'compiling' | 'training' | 'stopping';
 
 export type { SampleRow } from '../core/train/samples';
 import type { SampleRow } from '../core/train/samples';
@@ -311,7 +311,6 @@ export type WorkerEvent =
       step: number;
       targetStep: number;
       stage: Stage;
-      progress?: { done: number; total: number };
     };
 
 export type WorkerMessage =

@@ -31,9 +31,7 @@ export interface SessionSlice {
   sample: { prompt: string; completion: string } | null;
   /** Policy vs reference completions at a training step. */
   samples: { step: number; rows: SampleRow[] } | null;
-  /** Progress of the current preparation (reference log-probs), when any. */
-  progress: { done: number; total: number } | null;
-  setStatus(status: SessionStatus, step?: number, targetStep?: number, progress?: { done: number; total: number }): void;
+  setStatus(status: SessionStatus, step?: number, targetStep?: number): void;
   setSamples(samples: SessionSlice['samples']): void;
   setBackend(backend: BackendInfo): void;
   /** The loaded model; LoRA targets of another family reset to this one's defaults. */
@@ -59,9 +57,7 @@ export const createSessionSlice: StateCreator<SessionSlice & SettingsSlice, [], 
   error: null,
   sample: null,
   samples: null,
-  progress: null,
-  setStatus: (status, step, targetStep, progress) =>
-    set((s) => ({ status, step: step ?? s.step, targetStep: targetStep || s.targetStep, progress: progress ?? null })),
+  setStatus: (status, step, targetStep) => set((s) => ({ status, step: step ?? s.step, targetStep: targetStep || s.targetStep })),
   setSamples: (samples) => set({ samples }),
   setBackend: (backend) => set({ backend }),
   setModel: (model) => set((s) => ({ model, step: model.step, settings: settingsForModel(s.settings, model, s.model) })),

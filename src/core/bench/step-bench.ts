@@ -8,8 +8,11 @@ import { sequenceLogProbs } from '../dpo/logprobs';
 import { tokenLogProbs, tokenLogProbsPath } from '../dpo/token-logprobs';
 import { causalAttentionPath } from '../ops/attention';
 import { estimateTrainingMemory } from '../model/memory-estimate';
-import { withPortableOps } from '../ops/kernel-path';
 import type { BenchCase } from './bench-cases';
+import { withBufferPeak, type GpuMemory } from './buffer-peak';
+import { ATTENTION_LENGTHS, attentionShape, benchAttention, type AttentionPeak, type AttentionShape } from './attention-bench';
+import { pathTaken, withPortableOps, type KernelPath } from '../ops/kernel-path';
+import type { FirstStepBenchRequest, FirstStepBenchRun } from './first-step-bench';
 
 export { BENCH_CASES, type BenchCase } from './bench-cases';
 
@@ -23,10 +26,14 @@ export interface BenchOptions {
   growthSteps: number;
   /** When set, the log-prob memory benchmark runs instead of the model cases. */
   logprobs?: LogProbsBenchRequest;
+  /** When set, the time to the first step at these dataset sizes runs instead (first-step-bench.ts). */
+  firstStep?: FirstStepBenchRequest;
   /** Compile the step's shaders ahead of the first step, as the app does (WebGPU); default on. */
   shaderWarmUp?: boolean;
   /** Run every fused op on its portable TF.js path (withPortableOps), to compare with the kernels. */
   portableOps?: boolean;
+  /** Lengths of the attention memory measurement (default 256, 512, 1,024; empty: none). */
+  attentionLengths?: number[];
 }
 
 /** The caller's shader warm-up (the worker's, on WebGPU): ms spent, or null when nothing was compiled. */
@@ -34,8 +41,8 @@ export type ShaderWarmUp = (rehearse: () => void) => Promise<number | null>;
 
 export const QUICK_BENCH: BenchOptions = { warmup: 2, measure: 12, block: 4, growthSteps: 100 };
 
-/** A benchmark result: training steps of a model case, or the log-prob memory benchmark. */
-export type BenchRun = StepBenchRun | LogProbsBenchRun;
+/** A benchmark result: training steps of a model case, the log-prob memory benchmark, or the first step's time. */
+export type BenchRun = StepBenchRun | LogProbsBenchRun | FirstStepBenchRun;
 
 export interface StepBenchRun {
   kind?: 'step';
@@ -49,7 +56,7 @@ export interface StepBenchRun {
   dpo_uncached_ms: number;
   /** dpo_ms comes from cached reference log-probs. */
   ref_cached: boolean;
-  /** The very first DPO step, shader compilation included unless warmed up ahead of it. */
+  /** The very first DPO step (its reference cached ahead), shader compilation included unless warmed up ahead of it. */
   first_step_ms: number;
   /** Time the shader warm-up took before the first step; null without one. */
   warmup_ms: number | null;
@@ -63,11 +70,20 @@ export interface StepBenchRun {
   step_peak_bytes: number;
   /** What the app's memory estimate says this DPO step needs (estimateTrainingMemory, fused log-probs and attention where the backend has them). */
   estimated_bytes: number;
+  /** Kernels of one cached DPO step (forward, backward, optimizer), fused kernels where the backend has them. */
   kernels_per_step: number | null;
   /** Distinct kernels the profiled DPO step ran, by name: shows which fused ops (e.g. CausalAttention) a backend really used. */
   step_kernel_names: string[];
   /** Kernel calls of one cached DPO step by kernel name (DPO Studio's fused kernels among them where they ran). */
   kernel_counts: Record<string, number>;
+  /** The same step with every op on its portable TF.js path (withPortableOps). */
+  kernels_per_step_portable: number | null;
+  /** step_peak_bytes with the portable ops. */
+  step_peak_bytes_portable: number;
+  /** Whether the unforced DPO step took any fused kernel. */
+  kernel_path: KernelPath;
+  /** One attention forward + backward at B = 1 and the case's heads: peak bytes per length, both ways. */
+  attention: (AttentionShape & { peaks: AttentionPeak[] }) | null;
   /** Kernels of one SFT step, for comparison with the DPO step's. */
   sft_kernels_per_step: number | null;
   growth_steps: number;
@@ -90,19 +106,19 @@ function estimatedBytes(c: BenchCase): number {
   }).totalBytes;
 }
 
-/** Pairs whose byte tokens fill the length exactly (prompt a quarter, completions the rest). */
-function fixedPairs(c: BenchCase): PreferencePair[] {
+/** `count` pairs whose byte tokens fill the length exactly (prompt a quarter, completions the rest). */
+export function fixedPairs(c: BenchCase, count = c.pairs * 2): PreferencePair[] {
   const rng = new SeededRandom(5);
   const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + rng.int(26))).join('');
   const prompt = Math.floor(c.length / 4);
-  return Array.from({ length: c.pairs * 2 }, () => ({
+  return Array.from({ length: count }, () => ({
     prompt: text(prompt),
     chosen: text(c.length - prompt - 1),
     rejected: text(c.length - prompt - 1),
   }));
 }
 
-function settingsFor(c: BenchCase, stage: Stage, cached: boolean): DpoSettings {
+export function settingsFor(c: BenchCase, stage: Stage, cached: boolean): DpoSettings {
   const rows = stage === 'sft' ? c.pairs * 2 : c.pairs;
   return {
     ...DEFAULT_SETTINGS,
@@ -142,6 +158,8 @@ async function timeBlock(trainer: Trainer, o: BenchOptions, now: () => number, o
 async function started(c: BenchCase, stage: Stage, cached: boolean): Promise<Trainer> {
   const trainer = new Trainer(c.config, initModelWeights(c.config, new SeededRandom(1)), settingsFor(c, stage, cached));
   trainer.setData({ train: fixedPairs(c), eval: [] });
+  // Every row's reference up front, so each measured DPO step is a cached one from the start
+  // (a run fills the cache during its first epoch; first-step-bench.ts times that path).
   await trainer.prepare();
   return trainer;
 }
@@ -162,13 +180,20 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
     await firstMetrics.data();
     firstMetrics.dispose();
     const first_step_ms = now() - t0;
+    let kernel_path: KernelPath = 'portable';
+    // Read at once: TF.js hands every tf.profile call the same info object, refilled.
     const profiled = async (t: Trainer) => {
-      const profile = await tf.profile(() => t.trainStep().metrics);
+      const profile = await tf.profile(() => {
+        const { result, path } = pathTaken(() => t.trainStep().metrics);
+        if (path === 'fused') kernel_path = 'fused';
+        return result;
+      });
       tf.dispose(profile.result as tf.Tensor);
-      return profile;
+      return { kernels: profile.kernels.length, names: profile.kernels.map((k) => k.name), peakBytes: profile.peakBytes };
     };
     // Profiled while this trainer is the only one alive: the peak is what a run of it holds.
     const dpoProfile = await profiled(dpo);
+    const portableProfile = await withPortableOps(() => profiled(dpo));
     const sft = await started(c, 'sft', true);
     others.push(sft);
     const uncached = await started(c, 'dpo', false);
@@ -195,10 +220,10 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
         const i = (b + k) % 3;
         times[i].push(await timeBlock(trainers[i], o, now, i === 0 ? (bytes) => (peak = Math.max(peak, bytes)) : undefined));
       }
-    const kernels_per_step = dpoProfile.kernels.length;
+    const kernels_per_step = dpoProfile.kernels;
     const kernel_counts: Record<string, number> = {};
-    for (const k of dpoProfile.kernels) kernel_counts[k.name] = (kernel_counts[k.name] ?? 0) + 1;
-    const sft_kernels_per_step = (await profiled(sft)).kernels.length;
+    for (const name of dpoProfile.names) kernel_counts[name] = (kernel_counts[name] ?? 0) + 1;
+    const sft_kernels_per_step = (await profiled(sft)).kernels;
     // Growth is counted from the steady state: everything the run allocates once exists by now.
     // Memory is sampled right after a read-back, when WebGPU has submitted its queue: host
     // uploads stage through buffers that count until the next submit, which would otherwise
@@ -222,6 +247,8 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       } else if (i % 32 === 31) await m.data();
       m.dispose();
     }
+    const attentionLengths = o.attentionLengths ?? ATTENTION_LENGTHS;
+    const attention = attentionLengths.length > 0 ? { ...attentionShape(c), peaks: await benchAttention(c, attentionLengths) } : null;
     return {
       backend: tf.getBackend(),
       model: c.model,
@@ -240,8 +267,12 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       step_peak_bytes: dpoProfile.peakBytes,
       estimated_bytes: estimatedBytes(c),
       kernels_per_step,
-      step_kernel_names: [...new Set(dpoProfile.kernels.map((k) => k.name))].sort(),
+      step_kernel_names: [...new Set(dpoProfile.names)].sort(),
       kernel_counts,
+      kernels_per_step_portable: portableProfile.kernels,
+      step_peak_bytes_portable: portableProfile.peakBytes,
+      kernel_path,
+      attention,
       sft_kernels_per_step,
       growth_steps: o.growthSteps,
       growth_trace,
@@ -299,50 +330,6 @@ function variantLogProbs(variant: LogProbsVariant): (l: tf.Tensor3D, y: tf.Tenso
   if (variant === 'naive') return naiveSequenceLogProbs;
   if (variant === tokenLogProbsPath()) return sequenceLogProbs;
   return (l, y, m) => tf.tidy(() => tf.sum(tf.mul(tokenLogProbs(l, y, variant), m), -1) as tf.Tensor1D);
-}
-
-type GpuMemory = tf.MemoryInfo & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
-
-interface EngineInternals {
-  state: { tensorInfo: WeakMap<object, unknown> };
-  trackTensor(t: tf.Tensor, backend: unknown): void;
-  removeDataId(dataId: object, backend: unknown): void;
-}
-
-/**
- * Runs `f`, watching the engine make and free tensor buffers: the peak of distinct buffer bytes
- * made during `f` and still alive (on webgpu, of the GPU bytes in use, which also holds buffers
- * whose release waits for the queue). A measuring hook, restored before returning.
- */
-function withBufferPeak<T>(f: () => T): { result: T; peakBytes: number } {
-  const engine = tf.engine() as unknown as EngineInternals;
-  const gpuInUse = () => (tf.memory() as GpuMemory).numBytesInGPU;
-  const gpuStart = gpuInUse();
-  const live = new Map<object, number>();
-  let current = 0;
-  let peak = 0;
-  const { trackTensor, removeDataId } = engine;
-  engine.trackTensor = function (t, backend) {
-    if (!engine.state.tensorInfo.has(t.dataId) && t.dtype !== 'string') {
-      const bytes = t.size * (t.dtype === 'complex64' ? 8 : 4);
-      live.set(t.dataId, bytes);
-      current += bytes;
-    }
-    trackTensor.call(this, t, backend);
-    const gpu = gpuInUse();
-    peak = Math.max(peak, gpuStart === undefined || gpu === undefined ? current : gpu - gpuStart);
-  };
-  engine.removeDataId = function (dataId, backend) {
-    current -= live.get(dataId) ?? 0;
-    live.delete(dataId);
-    removeDataId.call(this, dataId, backend);
-  };
-  try {
-    return { result: f(), peakBytes: peak };
-  } finally {
-    engine.trackTensor = trackTensor;
-    engine.removeDataId = removeDataId;
-  }
 }
 
 /**

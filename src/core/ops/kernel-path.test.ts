@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kernelPath, withPortableOps } from './kernel-path';
+import { kernelPath, pathTaken, withPortableOps } from './kernel-path';
 
 const NAME = 'KernelPathTestOp';
 
@@ -25,5 +25,11 @@ describe('kernelPath', () => {
     expect(kernelPath([NAME])).toBe('fused');
     expect(() => withPortableOps(() => { throw new Error('boom'); })).toThrow('boom');
     expect(kernelPath([NAME])).toBe('fused');
+  });
+
+  it('tells whether a call took a fused kernel', () => {
+    expect(pathTaken(() => kernelPath([NAME]))).toEqual({ result: 'fused', path: 'fused' });
+    expect(pathTaken(() => withPortableOps(() => kernelPath([NAME])))).toEqual({ result: 'portable', path: 'portable' });
+    expect(pathTaken(() => 1 + 1)).toEqual({ result: 2, path: 'portable' });
   });
 });

@@ -2,16 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../model/causal-lm';
 import type { NamedWeights } from '../model/forward-options';
 import type { HostWeights } from '../model/gpt-weights';
-import { collateDpoBatch, type TokenizedPair } from '../dpo/batch';
+import type { DpoBatch } from '../dpo/batch';
 import { batchLogProbs, uploadBatch, type DeviceBatch } from './dpo-step';
-
-/** Per-pair reference log-probs: [chosen, rejected] at [2i, 2i + 1]. */
-export type ReferenceCache = Float32Array;
+import type { ReferenceCache } from './reference-cache';
 
 /**
  * The frozen reference policy: a copy of the starting weights, never trained. Its log-probs
- * depend only on the row, so they can be computed once per row (TRL's
- * precompute_ref_log_probs), removing one forward pass from every step.
+ * depend only on the row, so they can be cached per row (TRL's precompute_ref_log_probs,
+ * see ReferenceCache), removing one forward pass from every step after the first epoch.
  */
 export class ReferenceModel {
   readonly weights: NamedWeights = {};
@@ -33,30 +31,41 @@ export class ReferenceModel {
   }
 
   /**
-   * Reference log-probs of every pair, `batchSize` pairs per forward, read back once per
-   * chunk so progress can be shown.
+   * A batch's reference log-probs, [rows] ([chosen…; rejected…]): from the cache when it holds
+   * every pair of the batch, otherwise computed, and handed to the cache unless `record` is off
+   * (a compile-only rehearsal makes tensors without data).
    */
-  async precompute(
-    pairs: readonly TokenizedPair[],
+  batchLogProbs(pairs: readonly number[], batch: DeviceBatch, mask: tf.Tensor2D, cache: ReferenceCache | null, record = true): tf.Tensor1D {
+    const stored = cache?.lookup(pairs);
+    if (stored) return tf.tensor1d(stored);
+    const computed = this.logProbs(batch, mask);
+    if (cache && record) cache.store(pairs, tf.keep(computed.clone()));
+    return computed;
+  }
+
+  /**
+   * Every row's reference log-probs up front, `batchSize` rows per forward in dataset order,
+   * read back once per chunk so progress can be shown. Runs do not need it (steps fill the
+   * cache as they visit rows); it is the eager baseline the lazy cache is compared with.
+   * `collate` lays rows out as the cache stores them (a DPO pair's two rows, a KTO row's one).
+   */
+  async fill(
+    cache: ReferenceCache,
+    count: number,
     batchSize: number,
-    length: number,
     mask: tf.Tensor2D,
+    collate: (rows: number[]) => DpoBatch,
     onProgress?: (done: number) => void,
-    padId?: number,
-  ): Promise<ReferenceCache> {
-    const cache = new Float32Array(pairs.length * 2);
-    for (let start = 0; start < pairs.length; start += batchSize) {
-      const chunk = pairs.slice(start, start + batchSize);
-      const logps = tf.tidy(() => this.logProbs(uploadBatch(collateDpoBatch(chunk, length, padId)), mask));
-      const values = await logps.data();
-      logps.dispose();
-      chunk.forEach((_, i) => {
-        cache[2 * (start + i)] = values[i];
-        cache[2 * (start + i) + 1] = values[chunk.length + i];
-      });
-      onProgress?.(start + chunk.length);
+  ): Promise<void> {
+    for (let start = 0; start < count; start += batchSize) {
+      const rows = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+      cache.store(
+        rows,
+        tf.tidy(() => this.logProbs(uploadBatch(collate(rows)), mask)),
+      );
+      await cache.settled();
+      onProgress?.(start + rows.length);
     }
-    return cache;
   }
 
   /** TR-DPO soft update: ref ← α·policy + (1 − α)·ref. */
@@ -84,14 +93,4 @@ export class ReferenceModel {
   dispose(): void {
     if (this.ownsWeights) tf.dispose(Object.values(this.weights));
   }
-}
-
-/** The cached log-probs of `indices`, laid out [chosen…; rejected…] like the batch rows. */
-export function cachedReferenceLogProbs(cache: ReferenceCache, indices: readonly number[]): tf.Tensor1D {
-  const values = new Float32Array(indices.length * 2);
-  indices.forEach((pair, i) => {
-    values[i] = cache[2 * pair];
-    values[indices.length + i] = cache[2 * pair + 1];
-  });
-  return tf.tensor1d(values);
 }

@@ -65,8 +65,8 @@ describe('Trainer', () => {
   it('cached reference log-probs give the same metrics as the uncached forward', async () => {
     const cached = makeTrainer({ ...MICRO_SETTINGS, precomputeReference: true });
     const uncached = makeTrainer({ ...MICRO_SETTINGS, precomputeReference: false });
-    expect(cached.needsPreparation).toBe(true);
-    expect(uncached.needsPreparation).toBe(false);
+    expect(cached.cachesReference).toBe(true);
+    expect(uncached.cachesReference).toBe(false);
     const a = await runSteps(cached, 4);
     const b = await runSteps(uncached, 4);
     // kl is KTO's metric: NaN on both sides of a DPO run.
@@ -104,7 +104,7 @@ describe('Trainer', () => {
 
   it('TR-DPO moves the reference toward the policy every τ steps', async () => {
     const trainer = makeTrainer({ ...MICRO_SETTINGS, referenceSyncSteps: 2, referenceSyncAlpha: 0.5 });
-    expect(trainer.needsPreparation).toBe(false); // a moving reference cannot be cached
+    expect(trainer.cachesReference).toBe(false); // a moving reference cannot be cached
     const before = await trainer.reference!.weights['ln_f.weight'].data();
     await runSteps(trainer, 1);
     expect(await trainer.reference!.weights['ln_f.weight'].data()).toEqual(before);

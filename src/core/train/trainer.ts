@@ -6,22 +6,22 @@ import { loraForModel } from '../model/lora';
 import { readHost, TrainableWeights } from './trainable-weights';
 import { tokenScales } from './token-scales';
 import { BYTE_TOKENIZER, type TextTokenizer } from '../tokenizer/tokenizer';
-import { collateDpoBatch, collateSftBatch, tokenizeDataset, type DpoBatch, type TokenizedPair } from '../dpo/batch';
 import type { DataSplit } from './data-split';
-import { SeededRandom } from '../random';
 import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer } from './optimizers';
 import { assignWeights, type TrainerSnapshot } from './trainer-snapshot';
 
 export type { TrainerSnapshot } from './trainer-snapshot';
 import { batchLogProbs, dpoForward, sftForward, uploadBatch, type DeviceBatch, type StepForward, type TokenScales } from './dpo-step';
-import { cachedReferenceLogProbs, ReferenceModel, type ReferenceCache } from './reference-model';
+import { ReferenceModel } from './reference-model';
+import { RunReference } from './run-reference';
+import { TrainingData, type IndexedBatch, type Split } from './training-data';
 import { learningRateMultiplier } from './schedule';
-import { needsReference, SettingsError, usesReferenceCache, type DpoSettings } from './settings';
+import { SettingsError, type DpoSettings } from './settings';
 import { validateSettings } from './validate-settings';
 import { FORWARD_METRIC_NAMES, METRIC_NAMES } from './metric-names';
-import type { KtoBatch } from '../kto/kto-batch';
-import { KtoData } from '../kto/kto-data';
-import { ktoForward, uploadKtoBatch, type KtoDeviceBatch } from '../kto/kto-step';
+import { ktoInputsForward, ktoStepInputs, type KtoStepInputs } from '../kto/kto-step-inputs';
+
+export type { IndexedBatch } from './training-data';
 
 /** Where the loss sits in a step's metric vector (the skip-non-finite guard reads it on the device). */
 const LOSS_INDEX = METRIC_NAMES.indexOf('loss');
@@ -39,11 +39,14 @@ export interface TrainerOptions {
   checkpointBase?: boolean;
 }
 
-export interface IndexedBatch {
-  indices: number[];
-  /** A KTO batch's rows (its KL rows and labels are in `kto`). */
-  batch: DpoBatch;
-  kto?: KtoBatch;
+/**
+ * A batch on the device with what its loss needs besides the policy's forward over its rows,
+ * computed outside the gradient tape: reference log-probs (none for SFT), or a KTO batch's inputs.
+ */
+interface StepInputs {
+  device: DeviceBatch;
+  reference: tf.Tensor1D | null;
+  kto?: KtoStepInputs;
 }
 
 /** Metrics summed over batches, divided per metric by how many batches define it (KTO's label metrics). */
@@ -57,7 +60,7 @@ function forModel(settings: DpoSettings, config: ModelConfig): DpoSettings {
 }
 
 /**
- * One training run (an SFT or a DPO stage): the trainable policy, the frozen reference, the
+ * One training run (an SFT, DPO or KTO stage): the trainable policy, the frozen reference, the
  * optimizer, the schedule and the data order. Steps return their metric vector still on the
  * device; callers read metrics back in batches (DeviceMetricsBuffer). With LoRA, see
  * TrainableWeights: only adapters train and the reference is the frozen base itself.
@@ -66,23 +69,13 @@ export class Trainer {
   private readonly weights: TrainableWeights;
   private readonly checkpointBase: boolean;
   readonly tokenizer: TextTokenizer;
-  readonly reference: ReferenceModel | null;
+  private readonly references: RunReference;
   private readonly optimizer: Optimizer;
   private settings: DpoSettings;
   private mask: tf.Tensor2D;
-  private train: TokenizedPair[] = [];
-  private evalPairs: TokenizedPair[] = [];
-  /** A KTO stage's unpaired rows (null for SFT and DPO). */
-  private kto: KtoData | null = null;
-  private source: DataSplit | null = null;
-  private tokenizedWith = '';
-  private cache: { train: ReferenceCache; eval: ReferenceCache } | null = null;
-  private order: number[] = [];
-  private cursor = 0;
-  private readonly dataRng: SeededRandom;
+  private readonly pairs: TrainingData;
   /** Optimizer steps taken in this run. */
   step = 0;
-  droppedRows = 0;
 
   constructor(
     readonly config: ModelConfig,
@@ -96,10 +89,15 @@ export class Trainer {
     this.checkpointBase = options.checkpointBase ?? true;
     this.weights = new TrainableWeights(config, initial, settings.lora, settings.seed, options.adapters);
     const frozenReference = settings.stage !== 'sft' && settings.reference === 'frozen';
-    this.reference = frozenReference ? new ReferenceModel(config, this.weights.base ?? initial) : null;
     this.optimizer = new Optimizer(settings.optimizer, this.policy, { ...DEFAULT_OPTIMIZER_OPTIONS, weightDecay: settings.weightDecay });
     this.mask = causalMask(settings.maxLength);
-    this.dataRng = new SeededRandom(settings.seed ^ 0x5eed);
+    this.pairs = new TrainingData(settings.seed, settings.stage);
+    this.references = new RunReference(frozenReference ? new ReferenceModel(config, this.weights.base ?? initial) : null, this.pairs);
+  }
+
+  /** The frozen (or TR-DPO-synced) reference model; null reference-free and for SFT. */
+  get reference(): ReferenceModel | null {
+    return this.references.model;
   }
 
   /** The trainable variables: every weight, or only the LoRA adapters. */
@@ -123,22 +121,26 @@ export class Trainer {
 
   /** Training pairs, or a KTO stage's unpaired training rows. */
   get trainPairCount(): number {
-    return this.kto ? this.kto.train.length : this.train.length;
+    return this.pairs.trainCount;
+  }
+
+  /** Rows dropped because their prompt alone fills the max length. */
+  get droppedRows(): number {
+    return this.pairs.dropped;
   }
 
   /** The split set by setData (null before it). */
   get data(): DataSplit | null {
-    return this.source;
+    return this.pairs.source;
   }
 
   get evalPairCount(): number {
-    return this.kto ? this.kto.eval.length : this.evalPairs.length;
+    return this.pairs.evalCount;
   }
 
-  /** Whether `prepare` has work to do before the next step (a reference cache to build). */
-  get needsPreparation(): boolean {
-    const built = this.kto ? this.kto.cache !== null : this.cache !== null;
-    return usesReferenceCache(this.settings) && needsReference(this.settings) && !built;
+  /** Whether the run caches reference log-probs per row (filled as steps first visit rows). */
+  get cachesReference(): boolean {
+    return this.references.cachesFor(this.settings) !== null;
   }
 
   /**
@@ -146,23 +148,7 @@ export class Trainer {
    * it. The data order and reference cache restart only when the data or lengths changed.
    */
   setData(split: DataSplit): void {
-    const limits = `${this.settings.maxLength}/${this.settings.maxPromptLength}`;
-    if (split !== this.source || limits !== this.tokenizedWith) {
-      if (this.settings.stage === 'kto') {
-        this.kto = new KtoData(split, this.settings, this.tokenizer);
-        this.droppedRows = this.kto.dropped;
-      } else {
-        const train = tokenizeDataset(split.train, this.settings, this.tokenizer);
-        this.train = train.pairs;
-        this.evalPairs = tokenizeDataset(split.eval, this.settings, this.tokenizer).pairs;
-        this.droppedRows = train.dropped;
-      }
-      this.source = split;
-      this.tokenizedWith = limits;
-      this.order = [];
-      this.cursor = 0;
-      this.cache = null;
-    }
+    if (this.pairs.set(split, this.settings, this.tokenizer)) this.references.reset();
     if (this.trainPairCount === 0 && this.droppedRows > 0) {
       throw new SettingsError(
         'maxLength',
@@ -185,89 +171,49 @@ export class Trainer {
     this.settings = forModel(settings, this.config);
   }
 
-  /** The reference cache, when the current settings allow one (a TR-DPO reference moves). */
-  private get activeCache() {
-    return usesReferenceCache(this.settings) ? this.cache : null;
+  /**
+   * Computes every row's reference log-probs now, in dataset order. A run never needs this —
+   * steps and evaluation fill the cache as they visit rows — it is the eager way, kept for
+   * comparing the two.
+   */
+  prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
+    return this.references.fill(this.settings, this.mask, this.tokenizer.padId, onProgress);
   }
 
-  /** Builds the reference log-prob cache when the settings call for one. */
-  async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
-    if (!this.needsPreparation || !this.reference) return;
-    if (this.kto) return this.kto.precompute(this.reference, this.settings.batchSize, this.settings.maxLength, this.mask, this.tokenizer.padId, onProgress);
-    const total = this.train.length + this.evalPairs.length;
-    const { batchSize, maxLength } = this.settings;
-    const pad = this.tokenizer.padId;
-    const train = await this.reference.precompute(this.train, batchSize, maxLength, this.mask, (done) => onProgress?.(done, total), pad);
-    const evalCache = await this.reference.precompute(
-      this.evalPairs,
-      batchSize,
-      maxLength,
-      this.mask,
-      (done) => onProgress?.(this.train.length + done, total),
-      pad,
-    );
-    this.cache = { train, eval: evalCache };
+  /** Waits until the reference log-probs computed so far are in the cache (tests, benchmarks). */
+  referenceCached(): Promise<{ rows: number; of: number }> {
+    return this.references.cached(this.settings);
   }
 
-  /** The next B training pairs in a seeded per-epoch shuffle. */
+  /** The next B training rows in a seeded per-epoch shuffle. */
   nextBatch(): IndexedBatch {
-    const indices: number[] = [];
-    while (indices.length < this.settings.batchSize) {
-      if (this.cursor >= this.order.length) {
-        this.order = this.dataRng.shuffled(Array.from({ length: this.trainPairCount }, (_, i) => i));
-        this.cursor = 0;
-      }
-      indices.push(this.order[this.cursor++]);
-    }
-    return this.collate(indices, 'train');
+    return this.collate(this.pairs.next(this.settings.batchSize), 'train');
   }
 
-  private collate(indices: number[], from: 'train' | 'eval'): IndexedBatch {
-    const { maxLength } = this.settings;
-    if (this.kto) {
-      const kto = this.kto.collate(indices, from, maxLength, this.tokenizer.padId);
-      return { indices, batch: kto.rows, kto };
-    }
-    const rows = from === 'train' ? this.train : this.evalPairs;
-    return { indices, batch: this.collatePairs(indices.map((i) => rows[i])) };
-  }
-
-  private collatePairs(pairs: TokenizedPair[]): DpoBatch {
-    const pad = this.tokenizer.padId;
-    return this.settings.stage === 'sft'
-      ? collateSftBatch(pairs, this.settings.maxLength, pad)
-      : collateDpoBatch(pairs, this.settings.maxLength, pad);
-  }
-
-  /** Reference log-probs of a batch's rows: cached, computed, or zeros (reference-free); [rows]. */
-  private referenceLogProbs({ indices, batch }: IndexedBatch, device: DeviceBatch, cache: ReferenceCache | undefined): tf.Tensor1D {
-    if (cache) return cachedReferenceLogProbs(cache, indices);
-    if (this.reference && needsReference(this.settings)) return this.reference.logProbs(device, this.mask);
-    return tf.zeros([batch.rows]) as tf.Tensor1D;
+  private collate(indices: number[], split: Split): IndexedBatch {
+    return this.pairs.collate(indices, split, this.settings.maxLength, this.tokenizer.padId);
   }
 
   /**
-   * Loss and metrics of one batch; call inside a tidy. A KTO batch's KL rows go through the
-   * policy here when `klPolicy` is not given: the training step computes them before its
-   * gradient tape instead, so no gradient flows through z₀ (TRL: torch.no_grad).
+   * A batch's step inputs, outside any gradient tape; inside a tidy. `options` are the policy's
+   * (a KTO batch's KL rows go through it here); `record` off caches nothing.
    */
-  private forward(
-    batch: IndexedBatch,
-    from: 'train' | 'eval',
-    scales?: TokenScales,
-    options?: ForwardOptions,
-    kl?: { device: KtoDeviceBatch; policy: tf.Tensor1D },
-  ): StepForward {
-    const w = this.policyWeights;
-    if (this.kto && batch.kto) {
-      const device = kl?.device ?? uploadKtoBatch(batch.kto);
-      const klPolicy = kl?.policy ?? batchLogProbs(w, this.config, device.kl, this.mask, options);
-      const reference = this.kto.referenceLogProbs(this.reference, batch.indices, from, device, this.mask, usesReferenceCache(this.settings));
-      return ktoForward(w, this.config, device, reference.rows, klPolicy, reference.kl, this.mask, this.settings, options);
+  private stepInputs(batch: IndexedBatch, split: Split, options?: ForwardOptions, record = true): StepInputs {
+    if (batch.kto) {
+      const policy = { weights: this.policyWeights, config: this.config, options };
+      const kto = ktoStepInputs(batch.kto, batch.indices, split, policy, this.references, this.mask, this.settings, record);
+      return { device: kto.device.rows, reference: kto.reference, kto };
     }
     const device = uploadBatch(batch.batch);
-    if (this.settings.stage === 'sft') return sftForward(w, this.config, device, this.mask, scales, options);
-    const reference = this.referenceLogProbs(batch, device, this.activeCache?.[from]);
+    const reference = this.settings.stage === 'sft' ? null : this.references.logProbs(split, batch.indices, device, this.mask, this.settings, record);
+    return { device, reference };
+  }
+
+  /** Loss and metrics of one batch from its step inputs; call inside a tidy. */
+  private forward({ device, reference, kto }: StepInputs, scales?: TokenScales, options?: ForwardOptions): StepForward {
+    const w = this.policyWeights;
+    if (kto) return ktoInputsForward({ weights: w, config: this.config, options }, kto, this.mask, this.settings);
+    if (this.settings.stage === 'sft' || !reference) return sftForward(w, this.config, device, this.mask, scales, options);
     return dpoForward(w, this.config, device, reference, this.mask, this.settings, scales, options);
   }
 
@@ -276,15 +222,14 @@ export class Trainer {
    * the metrics tensor is kept past it (it comes from inside variableGrads' own scope), so
    * the caller disposes it.
    */
-  private lossGradients(batch: IndexedBatch, scales?: TokenScales, micro = 0): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D; presence: Float32Array } {
+  private lossGradients(batch: IndexedBatch, scales?: TokenScales, micro = 0, record = true): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D; presence: Float32Array } {
     let metrics: tf.Tensor1D | undefined;
     let presence: Float32Array | undefined;
     const options = this.forwardOptions(micro);
-    // KTO: the KL rows' policy log-probs are computed before the tape, so z₀ carries no gradient.
-    const device = batch.kto && this.kto ? uploadKtoBatch(batch.kto) : undefined;
-    const kl = device && { device, policy: batchLogProbs(this.policyWeights, this.config, device.kl, this.mask, options) };
+    // The reference forwards (and KTO's KL rows under the policy) run before the tape starts: they need no gradient.
+    const inputs = this.stepInputs(batch, 'train', options, record);
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.forward(batch, 'train', scales, options, kl);
+      const out = this.forward(inputs, scales, options);
       metrics = tf.keep(out.metrics);
       presence = out.presence;
       return out.loss;
@@ -300,11 +245,12 @@ export class Trainer {
   /**
    * Forward and backward of the first training batch with no update and no change to the
    * data order: the same kernels and shapes as a step, for compiling shaders ahead of it.
+   * Nothing it computes is cached (in compile-only mode its tensors hold no data).
    */
   rehearseStep(): void {
     const indices = Array.from({ length: Math.min(this.settings.batchSize, this.trainPairCount) }, (_, i) => i);
     const batch = this.collate(indices, 'train');
-    tf.tidy(() => this.lossGradients(batch).metrics.dispose());
+    tf.tidy(() => this.lossGradients(batch, undefined, 0, false).metrics.dispose());
   }
 
   /** Learning rate for the next optimizer step, after warm-up and decay. */
@@ -347,8 +293,10 @@ export class Trainer {
     tf.dispose(kept);
     this.step++;
     const { referenceSyncSteps, referenceSyncAlpha } = this.settings;
-    if (this.reference && referenceSyncSteps > 0 && this.step % referenceSyncSteps === 0)
+    if (this.reference && referenceSyncSteps > 0 && this.step % referenceSyncSteps === 0) {
       this.reference.syncFrom(this.policy, referenceSyncAlpha);
+      this.references.reset(); // its rows were the old reference's, should the settings cache again
+    }
     return { metrics, tokenCount: batches.reduce((sum, b) => sum + b.batch.tokenCount, 0) };
   }
 
@@ -359,12 +307,12 @@ export class Trainer {
 
   /** Policy and reference log-probs of each row of a batch, read back (for inspection, not the loop). */
   async inspectBatch(batch: IndexedBatch): Promise<{ policy: Float32Array; reference: Float32Array }> {
-    if (this.kto) throw new SettingsError('stage', 'stage: dumping batches is for SFT and DPO pairs, not KTO rows');
+    if (batch.kto) throw new SettingsError('stage', 'stage: dumping batches is for SFT and DPO pairs, not KTO rows');
     const [policy, reference] = tf.tidy(() => {
       const device = uploadBatch(batch.batch);
       return [
         batchLogProbs(this.policyWeights, this.config, device, this.mask, this.weights.inferenceOptions()),
-        this.referenceLogProbs(batch, device, this.activeCache?.train),
+        this.references.logProbs('train', batch.indices, device, this.mask, this.settings),
       ];
     });
     const out = { policy: (await policy.data()) as Float32Array, reference: (await reference.data()) as Float32Array };
@@ -392,12 +340,13 @@ export class Trainer {
     const rows = this.evalPairCount;
     if (rows === 0) return null;
     const { batchSize } = this.settings;
+    const options = this.weights.inferenceOptions();
     const sum = tf.tidy(() => {
       let total: tf.Tensor | null = null;
       const weights = new Float32Array(FORWARD_METRIC_NAMES.length);
       for (let start = 0; start < rows; start += batchSize) {
         const indices = Array.from({ length: Math.min(batchSize, rows - start) }, (_, i) => start + i);
-        const out = this.forward(this.collate(indices, 'eval'), 'eval', undefined, this.weights.inferenceOptions());
+        const out = this.forward(this.stepInputs(this.collate(indices, 'eval'), 'eval', options), undefined, options);
         const weight = Float32Array.from(out.presence ?? weights.map(() => 1), (p) => p * indices.length);
         weight.forEach((w, i) => (weights[i] += w));
         const weighted = tf.mul(out.metrics, tf.tensor1d(weight));
@@ -413,7 +362,9 @@ export class Trainer {
   /**
    * Everything a resumed run needs to continue exactly: policy, reference (TR-DPO moves it),
    * optimizer moments, step and the data order with its generator state. The reference
-   * cache is not saved: it is a pure function of the reference and is rebuilt by prepare().
+   * cache is not saved: it is a pure function of the reference and the row, so a resumed run
+   * computes again, on their next visit, the rows it held (at most one epoch of reference
+   * forwards) — the checkpoint stays independent of tokenization and of cache settings.
    */
   async snapshot(): Promise<TrainerSnapshot> {
     return {
@@ -423,25 +374,20 @@ export class Trainer {
       reference: this.reference && !this.weights.base ? await readHost(this.reference.weights) : null,
       base: this.weights.base && this.checkpointBase ? await readHost(this.weights.base) : null,
       optimizer: await this.optimizer.exportState(),
-      data: { order: this.order.slice(), cursor: this.cursor, rng: this.dataRng.state },
+      data: this.pairs.snapshot(),
     };
   }
 
   /** Continues from a snapshot of a run with the same settings; call after setData. */
   restore(snapshot: TrainerSnapshot): void {
-    if (snapshot.data.order.some((i) => i >= this.trainPairCount) || snapshot.data.cursor > snapshot.data.order.length) {
-      throw new Error(`checkpoint: its data order does not fit the ${this.trainPairCount} training pairs (was the dataset changed?)`);
-    }
+    this.pairs.restore(snapshot.data);
     assignWeights(this.policy, snapshot.policy, 'policy');
     if (this.reference && !this.weights.base) {
       if (!snapshot.reference) throw new Error('checkpoint: the run has a reference model but the checkpoint holds none');
       this.reference.load(snapshot.reference);
-      this.cache = null;
+      this.references.reset();
     }
     this.optimizer.importState(snapshot.optimizer);
-    this.order = snapshot.data.order.slice();
-    this.cursor = snapshot.data.cursor;
-    this.dataRng.state = snapshot.data.rng;
     this.step = snapshot.step;
   }
 

@@ -15,7 +15,7 @@ import { forwardMetrics, metricRowCount, type ForwardMetricName } from './metric
 import { samplePolicyAndReference, samplingPrompts, type SampleRow } from './samples';
 import { yieldToEventLoop } from '../yield-to-event-loop';
 
-export type RunPhase = 'reference' | 'compiling' | 'training';
+export type RunPhase = 'compiling' | 'training';
 
 /** When pending metrics are read back (besides before every evaluation, sampling and the end). */
 export interface FlushPolicy {
@@ -42,7 +42,7 @@ export interface MetricsBlock {
 export type EvalMetrics = Record<ForwardMetricName, number>;
 
 export interface TrainingRunSinks {
-  phase?(phase: RunPhase, progress?: { done: number; total: number }): void;
+  phase?(phase: RunPhase): void;
   metrics?(block: MetricsBlock): void | Promise<void>;
   /** Steps skipNonFinite left without an update, per read-back. */
   skipped?(steps: number[]): void;
@@ -124,10 +124,9 @@ export async function runTraining(trainer: Trainer, sinks: TrainingRunSinks, opt
     await sinks.samples(trainer.step, await samplePolicyAndReference(trainer, samplingPrompts(split), settings, settings.seed, trainer.step));
   };
   try {
-    if (trainer.needsPreparation) {
-      sinks.phase?.('reference', { done: 0, total: trainer.trainPairCount + trainer.evalPairCount });
-      await trainer.prepare((done, total) => sinks.phase?.('reference', { done, total }));
-    }
+    // Reference log-probs are not computed up front: with the cache on, each step computes its
+    // batch's uncached rows and the cache keeps them (see ReferenceCache), so the first step
+    // waits for one batch, whatever the dataset's size.
     // The first step compiles every shader on WebGPU and can take a while: say so, and
     // compile them ahead of it where the caller can.
     sinks.phase?.(trainer.step === 0 ? 'compiling' : 'training');

@@ -11,7 +11,6 @@ function formatEta(seconds: number): string {
 const STATUS_TEXT = {
   starting: 'Starting…',
   idle: 'Ready',
-  reference: 'Computing reference log-probs…',
   compiling: 'Compiling GPU kernels for the first step…',
   training: 'Training',
   stopping: 'Stopping after this step…',
@@ -27,7 +26,6 @@ export function TrainingControls() {
   const tokensPerSecond = useStore((s) => s.tokensPerSecond);
   const hasData = useStore((s) => s.dataset !== null);
   const stage = useStore((s) => s.stage);
-  const progress = useStore((s) => s.progress);
   const running = status !== 'idle' && status !== 'starting';
   const current = Math.max(step, lastLoggedStep);
   const remaining = Math.max(targetStep - current, 0);
@@ -67,8 +65,7 @@ export function TrainingControls() {
           <dd>{running ? formatEta(remaining / stepsPerSecond) : '—'}</dd>
         </div>
       </dl>
-      {status === 'reference' && progress && <progress max={progress.total} value={progress.done} aria-label="Reference log-probs computed" />}
-      {running && status !== 'reference' && targetStep > 0 && <progress max={targetStep} value={current} aria-label="Training progress" />}
+      {running && targetStep > 0 && <progress max={targetStep} value={current} aria-label="Training progress" />}
     </section>
   );
 }

@@ -1,11 +1,13 @@
 import { BENCH_CASES, benchCase, benchLogProbs, type BenchRun } from '../../core/bench/step-bench';
+import { benchFirstStep } from '../../core/bench/first-step-bench';
 import type { Params, Result } from '../../protocol/messages';
 import { CodedError } from '../errors';
 import { warmUpShaders } from './shader-warmup';
 
 /**
  * The benchmark on this worker's backend: the same Trainer code the app trains with, or, when
- * `options.logprobs` is set, the sequence log-prob memory benchmark (npm run bench -- --logprobs).
+ * `options.logprobs` is set, the sequence log-prob memory benchmark (npm run bench -- --logprobs),
+ * or with `options.firstStep`, the time to the first step at several dataset sizes.
  */
 export async function runBench({ models, options }: Params<'bench'>, assertIdle: () => void): Promise<Result<'bench'>> {
   assertIdle();
@@ -14,7 +16,8 @@ export async function runBench({ models, options }: Params<'bench'>, assertIdle:
   for (const name of models) {
     const c = BENCH_CASES[name];
     if (!c) throw new CodedError('bad-setting', `bench: unknown model "${name}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
-    runs.push(await benchCase(c, options, () => performance.now(), warmUpShaders));
+    if (options.firstStep) runs.push(...(await benchFirstStep(c, options.firstStep, () => performance.now(), warmUpShaders)));
+    else runs.push(await benchCase(c, options, () => performance.now(), warmUpShaders));
   }
   return { runs };
 }

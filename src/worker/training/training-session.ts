@@ -159,7 +159,7 @@ export class TrainingSession {
   private runSinks(trainer: Trainer): TrainingRunSinks {
     const { steps: targetStep, stage } = trainer.currentSettings;
     return {
-      phase: (status, progress) => this.emit({ type: 'status', status, step: trainer.step, targetStep, stage, progress }),
+      phase: (status) => this.emit({ type: 'status', status, step: trainer.step, targetStep, stage }),
       metrics: ({ steps, values, seconds, tokens }) => {
         this.history.steps.push(...steps);
         for (const v of values) this.history.values.push(v);
