@@ -34,7 +34,8 @@ export class ReferenceModel {
 
   /**
    * Reference log-probs of every pair, `batchSize` pairs per forward, read back once per
-   * chunk so progress can be shown.
+   * chunk so progress can be shown. With LD-DPO's α they are the weighted sums the loss uses
+   * (the weights depend only on the pair's lengths, so they cache like plain sums).
    */
   async precompute(
     pairs: readonly TokenizedPair[],
@@ -43,11 +44,12 @@ export class ReferenceModel {
     mask: tf.Tensor2D,
     onProgress?: (done: number) => void,
     padId?: number,
+    ldAlpha: number | null = null,
   ): Promise<ReferenceCache> {
     const cache = new Float32Array(pairs.length * 2);
     for (let start = 0; start < pairs.length; start += batchSize) {
       const chunk = pairs.slice(start, start + batchSize);
-      const logps = tf.tidy(() => this.logProbs(uploadBatch(collateDpoBatch(chunk, length, padId)), mask));
+      const logps = tf.tidy(() => this.logProbs(uploadBatch(collateDpoBatch(chunk, length, padId), ldAlpha), mask));
       const values = await logps.data();
       logps.dispose();
       chunk.forEach((_, i) => {

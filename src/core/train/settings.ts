@@ -3,8 +3,44 @@
 // in validate-settings.ts).
 import type { LoraConfig } from '../model/lora';
 
-export type LossType = 'sigmoid' | 'robust' | 'ipo' | 'hinge' | 'sigmoid_norm' | 'apo_zero' | 'sft' | 'simpo';
-export const LOSS_TYPES: LossType[] = ['sigmoid', 'robust', 'ipo', 'hinge', 'sigmoid_norm', 'apo_zero', 'sft', 'simpo'];
+export type LossType =
+  | 'sigmoid'
+  | 'robust'
+  | 'ipo'
+  | 'hinge'
+  | 'sigmoid_norm'
+  | 'apo_zero'
+  | 'sft'
+  | 'simpo'
+  | 'exo_pair'
+  | 'nca_pair'
+  | 'bco_pair'
+  | 'sppo_hard'
+  | 'aot'
+  | 'aot_unpaired'
+  | 'apo_down'
+  | 'discopop';
+export const LOSS_TYPES: LossType[] = [
+  'sigmoid',
+  'robust',
+  'ipo',
+  'hinge',
+  'sigmoid_norm',
+  'apo_zero',
+  'sft',
+  'simpo',
+  'exo_pair',
+  'nca_pair',
+  'bco_pair',
+  'sppo_hard',
+  'aot',
+  'aot_unpaired',
+  'apo_down',
+  'discopop',
+];
+/** The f-divergences TRL v1.9.0's f_divergence_type accepts (f-DPO); reverse_kl is plain DPO. */
+export type FDivergenceType = 'reverse_kl' | 'forward_kl' | 'js_divergence' | 'alpha_divergence';
+export const F_DIVERGENCE_TYPES: FDivergenceType[] = ['reverse_kl', 'forward_kl', 'js_divergence', 'alpha_divergence'];
 export type OptimizerName = 'adamw' | 'adam' | 'rmsprop';
 export type SchedulerName = 'constant' | 'linear' | 'cosine';
 export type Stage = 'sft' | 'dpo';
@@ -22,6 +58,16 @@ export interface DpoSettings {
   labelSmoothing: number;
   /** γ of SimPO's target margin. */
   simpoGamma: number;
+  /** τ of DiscoPOP's log-ratio modulation (TRL's discopop_tau). */
+  discopopTau: number;
+  /** Which f-divergence turns log-ratios into scores (TRL's f_divergence_type; f-DPO). */
+  fDivergenceType: FDivergenceType;
+  /** α of the alpha divergence (TRL's f_alpha_divergence_coef); 1 is reverse KL. */
+  fAlphaDivergenceCoef: number;
+  /** WPO: weight each pair's loss by the policy's length-normalized probabilities of both completions (TRL's use_weighting). */
+  useWeighting: boolean;
+  /** LD-DPO: tokens past the shorter completion's length count α times (TRL's ld_alpha); null = plain sums. */
+  ldAlpha: number | null;
   /** 'frozen': a copy of the starting weights; 'none': reference-free (log π_ref ≡ 0). */
   reference: 'frozen' | 'none';
   /** Compute reference log-probs once per row and reuse them (TRL's precompute_ref_log_probs). */
@@ -67,6 +113,18 @@ export interface DpoSettings {
   maxNewTokens: number;
 }
 
+/**
+ * TRL v1.9.0's DPOConfig defaults for the loss options added after runs were first saved:
+ * they reproduce the old behaviour, so a run saved without them resumes unchanged.
+ */
+export const LOSS_OPTION_DEFAULTS: Pick<DpoSettings, 'discopopTau' | 'fDivergenceType' | 'fAlphaDivergenceCoef' | 'useWeighting' | 'ldAlpha'> = {
+  discopopTau: 0.05,
+  fDivergenceType: 'reverse_kl',
+  fAlphaDivergenceCoef: 0.5,
+  useWeighting: false,
+  ldAlpha: null,
+};
+
 export const DEFAULT_SETTINGS: DpoSettings = {
   stage: 'dpo',
   beta: 0.1,
@@ -74,6 +132,7 @@ export const DEFAULT_SETTINGS: DpoSettings = {
   lossWeights: [1],
   labelSmoothing: 0,
   simpoGamma: 0.5,
+  ...LOSS_OPTION_DEFAULTS,
   reference: 'frozen',
   precomputeReference: true,
   referenceSyncSteps: 0,
@@ -121,4 +180,9 @@ export function usesReferenceCache(s: DpoSettings): boolean {
 /** Whether any loss term needs reference log-probs at all. */
 export function needsReference(s: DpoSettings): boolean {
   return s.stage === 'dpo' && s.reference === 'frozen' && s.lossTypes.some((t) => t !== 'simpo' && t !== 'sft');
+}
+
+/** Settings saved by an older version (stored runs, checkpoints), with the loss options it did not know at their defaults. */
+export function withLossOptionDefaults(settings: DpoSettings): DpoSettings {
+  return { ...LOSS_OPTION_DEFAULTS, ...settings };
 }

@@ -163,6 +163,8 @@ export class Trainer {
       this.mask.dispose();
       this.mask = causalMask(settings.maxLength);
     }
+    // The cached reference log-probs are LD-weighted sums: another α needs them again.
+    if (settings.ldAlpha !== this.settings.ldAlpha) this.cache = null;
     this.settings = forModel(settings, this.config);
   }
 
@@ -177,7 +179,8 @@ export class Trainer {
     const total = this.train.length + this.evalPairs.length;
     const { batchSize, maxLength } = this.settings;
     const pad = this.tokenizer.padId;
-    const train = await this.reference.precompute(this.train, batchSize, maxLength, this.mask, (done) => onProgress?.(done, total), pad);
+    const ld = this.ldAlpha;
+    const train = await this.reference.precompute(this.train, batchSize, maxLength, this.mask, (done) => onProgress?.(done, total), pad, ld);
     const evalCache = await this.reference.precompute(
       this.evalPairs,
       batchSize,
@@ -185,6 +188,7 @@ export class Trainer {
       this.mask,
       (done) => onProgress?.(this.train.length + done, total),
       pad,
+      ld,
     );
     this.cache = { train, eval: evalCache };
   }
@@ -216,9 +220,14 @@ export class Trainer {
     return tf.zeros([batch.rows]) as tf.Tensor1D;
   }
 
+  /** LD-DPO's α where it applies (DPO pairs), else null. */
+  private get ldAlpha(): number | null {
+    return this.settings.stage === 'dpo' ? this.settings.ldAlpha : null;
+  }
+
   /** Loss and metrics of one batch; call inside a tidy. */
   private forward(batch: IndexedBatch, cache: ReferenceCache | undefined, scales?: TokenScales, options?: ForwardOptions): StepForward {
-    const device = uploadBatch(batch.batch);
+    const device = uploadBatch(batch.batch, this.ldAlpha);
     const w = this.policyWeights;
     if (this.settings.stage === 'sft') return sftForward(w, this.config, device, this.mask, scales, options);
     const reference = this.referenceLogProbs(batch, device, cache);
@@ -298,10 +307,10 @@ export class Trainer {
     return Array.from({ length: this.settings.gradientAccumulationSteps }, () => this.nextBatch());
   }
 
-  /** Policy and reference log-probs of each row of a batch, read back (for inspection, not the loop). */
+  /** Policy and reference log-probs of each row of a batch as the loss sees them (LD-weighted with ld_alpha), read back (for inspection, not the loop). */
   async inspectBatch(batch: IndexedBatch): Promise<{ policy: Float32Array; reference: Float32Array }> {
     const [policy, reference] = tf.tidy(() => {
-      const device = uploadBatch(batch.batch);
+      const device = uploadBatch(batch.batch, this.ldAlpha);
       return [
         batchLogProbs(this.policyWeights, this.config, device, this.mask, this.weights.inferenceOptions()),
         this.referenceLogProbs(batch, device, this.activeCache?.train),
