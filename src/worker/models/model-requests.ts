@@ -109,6 +109,7 @@ export class ModelRequests {
       optimizerSlots: settings.optimizer === 'rmsprop' ? 1 : 2,
       // Only WebGPU has the fused kernel; elsewhere the portable path holds several [rows, T, V] copies.
       fusedLogProbs: tokenLogProbsPath() === 'fused',
+      useWeighting: settings.useWeighting,
     });
   }
 
