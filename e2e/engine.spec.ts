@@ -1,32 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
-import { unzipSync } from 'fflate';
-import { openAdvancedSettings } from './advanced-settings';
-
-async function openTiny(page: Page, backend?: string) {
-  await page.goto(`/?preset=tiny&view=studio${backend ? `&backend=${backend}` : ''}`);
-  await expect(page.getByTestId('backend')).toContainText(backend ?? 'webgpu');
-  // The start-up dataset (the built-in demo, or the one restored from this browser) is in first.
-  await expect(page.getByTestId('dataset-count')).toHaveText(/^\d+$/);
-  await page.getByTestId('dataset-input').setInputFiles('e2e/fixtures/small-pairs.jsonl');
-  await expect(page.getByTestId('dataset-count')).toHaveText('8');
-  await openAdvancedSettings(page);
-}
-
-async function trainTo(page: Page, steps: number) {
-  await page.getByTestId('settings-steps').fill(String(steps));
-  await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('chart-loss')).toHaveAttribute('data-points', String(steps), { timeout: 5 * 60_000 });
-  await expect(page.getByTestId('status')).toHaveText('Ready');
-}
-
-async function exportedFiles(page: Page) {
-  const download = page.waitForEvent('download');
-  await page.getByTestId('export').click();
-  return unzipSync(new Uint8Array(readFileSync(await (await download).path())));
-}
-
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+import { expect, test } from '@playwright/test';
+import { exportedFiles, openTiny, text, trainTo } from './studio-page';
 
 test('the same steps on webgpu and on cpu agree to 1e-3', async ({ page }) => {
   const metricsOn = async (backend: string) => {

@@ -1,7 +1,7 @@
 import { PRESETS, type PresetName } from '../core/model/config';
 import type { ModelConfig } from '../core/model/causal-lm';
 import { parseLoraSpec } from '../core/model/lora';
-import { DEFAULT_SETTINGS, LOSS_TYPES, type DpoSettings, type LossType } from '../core/train/settings';
+import { DEFAULT_SETTINGS, F_DIVERGENCE_TYPES, LOSS_TYPES, type DpoSettings, type LossType } from '../core/train/settings';
 
 export class UsageError extends Error {}
 
@@ -22,6 +22,8 @@ export const NUMERIC_FLAGS: [flag: string, key: NumericKey, help: string][] = [
   ['max-grad-norm', 'maxGradNorm', 'clip the global gradient norm; 0 disables (default 1)'],
   ['label-smoothing', 'labelSmoothing', 'ε for sigmoid (cDPO) and robust (default 0)'],
   ['simpo-gamma', 'simpoGamma', 'SimPO target margin γ (default 0.5)'],
+  ['discopop-tau', 'discopopTau', 'τ of the discopop loss (default 0.05)'],
+  ['f-alpha-divergence-coef', 'fAlphaDivergenceCoef', 'α of --f-divergence-type alpha_divergence; 1 = reverse KL (default 0.5)'],
   ['ref-sync-steps', 'referenceSyncSteps', 'TR-DPO: sync the reference every τ steps; 0 = never (default 0)'],
   ['ref-sync-alpha', 'referenceSyncAlpha', 'TR-DPO: ref ← α·policy + (1−α)·ref (default 0.6)'],
   ['weight-decay', 'weightDecay', 'weight decay: decoupled for adamw, L2 for adam/rmsprop (default 0)'],
@@ -35,11 +37,12 @@ export const NUMERIC_FLAGS: [flag: string, key: NumericKey, help: string][] = [
   ['max-new-tokens', 'maxNewTokens', 'length of each sampled completion (default 32)'],
 ];
 
-const CHOICE_FLAGS: [flag: string, key: 'optimizer' | 'scheduler' | 'reference' | 'stage', choices: string[], help: string][] = [
+const CHOICE_FLAGS: [flag: string, key: 'optimizer' | 'scheduler' | 'reference' | 'stage' | 'fDivergenceType', choices: string[], help: string][] = [
   ['stage', 'stage', ['dpo', 'kto'], 'dpo (pairs) | kto (unpaired {prompt, completion, label} rows, and pairs unpaired) (default dpo)'],
   ['optimizer', 'optimizer', ['adamw', 'adam', 'rmsprop'], 'adamw | adam | rmsprop (default adamw)'],
   ['scheduler', 'scheduler', ['constant', 'linear', 'cosine'], 'after warm-up: constant | linear | cosine (default constant)'],
   ['reference', 'reference', ['frozen', 'none'], 'frozen copy of the starting weights | none (reference-free) (default frozen)'],
+  ['f-divergence-type', 'fDivergenceType', F_DIVERGENCE_TYPES, `f-DPO's divergence: ${F_DIVERGENCE_TYPES.join(' | ')} (default reverse_kl)`],
 ];
 
 export const TRAIN_HELP = [
@@ -60,8 +63,11 @@ export const TRAIN_HELP = [
   '  --lora <spec>          train LoRA adapters, e.g. r=8,alpha=16,dropout=0.05,targets=c_attn+c_proj (+ c_fc);',
   '                         the reference is the base with adapters off; the PEFT adapter goes to <out>/adapter/',
   '  --sft-steps <n>        SFT steps on the chosen completions before DPO (default 0)',
-  `  --loss <list>          comma-separated loss terms: ${LOSS_TYPES.join(', ')} (default sigmoid)`,
+  '  --loss-type <list>     comma-separated loss terms (TRL\'s loss_type; --loss is the same flag):',
+  `                         ${LOSS_TYPES.join(', ')} (default sigmoid)`,
   '  --loss-weights <list>  comma-separated weights, one per loss term (default all 1)',
+  '  --use-weighting        WPO: weight each pair by the policy\'s length-normalized probabilities (TRL\'s use_weighting)',
+  '  --ld-alpha <α>         LD-DPO: tokens past the shorter completion of a pair count α times, α in [0, 1] (default off)',
   '  --no-ref-cache         recompute reference log-probs every step instead of once per row',
   '  --skip-non-finite      a step with a NaN/∞ loss or gradient changes nothing (instead of stopping as diverged)',
   '  --dump-batches <file>  one JSON line per trained pair: input_ids, completion_mask, logp, ref_logp',
@@ -70,12 +76,13 @@ export const TRAIN_HELP = [
 ].join('\n');
 
 export const PARSE_OPTIONS = Object.fromEntries([
-  ...['data', 'out', 'eval-data', 'preset', 'model', 'lora', 'sft-steps', 'loss', 'loss-weights', 'dump-batches'].map((f) => [
+  ...['data', 'out', 'eval-data', 'preset', 'model', 'lora', 'sft-steps', 'loss', 'loss-type', 'loss-weights', 'ld-alpha', 'dump-batches'].map((f) => [
     f,
     { type: 'string' as const },
   ]),
   ['no-ref-cache', { type: 'boolean' as const }],
   ['skip-non-finite', { type: 'boolean' as const }],
+  ['use-weighting', { type: 'boolean' as const }],
   ['help', { type: 'boolean' as const }],
   ...CHOICE_FLAGS.map(([f]) => [f, { type: 'string' as const }]),
   ...NUMERIC_FLAGS.map(([f]) => [f, { type: 'string' as const }]),
@@ -101,9 +108,12 @@ export function settingsFromFlags(values: FlagValues, preset: PresetName, model?
     if (!choices.includes(raw)) throw new UsageError(`--${flag}: "${raw}" is not one of ${choices.join(', ')}`);
     (settings as unknown as Record<string, string>)[key] = raw;
   }
-  if (typeof values.loss === 'string') {
-    const types = values.loss.split(',').map((t) => t.trim());
-    for (const t of types) if (!LOSS_TYPES.includes(t as LossType)) throw new UsageError(`--loss: "${t}" is not one of ${LOSS_TYPES.join(', ')}`);
+  if (typeof values.loss === 'string' && typeof values['loss-type'] === 'string') throw new UsageError('--loss and --loss-type are the same flag: give one');
+  const lossFlag = typeof values['loss-type'] === 'string' ? 'loss-type' : 'loss';
+  const lossList = values[lossFlag];
+  if (typeof lossList === 'string') {
+    const types = lossList.split(',').map((t) => t.trim());
+    for (const t of types) if (!LOSS_TYPES.includes(t as LossType)) throw new UsageError(`--${lossFlag}: "${t}" is not one of ${LOSS_TYPES.join(', ')}`);
     settings.lossTypes = types as LossType[];
     settings.lossWeights = types.map(() => 1);
   }
@@ -117,6 +127,8 @@ export function settingsFromFlags(values: FlagValues, preset: PresetName, model?
   }
   if (values['no-ref-cache']) settings.precomputeReference = false;
   if (values['skip-non-finite']) settings.skipNonFinite = true;
+  if (values['use-weighting']) settings.useWeighting = true;
+  if (typeof values['ld-alpha'] === 'string') settings.ldAlpha = number('ld-alpha', values['ld-alpha']);
   if (typeof values['eval-data'] === 'string') settings.evalFraction = 0;
   return settings;
 }

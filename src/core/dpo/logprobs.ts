@@ -47,3 +47,24 @@ export function meanCompletionLogitsByHalf(logits: tf.Tensor3D, completionMask: 
 function maskedMean(perPosition: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
   return tf.div(tf.sum(tf.mul(perPosition, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
 }
+
+/**
+ * LD-DPO (Liu et al. 2024, "Length Desensitization in Direct Preference Optimization") as
+ * TRL v1.9.0 applies ld_alpha: a completion's tokens up to the shorter completion of its
+ * pair count fully, the longer one's tail counts α times, for policy and reference alike.
+ * The result replaces the completion mask in the summed log-probs.
+ * @param completionMask [2B, T], chosen rows first
+ * @param alpha in [0, 1]; 1 = plain sums, 0 = the tail masked out
+ * @returns [2B, T] token weights (0 outside completions)
+ */
+export function lengthDesensitizedWeights(completionMask: tf.Tensor2D, alpha: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const pairs = completionMask.shape[0] / 2;
+    const position = tf.cumsum(completionMask, 1); // 1, 2, … along each completion
+    const [chosenLengths, rejectedLengths] = tf.split(tf.sum(completionMask, 1), [pairs, pairs], 0);
+    const shared = tf.minimum(chosenLengths, rejectedLengths);
+    const sharedBoth = tf.expandDims(tf.concat([shared, shared], 0), 1);
+    const weight = tf.where(tf.lessEqual(position, sharedBoth), tf.onesLike(position), tf.fill(position.shape, alpha));
+    return tf.mul(completionMask, weight) as tf.Tensor2D;
+  });
+}

@@ -1,8 +1,17 @@
+/**
+ * The loss of a DPO step: TRL v1.9.0's loss_type list summed with loss_weights, on scores
+ * from the chosen f-divergence, each term optionally weighted per pair (WPO). The per-pair
+ * formulas are in pair-losses.ts, the batch-sorting AOT pair in sorted-losses.ts.
+ */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossType } from '../train/settings';
+import type { FDivergenceType, LossType } from '../train/settings';
+import { divergenceScore } from './f-divergence';
+import { pairLoss, type PairLossType, type PairTerms } from './pair-losses';
+import { aotLoss, aotUnpairedLoss } from './sorted-losses';
 
 /** Per-pair statistics every loss is built from; all [B]. */
 export interface PairStats {
+  /** Summed completion log-probs (with LD-DPO, shared prefix + α·tail). */
   policyChosen: tf.Tensor1D;
   policyRejected: tf.Tensor1D;
   /** Zeros in reference-free mode. */
@@ -11,64 +20,59 @@ export interface PairStats {
   /** Completion tokens per row. */
   chosenLengths: tf.Tensor1D;
   rejectedLengths: tf.Tensor1D;
+  /**
+   * The chosen completions' plain summed log-probs, for the sft term (TRL's cross-entropy
+   * ignores ld_alpha); policyChosen when absent.
+   */
+  sftChosen?: tf.Tensor1D;
+  /** WPO: w_w·w_l per pair, a constant to autodiff; absent = unweighted. */
+  pairWeights?: tf.Tensor1D;
 }
 
 export interface LossOptions {
   beta: number;
   labelSmoothing: number;
   simpoGamma: number;
+  /** TRL's defaults when absent: 0.05, reverse_kl, 0.5. */
+  discopopTau?: number;
+  fDivergenceType?: FDivergenceType;
+  fAlphaDivergenceCoef?: number;
 }
 
-/** log σ(z) written as −softplus(−z): tf.logSigmoid's gradient crashes in TF.js 4.22. */
-const logSigmoid = (z: tf.Tensor) => tf.neg(tf.softplus(tf.neg(z)));
-
 /**
- * One loss term of DPO_SPEC.md's table, as a scalar (mean over pairs, except `sft`, which
- * is the token-mean NLL over all chosen completion tokens of the batch).
+ * One loss term of DPO_SPEC.md's table, as a scalar: the mean over pairs (of the WPO-weighted
+ * per-pair losses when `s.pairWeights` is set). `sft` is the token-mean NLL over all chosen
+ * completion tokens of the batch (times the mean pair weight under WPO, as TRL expands it).
  */
 export function preferenceLoss(type: LossType, s: PairStats, o: LossOptions): tf.Scalar {
   return tf.tidy(() => {
-    const { beta, labelSmoothing: eps } = o;
-    const chosenRatio = tf.sub(s.policyChosen, s.referenceChosen);
-    const rejectedRatio = tf.sub(s.policyRejected, s.referenceRejected);
-    const z = tf.mul(beta, tf.sub(chosenRatio, rejectedRatio));
-    let perPair: tf.Tensor;
+    const weighted = (perPair: tf.Tensor) => tf.mean(s.pairWeights ? tf.mul(perPair, s.pairWeights) : perPair) as tf.Scalar;
+    const chosenRatio = tf.sub(s.policyChosen, s.referenceChosen) as tf.Tensor1D;
+    const rejectedRatio = tf.sub(s.policyRejected, s.referenceRejected) as tf.Tensor1D;
+    const eps = o.labelSmoothing;
     switch (type) {
-      case 'sigmoid': // paper Eq. 7; with ε > 0 the conservative cDPO
-        // −log σ(z) = softplus(−z): plain DPO in two kernels, not the ε-weighted pair's nine.
-        perPair =
-          eps === 0 ? tf.softplus(tf.neg(z)) : tf.sub(tf.mul(-(1 - eps), logSigmoid(z)), tf.mul(eps, logSigmoid(tf.neg(z))));
-        break;
-      case 'robust':
-        perPair = tf.div(tf.add(tf.mul(-(1 - eps), logSigmoid(z)), tf.mul(eps, logSigmoid(tf.neg(z)))), 1 - 2 * eps);
-        break;
-      case 'ipo': {
-        // TRL averages log-probs per token for IPO.
-        const h = tf.sub(tf.div(chosenRatio, s.chosenLengths), tf.div(rejectedRatio, s.rejectedLengths));
-        perPair = tf.square(tf.sub(h, 1 / (2 * beta)));
-        break;
+      case 'sft': {
+        const nll = tf.neg(tf.div(tf.sum(s.sftChosen ?? s.policyChosen), tf.sum(s.chosenLengths)));
+        return s.pairWeights ? (tf.mul(nll, tf.mean(s.pairWeights)) as tf.Scalar) : (nll as tf.Scalar);
       }
-      case 'hinge':
-        perPair = tf.relu(tf.sub(1, z));
-        break;
-      case 'sigmoid_norm':
-        perPair = tf.neg(logSigmoid(tf.mul(beta, tf.sub(tf.div(chosenRatio, s.chosenLengths), tf.div(rejectedRatio, s.rejectedLengths)))));
-        break;
-      case 'apo_zero':
-        perPair = tf.add(tf.sub(1, tf.sigmoid(tf.mul(beta, chosenRatio))), tf.sigmoid(tf.mul(beta, rejectedRatio)));
-        break;
-      case 'simpo': {
-        const margin = tf.sub(tf.div(s.policyChosen, s.chosenLengths), tf.div(s.policyRejected, s.rejectedLengths));
-        perPair = tf.neg(logSigmoid(tf.sub(tf.mul(beta, margin), o.simpoGamma)));
-        break;
-      }
-      case 'sft':
-        return tf.neg(tf.div(tf.sum(s.policyChosen), tf.sum(s.chosenLengths))) as tf.Scalar;
-      default:
-        // validateSettings refuses losses outside LOSS_TYPES before a run starts.
-        throw new Error(`loss "${type}" is not implemented in this build`);
+      case 'aot':
+        return tf.mean(aotLoss(s.policyChosen, s.policyRejected, s.referenceChosen, s.referenceRejected, o.beta, eps)) as tf.Scalar;
+      case 'aot_unpaired':
+        return tf.mean(aotUnpairedLoss(chosenRatio, rejectedRatio, o.beta, eps)) as tf.Scalar;
     }
-    return tf.mean(perPair) as tf.Scalar;
+    const divergence = o.fDivergenceType ?? 'reverse_kl';
+    const alpha = o.fAlphaDivergenceCoef ?? 0.5;
+    const terms: PairTerms = {
+      chosenRatio,
+      rejectedRatio,
+      chosenScore: divergenceScore(chosenRatio, divergence, alpha),
+      rejectedScore: divergenceScore(rejectedRatio, divergence, alpha),
+      policyChosen: s.policyChosen,
+      policyRejected: s.policyRejected,
+      chosenLengths: s.chosenLengths,
+      rejectedLengths: s.rejectedLengths,
+    };
+    return weighted(pairLoss(type as PairLossType, terms, { ...o, discopopTau: o.discopopTau ?? 0.05 }));
   });
 }
 

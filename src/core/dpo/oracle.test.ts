@@ -12,7 +12,8 @@ import { batchLogProbs, dpoForward, type DeviceBatch, type LossSettings } from '
 import { globalNorm, Optimizer } from '../train/optimizers';
 import { learningRateMultiplier } from '../train/schedule';
 import { FORWARD_METRIC_NAMES } from '../train/metric-names';
-import type { LossType, OptimizerName, SchedulerName } from '../train/settings';
+import type { FDivergenceType, LossType, OptimizerName, SchedulerName } from '../train/settings';
+import { lengthDesensitizedWeights } from './logprobs';
 
 type Named = Record<string, { shape: number[]; data: number[] }>;
 // The oracle's config uses GPT2Config's field names, so the loader's own parser reads it.
@@ -63,6 +64,108 @@ function gradientsFor(c: (typeof CASES)[string]) {
   return { loss: value.dataSync()[0], grads: byName, policy };
 }
 
+type OracleBatch = { input_ids: number[][]; labels: number[][]; completion_mask: number[][] };
+/** A case's DPOConfig as the oracle wrote it, in TRL's names. */
+interface TrlConfig {
+  beta: number;
+  label_smoothing: number;
+  loss_type: string[];
+  loss_weights?: number[];
+  discopop_tau?: number;
+  f_divergence_type?: string;
+  f_alpha_divergence_coef?: number;
+  use_weighting?: boolean;
+  ld_alpha?: number;
+}
+type TrlCase = { loss: number; grads: Record<string, number[]>; metrics: Record<string, number>; config: TrlConfig };
+
+const TRL_CASES = [
+  'exo_pair',
+  'nca_pair',
+  'bco_pair',
+  'bco_pair_second_step',
+  'sppo_hard',
+  'aot',
+  'aot_own_batch',
+  'aot_unpaired',
+  'apo_down',
+  'discopop',
+  'forward_kl',
+  'js_divergence',
+  'alpha_divergence',
+  'use_weighting',
+  'ld_alpha',
+  'combined_exo_sft',
+] as const;
+
+/** Losses that read label_smoothing in TRL v1.9.0. Its sigmoid ignores it; ours reads it as cDPO (DPO_SPEC.md). */
+const SMOOTHED_LOSSES = ['robust', 'exo_pair', 'aot', 'aot_unpaired'];
+
+/** Our settings for a TRL DPOConfig, as a user porting it would set them. */
+function settingsFromTrl(c: TrlConfig): LossSettings {
+  return {
+    beta: c.beta,
+    lossTypes: c.loss_type as LossType[],
+    lossWeights: c.loss_weights ?? c.loss_type.map(() => 1),
+    labelSmoothing: c.loss_type.some((t) => SMOOTHED_LOSSES.includes(t)) ? c.label_smoothing : 0,
+    simpoGamma: oracle.simpo_gamma,
+    discopopTau: c.discopop_tau ?? oracle.discopop_tau,
+    fDivergenceType: (c.f_divergence_type ?? 'reverse_kl') as FDivergenceType,
+    fAlphaDivergenceCoef: c.f_alpha_divergence_coef ?? oracle.f_alpha_divergence_coef,
+    useWeighting: c.use_weighting ?? false,
+  };
+}
+
+type Grads = Record<string, number[]>;
+const combine = (terms: [Grads, number][]): Grads =>
+  Object.fromEntries(
+    Object.keys(terms[0][0]).map((p) => [p, terms[0][0][p].map((_, i) => terms.reduce((sum: number, [g, w]) => sum + w * g[p][i], 0))]),
+  );
+
+/**
+ * What the engine must produce for a case. combined_exo_sft combines sigmoid with exo_pair
+ * at ε = 0.1: TRL v1.9.0's sigmoid term ignores ε, ours is cDPO with it, so its sigmoid term
+ * is swapped for the oracle's own cDPO case (sigmoid_smoothed) — all numbers stay the oracle's.
+ */
+function trlExpectation(name: (typeof TRL_CASES)[number]): Omit<TrlCase, 'config'> {
+  const c = oracle.losses[name] as TrlCase;
+  if (name !== 'combined_exo_sft') return c;
+  const plain = oracle.losses.sigmoid as { loss: number; grads: Grads };
+  const smoothed = oracle.losses.sigmoid_smoothed as { loss: number; grads: Grads };
+  const grads = combine([
+    [c.grads, 1],
+    [plain.grads, -1],
+    [smoothed.grads, 1],
+  ]);
+  const norm = Math.sqrt(Object.values(grads).reduce((sum, g) => sum + g.reduce((a, x) => a + x * x, 0), 0));
+  const loss = c.loss - plain.loss + smoothed.loss;
+  return { loss, grads, metrics: { ...c.metrics, loss, grad_norm: norm } };
+}
+
+function deviceBatch(b: OracleBatch): DeviceBatch {
+  return {
+    rows: b.input_ids.length,
+    inputIds: tf.tensor2d(b.input_ids, undefined, 'int32'),
+    labels: tf.tensor2d(b.labels, undefined, 'int32'),
+    completionMask: tf.tensor2d(b.completion_mask),
+  };
+}
+
+const withLdWeights = (b: DeviceBatch, ldAlpha: number | null): DeviceBatch =>
+  ldAlpha === null ? b : { ...b, logProbWeights: lengthDesensitizedWeights(b.completionMask, ldAlpha) };
+
+function lossAndGradients(b: DeviceBatch, refs: tf.Tensor1D, settings: LossSettings) {
+  const policy = variables(oracle.policy as Named);
+  let metrics: Float32Array | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = dpoForward(policy, config, b, refs, mask, settings);
+    metrics = out.metrics.dataSync() as Float32Array;
+    return out.loss;
+  });
+  const byName = Object.fromEntries(Object.entries(policy).map(([n, v]) => [n, grads[v.name]]));
+  return { loss: value.dataSync()[0], grads: byName, metrics: metrics! };
+}
+
 describe('engine vs PyTorch oracle', () => {
   it('completion log-probs of policy and reference (1e-5)', () => {
     expectClose(referenceLogProbs.dataSync(), oracle.logps.reference, 1e-5, 1, 'reference logps');
@@ -78,6 +181,35 @@ describe('engine vs PyTorch oracle', () => {
         // Floor: gradients are compared relative to the tensor's largest entry.
         const floor = Math.max(...(g as number[]).map(Math.abs));
         expectClose(grads[param].dataSync(), g as number[], 1e-4, floor, `${name} grad ${param}`);
+      }
+    });
+  }
+
+  // TRL v1.9.0's remaining losses and options, each case carrying its DPOConfig (TRL's names).
+  for (const name of TRL_CASES) {
+    it(`${name}: loss and TRL's metrics (1e-5), the gradient of every parameter (1e-4)`, () => {
+      const expected = trlExpectation(name);
+      const c = oracle.losses[name] as TrlCase;
+      const own = 'batch' in c ? (c as unknown as { batch: OracleBatch; logps: { policy: number[]; reference: number[] } }) : null;
+      const ld = c.config.ld_alpha ?? null;
+      const caseBatch = withLdWeights(own ? deviceBatch(own.batch) : batch, ld);
+      const refs = batchLogProbs(reference, config, caseBatch, mask);
+      if (own) {
+        expectClose(refs.dataSync(), own.logps.reference, 1e-5, 1, `${name} reference logps`);
+        expectClose(batchLogProbs(tensors(oracle.policy as Named), config, caseBatch, mask).dataSync(), own.logps.policy, 1e-5, 1, `${name} policy logps`);
+      }
+      const settings = settingsFromTrl(c.config);
+      // bco_pair_second_step: the same batch and weights a second time; TRL v1.9.0's bco_pair keeps no state between steps.
+      const passes = name === 'bco_pair_second_step' ? 2 : 1;
+      let out!: ReturnType<typeof lossAndGradients>;
+      for (let pass = 0; pass < passes; pass++) out = lossAndGradients(caseBatch, refs, settings);
+      expectClose([out.loss], [expected.loss], 1e-5, 1e-3, `${name} loss`);
+      // Floor 0.1 (1e-6 absolute): rewards are differences of float32 log-prob sums near 10, rounded at ~1e-6.
+      expectClose(out.metrics, FORWARD_METRIC_NAMES.map((n) => expected.metrics[n]), 1e-5, 0.1, `${name} metrics`);
+      expectClose(globalNorm(Object.values(out.grads)).dataSync(), [expected.metrics.grad_norm], 1e-5, 1, `${name} grad_norm`);
+      for (const [param, g] of Object.entries(expected.grads)) {
+        const floor = Math.max(...g.map(Math.abs));
+        expectClose(out.grads[param].dataSync(), g, 1e-4, floor, `${name} grad ${param}`);
       }
     });
   }

@@ -35,6 +35,13 @@ function settingsRows(s: DpoSettings, lora?: LoraConfig): [string, string][] {
   ];
   if (s.labelSmoothing > 0) rows.push(['label_smoothing', String(s.labelSmoothing)]);
   if (s.lossTypes.includes('simpo')) rows.push(['simpo_gamma', String(s.simpoGamma)]);
+  if (s.lossTypes.includes('discopop')) rows.push(['discopop_tau', String(s.discopopTau)]);
+  // `?? default`: a card for a run saved before these options existed.
+  const divergence = s.fDivergenceType ?? 'reverse_kl';
+  if (divergence !== 'reverse_kl')
+    rows.push(['f_divergence_type', divergence === 'alpha_divergence' ? `alpha_divergence (α = ${s.fAlphaDivergenceCoef})` : divergence]);
+  if (s.useWeighting) rows.push(['use_weighting', 'true (WPO)']);
+  if (s.ldAlpha !== null && s.ldAlpha !== undefined) rows.push(['ld_alpha', String(s.ldAlpha)]);
   rows.push([
     'reference',
     s.reference === 'none' ? 'none (reference-free)' : lora ? 'the base model, adapters off' : 'frozen copy of the start',

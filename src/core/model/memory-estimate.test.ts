@@ -15,7 +15,7 @@ import { registerReferenceAttentionKernels } from '../testing/attention-referenc
  * everything a run holds alive: the policy variables, a frozen reference copy and two Adam
  * slots per weight. tf.profile's peakBytes is the engine's total at its fullest.
  */
-async function measuredPeak(config: ModelConfig, pairs: number, length: number): Promise<number> {
+async function measuredPeak(config: ModelConfig, pairs: number, length: number, useWeighting = false): Promise<number> {
   const host = initModelWeights(config, new SeededRandom(1));
   const policy: Record<string, tf.Variable> = {};
   for (const [name, { shape, data }] of host) policy[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), true, `mem_${name}`));
@@ -32,7 +32,7 @@ async function measuredPeak(config: ModelConfig, pairs: number, length: number):
   };
   const mask = causalMask(length);
   const refLogProbs = tf.zeros([rows]) as tf.Tensor1D;
-  const settings = { beta: 0.1, lossTypes: ['sigmoid' as const], lossWeights: [1], labelSmoothing: 0, simpoGamma: 0.5 };
+  const settings = { beta: 0.1, lossTypes: ['sigmoid' as const], lossWeights: [1], labelSmoothing: 0, simpoGamma: 0.5, useWeighting };
   const profile = await tf.profile(() => {
     const { value, grads } = tf.variableGrads(() => {
       const { loss, metrics } = dpoForward(policy, config, batch, refLogProbs, mask, settings);
@@ -107,6 +107,16 @@ describe('estimateTrainingMemory', () => {
     });
     const ratio = estimate.totalBytes / peak;
     console.log(`memory estimate ${estimate.totalBytes} vs measured peak ${peak}: ratio ${ratio.toFixed(3)}`);
+    expect(ratio).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.25);
+  });
+
+  it('stays within 0.8x-1.25x of the measured peak with WPO weighting (use_weighting)', async () => {
+    const { config, pairs, length } = CASES[1];
+    const peak = await measuredPeak(config, pairs, length, true);
+    const input: MemoryEstimateInput = { config, batchSize: pairs, maxLength: length, stage: 'dpo', referenceCopy: true, optimizerSlots: 2, fusedLogProbs: false, useWeighting: true };
+    const ratio = estimateTrainingMemory(input).totalBytes / peak;
+    console.log(`WPO: memory estimate vs measured peak ${peak}: ratio ${ratio.toFixed(3)}`);
     expect(ratio).toBeGreaterThan(0.8);
     expect(ratio).toBeLessThan(1.25);
   });

@@ -30,6 +30,8 @@ export interface MemoryEstimateInput {
    * row's log-sum-exp instead of [rows, H, T, T] scores: attention memory grows with T, not T².
    */
   fusedAttention?: boolean;
+  /** WPO (use_weighting): log Σ p² over the vocabulary, one row at a time (wpo-weights.ts). */
+  useWeighting?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -40,7 +42,7 @@ export interface MemoryEstimate {
   optimizerBytes: number;
   /** Forward intermediates kept for the backward pass and the activation gradients alive with them (all but vocabulary-sized ones). */
   activationBytes: number;
-  /** [rows, T, V] tensors: the logits and, unfused, log-softmax, one-hot labels and their gradients. */
+  /** [rows, T, V] tensors: the logits and, unfused, log-softmax, one-hot labels and their gradients (plus WPO's per-row [T, V] temporaries). */
   logitsBytes: number;
   totalBytes: number;
   largestTensorBytes: number;
@@ -68,6 +70,8 @@ const BACKWARD_FACTOR = 2;
  */
 const LOGITS_COPIES_UNFUSED = 8;
 const LOGITS_COPIES_FUSED = 2;
+/** WPO's [T, V] temporaries for one row at a time: the row's logits, their exp and its square. */
+const WPO_ROW_COPIES = 3;
 
 function shape(dims: number[]): string {
   return `[${dims.join(', ')}]`;
@@ -104,7 +108,9 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   const perLayer = tokens * (family.activationFloatsPerLayer(config) + loraFloats) + attentionFloats;
   // Embedding lookup and position add (3d), the final LayerNorm (4d).
   const activationBytes = F32 * BACKWARD_FACTOR * (config.nLayer * perLayer + tokens * 7 * d);
-  const logitsBytes = F32 * tokens * V * (input.fusedLogProbs ? LOGITS_COPIES_FUSED : LOGITS_COPIES_UNFUSED);
+  const logitsBytes =
+    F32 * tokens * V * (input.fusedLogProbs ? LOGITS_COPIES_FUSED : LOGITS_COPIES_UNFUSED) +
+    (input.useWeighting && input.stage === 'dpo' ? F32 * WPO_ROW_COPIES * T * V : 0);
 
   const candidates: [number, string][] = [
     [F32 * tokens * V, `logits ${shape([rows, T, V])}`],

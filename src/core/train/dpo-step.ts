@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { modelForward, type ModelConfig } from '../model/causal-lm';
 import type { ForwardOptions, NamedWeights } from '../model/forward-options';
-import { meanCompletionLogit, meanCompletionLogitsByHalf, sequenceLogProbs } from '../dpo/logprobs';
-import { combinedLoss, type PairStats } from '../dpo/losses';
+import { lengthDesensitizedWeights, meanCompletionLogit, meanCompletionLogitsByHalf, sequenceLogProbs } from '../dpo/logprobs';
+import { combinedLoss, type LossOptions, type PairStats } from '../dpo/losses';
+import { tokenLogProbs } from '../dpo/token-logprobs';
+import { wpoPairWeights } from '../dpo/wpo-weights';
 import type { DpoBatch } from '../dpo/batch';
 import type { LossType } from './settings';
 
@@ -12,19 +14,27 @@ export interface DeviceBatch {
   inputIds: tf.Tensor2D;
   labels: tf.Tensor2D;
   completionMask: tf.Tensor2D;
+  /**
+   * How much each token counts in a row's summed log-prob, when not simply the completion
+   * mask: LD-DPO's shared prefix + α·tail (a pair property, so DPO batches only).
+   */
+  logProbWeights?: tf.Tensor2D;
 }
 
-export function uploadBatch(batch: DpoBatch): DeviceBatch {
+/** @param ldAlpha LD-DPO's α for a DPO batch ([chosen; rejected] rows); null or absent = plain sums */
+export function uploadBatch(batch: DpoBatch, ldAlpha: number | null = null): DeviceBatch {
   const shape: [number, number] = [batch.rows, batch.length];
+  const completionMask = tf.tensor2d(batch.completionMask, shape, 'float32');
   return {
     rows: batch.rows,
     inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
     labels: tf.tensor2d(batch.labels, shape, 'int32'),
-    completionMask: tf.tensor2d(batch.completionMask, shape, 'float32'),
+    completionMask,
+    ...(ldAlpha === null ? {} : { logProbWeights: lengthDesensitizedWeights(completionMask, ldAlpha) }),
   };
 }
 
-/** Summed completion log-probs of every row under `weights`: [rows]. */
+/** Summed completion log-probs of every row under `weights` (LD-weighted when the batch says so): [rows]. */
 export function batchLogProbs(
   weights: NamedWeights,
   config: ModelConfig,
@@ -32,15 +42,16 @@ export function batchLogProbs(
   mask: tf.Tensor2D,
   forward?: ForwardOptions,
 ): tf.Tensor1D {
-  return tf.tidy(() => sequenceLogProbs(modelForward(weights, config, batch.inputIds, mask, forward), batch.labels, batch.completionMask));
+  return tf.tidy(() =>
+    sequenceLogProbs(modelForward(weights, config, batch.inputIds, mask, forward), batch.labels, batch.logProbWeights ?? batch.completionMask),
+  );
 }
 
-export interface LossSettings {
-  beta: number;
+export interface LossSettings extends LossOptions {
   lossTypes: readonly LossType[];
   lossWeights: readonly number[];
-  labelSmoothing: number;
-  simpoGamma: number;
+  /** WPO: weight each pair by its policy probabilities (TRL's use_weighting). */
+  useWeighting?: boolean;
 }
 
 /**
@@ -87,12 +98,17 @@ export function dpoForward(
 ): StepForward {
   const pairs = batch.rows / 2;
   const logits = modelForward(policy, config, batch.inputIds, mask, forward);
-  const policyLogProbs = sequenceLogProbs(logits, batch.labels, batch.completionMask);
+  const tokenLogps = tokenLogProbs(logits, batch.labels) as tf.Tensor2D;
+  const policyLogProbs = tf.sum(tf.mul(tokenLogps, batch.logProbWeights ?? batch.completionMask), -1) as tf.Tensor1D;
   const lengths = tf.sum(batch.completionMask, 1) as tf.Tensor1D;
   const [policyChosen, policyRejected] = halves(policyLogProbs, pairs);
   const [referenceChosen, referenceRejected] = halves(referenceLogProbs, pairs);
   const [chosenLengths, rejectedLengths] = halves(lengths, pairs);
   const stats: PairStats = { policyChosen, policyRejected, referenceChosen, referenceRejected, chosenLengths, rejectedLengths };
+  // TRL's sft term is plain cross-entropy, whatever ld_alpha does to the sums.
+  if (batch.logProbWeights && s.lossTypes.includes('sft'))
+    stats.sftChosen = halves(tf.sum(tf.mul(tokenLogps, batch.completionMask), -1) as tf.Tensor1D, pairs)[0];
+  if (s.useWeighting) stats.pairWeights = wpoPairWeights(logits, tokenLogps, batch.completionMask);
   const loss = combinedLoss(s.lossTypes, s.lossWeights, stats, s, scales.chosen);
   const chosenRewards = tf.mul(s.beta, tf.sub(policyChosen, referenceChosen));
   const rejectedRewards = tf.mul(s.beta, tf.sub(policyRejected, referenceRejected));

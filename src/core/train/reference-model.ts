@@ -34,6 +34,8 @@ export class ReferenceModel {
    * A batch's reference log-probs, [rows] ([chosen…; rejected…]): from the cache when it holds
    * every pair of the batch, otherwise computed, and handed to the cache unless `record` is off
    * (a compile-only rehearsal makes tensors without data).
+   * With LD-DPO's α (`ldAlpha`) the log-probs are the weighted sums the loss uses (the weights
+   * depend only on a pair's lengths, so they cache like plain sums).
    */
   batchLogProbs(pairs: readonly number[], batch: DeviceBatch, mask: tf.Tensor2D, cache: ReferenceCache | null, record = true): tf.Tensor1D {
     const stored = cache?.lookup(pairs);
@@ -56,12 +58,13 @@ export class ReferenceModel {
     mask: tf.Tensor2D,
     collate: (rows: number[]) => DpoBatch,
     onProgress?: (done: number) => void,
+    ldAlpha: number | null = null,
   ): Promise<void> {
     for (let start = 0; start < count; start += batchSize) {
       const rows = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
       cache.store(
         rows,
-        tf.tidy(() => this.logProbs(uploadBatch(collate(rows)), mask)),
+        tf.tidy(() => this.logProbs(uploadBatch(collate(rows), ldAlpha), mask)),
       );
       await cache.settled();
       onProgress?.(start + rows.length);

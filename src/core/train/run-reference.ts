@@ -59,9 +59,10 @@ export class RunReference {
     if (!caches || !this.model) return;
     const { trainCount, evalCount } = this.data;
     const total = trainCount + evalCount;
+    const ldAlpha = settings.stage === 'dpo' ? settings.ldAlpha : null;
     const collate = (split: Split) => (rows: number[]) => this.data.collate(rows, split, settings.maxLength, padId).batch;
-    await this.model.fill(caches.train, trainCount, settings.batchSize, mask, collate('train'), (done) => onProgress?.(done, total));
-    await this.model.fill(caches.eval, evalCount, settings.batchSize, mask, collate('eval'), (done) => onProgress?.(trainCount + done, total));
+    await this.model.fill(caches.train, trainCount, settings.batchSize, mask, collate('train'), (done) => onProgress?.(done, total), ldAlpha);
+    await this.model.fill(caches.eval, evalCount, settings.batchSize, mask, collate('eval'), (done) => onProgress?.(trainCount + done, total), ldAlpha);
   }
 
   /** Waits for the cache's pending read-backs: training rows cached, of all. */

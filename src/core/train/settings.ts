@@ -20,14 +20,30 @@ export type LossType =
   | 'aot_unpaired'
   | 'apo_down'
   | 'discopop';
-// The losses this branch's trainer runs (the picker and the CLI offer these); the rest of
-// LossType is being implemented on another branch, which extends this list.
-export const LOSS_TYPES: LossType[] = ['sigmoid', 'robust', 'ipo', 'hinge', 'sigmoid_norm', 'apo_zero', 'sft', 'simpo'];
+export const LOSS_TYPES: LossType[] = [
+  'sigmoid',
+  'robust',
+  'ipo',
+  'hinge',
+  'sigmoid_norm',
+  'apo_zero',
+  'sft',
+  'simpo',
+  'exo_pair',
+  'nca_pair',
+  'bco_pair',
+  'sppo_hard',
+  'aot',
+  'aot_unpaired',
+  'apo_down',
+  'discopop',
+];
+/** The f-divergences TRL v1.9.0's f_divergence_type accepts (f-DPO); reverse_kl is plain DPO. */
+export type FDivergenceType = 'reverse_kl' | 'forward_kl' | 'js_divergence' | 'alpha_divergence';
+export const F_DIVERGENCE_TYPES: FDivergenceType[] = ['reverse_kl', 'forward_kl', 'js_divergence', 'alpha_divergence'];
 export type OptimizerName = 'adamw' | 'adam' | 'rmsprop';
 export type SchedulerName = 'constant' | 'linear' | 'cosine';
 export type Stage = 'sft' | 'dpo' | 'kto';
-/** TRL's f_divergence_type: the f-DPO regularizer between policy and reference. */
-export type FDivergenceType = 'reverse_kl' | 'forward_kl' | 'js_divergence' | 'alpha_divergence';
 
 /** What the user sets for a run; names follow TRL's DPOConfig where it has one. */
 export interface DpoSettings {
@@ -42,15 +58,15 @@ export interface DpoSettings {
   labelSmoothing: number;
   /** γ of SimPO's target margin. */
   simpoGamma: number;
-  /** τ of the DiscoPOP loss (TRL's discopop_tau). */
+  /** τ of DiscoPOP's log-ratio modulation (TRL's discopop_tau). */
   discopopTau: number;
-  /** f-DPO's divergence (TRL's f_divergence_type); reverse_kl is standard DPO. */
+  /** Which f-divergence turns log-ratios into scores (TRL's f_divergence_type; f-DPO). */
   fDivergenceType: FDivergenceType;
-  /** α of the α-divergence, used only with alpha_divergence (TRL's f_alpha_divergence_coef). */
+  /** α of the alpha divergence (TRL's f_alpha_divergence_coef); 1 is reverse KL. */
   fAlphaDivergenceCoef: number;
-  /** WPO weighting of each pair by the policy's length-normalized probabilities (TRL's use_weighting). */
+  /** WPO: weight each pair's loss by the policy's length-normalized probabilities of both completions (TRL's use_weighting). */
   useWeighting: boolean;
-  /** LD-DPO's α for the log-probs past the shared length; null = plain DPO (TRL's ld_alpha). */
+  /** LD-DPO: tokens past the shorter completion's length count α times (TRL's ld_alpha); null = plain sums. */
   ldAlpha: number | null;
   /** KTO: weight of the desirable rows' losses (TRL's desirable_weight). */
   desirableWeight: number;
@@ -101,6 +117,18 @@ export interface DpoSettings {
   maxNewTokens: number;
 }
 
+/**
+ * TRL v1.9.0's DPOConfig defaults for the loss options added after runs were first saved:
+ * they reproduce the old behaviour, so a run saved without them resumes unchanged.
+ */
+export const LOSS_OPTION_DEFAULTS: Pick<DpoSettings, 'discopopTau' | 'fDivergenceType' | 'fAlphaDivergenceCoef' | 'useWeighting' | 'ldAlpha'> = {
+  discopopTau: 0.05,
+  fDivergenceType: 'reverse_kl',
+  fAlphaDivergenceCoef: 0.5,
+  useWeighting: false,
+  ldAlpha: null,
+};
+
 export const DEFAULT_SETTINGS: DpoSettings = {
   stage: 'dpo',
   beta: 0.1,
@@ -108,11 +136,7 @@ export const DEFAULT_SETTINGS: DpoSettings = {
   lossWeights: [1],
   labelSmoothing: 0,
   simpoGamma: 0.5,
-  discopopTau: 0.05,
-  fDivergenceType: 'reverse_kl',
-  fAlphaDivergenceCoef: 0.5,
-  useWeighting: false,
-  ldAlpha: null,
+  ...LOSS_OPTION_DEFAULTS,
   desirableWeight: 1,
   undesirableWeight: 1,
   reference: 'frozen',
@@ -163,4 +187,9 @@ export function usesReferenceCache(s: DpoSettings): boolean {
 export function needsReference(s: DpoSettings): boolean {
   if (s.stage === 'kto') return s.reference === 'frozen';
   return s.stage === 'dpo' && s.reference === 'frozen' && s.lossTypes.some((t) => t !== 'simpo' && t !== 'sft');
+}
+
+/** Settings saved by an older version (stored runs, checkpoints), with the loss options it did not know at their defaults. */
+export function withLossOptionDefaults(settings: DpoSettings): DpoSettings {
+  return { ...LOSS_OPTION_DEFAULTS, ...settings };
 }

@@ -168,6 +168,8 @@ export class Trainer {
       this.mask.dispose();
       this.mask = causalMask(settings.maxLength);
     }
+    // The cached reference log-probs are LD-weighted sums: another α needs them again.
+    if (settings.ldAlpha !== this.settings.ldAlpha) this.references.reset();
     this.settings = forModel(settings, this.config);
   }
 
@@ -204,9 +206,14 @@ export class Trainer {
       const kto = ktoStepInputs(batch.kto, batch.indices, split, policy, this.references, this.mask, this.settings, record);
       return { device: kto.device.rows, reference: kto.reference, kto };
     }
-    const device = uploadBatch(batch.batch);
+    const device = uploadBatch(batch.batch, this.ldAlpha);
     const reference = this.settings.stage === 'sft' ? null : this.references.logProbs(split, batch.indices, device, this.mask, this.settings, record);
     return { device, reference };
+  }
+
+  /** LD-DPO's α where it applies (DPO pairs), else null. */
+  private get ldAlpha(): number | null {
+    return this.settings.stage === 'dpo' ? this.settings.ldAlpha : null;
   }
 
   /** Loss and metrics of one batch from its step inputs; call inside a tidy. */
@@ -305,11 +312,11 @@ export class Trainer {
     return Array.from({ length: this.settings.gradientAccumulationSteps }, () => this.nextBatch());
   }
 
-  /** Policy and reference log-probs of each row of a batch, read back (for inspection, not the loop). */
+  /** Policy and reference log-probs of each row of a batch as the loss sees them (LD-weighted with ld_alpha), read back (for inspection, not the loop). */
   async inspectBatch(batch: IndexedBatch): Promise<{ policy: Float32Array; reference: Float32Array }> {
     if (batch.kto) throw new SettingsError('stage', 'stage: dumping batches is for SFT and DPO pairs, not KTO rows');
     const [policy, reference] = tf.tidy(() => {
-      const device = uploadBatch(batch.batch);
+      const device = uploadBatch(batch.batch, this.ldAlpha);
       return [
         batchLogProbs(this.policyWeights, this.config, device, this.mask, this.weights.inferenceOptions()),
         this.references.logProbs('train', batch.indices, device, this.mask, this.settings),

@@ -1,6 +1,6 @@
 import type { ModelConfig } from '../model/causal-lm';
 import { loraForModel } from '../model/lora';
-import { LOSS_TYPES, SettingsError, type DpoSettings } from './settings';
+import { F_DIVERGENCE_TYPES, LOSS_TYPES, SettingsError, type DpoSettings } from './settings';
 import { validateKtoSettings } from '../kto/kto-settings';
 
 const isWhole = (x: number, min: number) => Number.isInteger(x) && x >= min;
@@ -25,6 +25,7 @@ export function validateSettings(s: DpoSettings, model: ModelConfig, trainPairs?
     fail('labelSmoothing', `must be in [0, ${robust ? '0.5' : '1'})${robust ? ' for the robust loss' : ''}, got ${s.labelSmoothing}`);
   }
   if (!Number.isFinite(s.simpoGamma)) fail('simpoGamma', `must be a number, got ${s.simpoGamma}`);
+  validateLossOptions(s, fail);
   if (s.reference !== 'frozen' && s.reference !== 'none') fail('reference', `must be "frozen" or "none", got ${s.reference}`);
   if (!isWhole(s.referenceSyncSteps, 0)) fail('referenceSyncSteps', `must be a whole number ≥ 0, got ${s.referenceSyncSteps}`);
   if (!(s.referenceSyncAlpha > 0 && s.referenceSyncAlpha <= 1))
@@ -65,4 +66,21 @@ export function validateSettings(s: DpoSettings, model: ModelConfig, trainPairs?
   if (!isWhole(s.topK, 0)) fail('topK', `must be a whole number ≥ 0 (0 = off), got ${s.topK}`);
   if (!(s.topP > 0 && s.topP <= 1)) fail('topP', `must be in (0, 1], got ${s.topP}`);
   if (!isWhole(s.maxNewTokens, 1)) fail('maxNewTokens', `must be a whole number ≥ 1, got ${s.maxNewTokens}`);
+}
+
+type Fail = (field: keyof DpoSettings, why: string) => never;
+
+/** The options TRL v1.9.0 added around its losses, and the combinations its DPOTrainer refuses. */
+function validateLossOptions(s: DpoSettings, fail: Fail): void {
+  if (s.lossTypes.includes('exo_pair') && !(s.labelSmoothing > 0))
+    fail('labelSmoothing', 'must be above 0 for exo_pair (its ε: the EXO paper recommends 1e-3), got 0');
+  if (!(s.discopopTau > 0) || !Number.isFinite(s.discopopTau)) fail('discopopTau', `must be a positive number (DiscoPOP's τ, default 0.05), got ${s.discopopTau}`);
+  if (!F_DIVERGENCE_TYPES.includes(s.fDivergenceType))
+    fail('fDivergenceType', `must be one of ${F_DIVERGENCE_TYPES.join(', ')}, got ${s.fDivergenceType}`);
+  if (!Number.isFinite(s.fAlphaDivergenceCoef)) fail('fAlphaDivergenceCoef', `must be a number, got ${s.fAlphaDivergenceCoef}`);
+  if (typeof s.useWeighting !== 'boolean') fail('useWeighting', `must be true or false, got ${String(s.useWeighting)}`);
+  const sorting = s.lossTypes.filter((t) => t === 'aot' || t === 'aot_unpaired');
+  if (s.useWeighting && sorting.length > 0)
+    fail('useWeighting', `WPO weights each pair, but ${sorting.join(' and ')} sorts the batch, which would misalign the weights (TRL refuses this too); turn one off`);
+  if (s.ldAlpha !== null && !(s.ldAlpha >= 0 && s.ldAlpha <= 1)) fail('ldAlpha', `must be in [0, 1] or empty (off), got ${s.ldAlpha}`);
 }

@@ -11,6 +11,14 @@ const LOSS_HELP: Partial<Record<LossType, string>> = {
   apo_zero: 'APO-zero: keeps the chosen likelihood up',
   sft: 'NLL on chosen (RPO term): fights chosen-logp drift',
   simpo: 'SimPO: reference-free, length-normalized, margin γ',
+  exo_pair: 'EXO: reverse-KL to the (1 − ε, ε) labels; needs ε > 0',
+  nca_pair: 'NCA: absolute rewards; keeps chosen likelihood up',
+  bco_pair: 'BCO: each completion classified alone (MPO’s quality term)',
+  sppo_hard: 'SPPO, hard labels: rewards pushed to ±1/(2β)',
+  aot: 'AOT: sorted margins vs the reference’s, batch-wide',
+  aot_unpaired: 'AOT for unpaired data: sorted ρ_w vs sorted ρ_l',
+  apo_down: 'APO-down: chosen down, rejected down more',
+  discopop: 'DiscoPOP: logistic/exponential blend, τ below',
 };
 
 /** Loss terms and their weights, summed as TRL's loss_type + loss_weights. */

@@ -17,11 +17,11 @@ export function SettingField({ field }: { field: Field }) {
       <input
         type="number"
         step={field.step}
-        value={Number.isNaN(value) ? '' : (value as number)}
+        value={value === null || Number.isNaN(value) ? '' : (value as number)}
         data-testid={id}
         aria-invalid={invalid}
         aria-describedby={describedBy}
-        onChange={(e) => update({ [field.key]: e.target.value === '' ? NaN : Number(e.target.value) } as Partial<DpoSettings>)}
+        onChange={(e) => update({ [field.key]: e.target.value === '' ? (field.optional ? null : NaN) : Number(e.target.value) } as Partial<DpoSettings>)}
       />
     );
   } else if (field.kind === 'choice') {

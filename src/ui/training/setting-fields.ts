@@ -1,4 +1,4 @@
-import type { DpoSettings } from '../../core/train/settings';
+import { F_DIVERGENCE_TYPES, type DpoSettings } from '../../core/train/settings';
 
 export interface NumberField {
   kind: 'number';
@@ -6,6 +6,8 @@ export interface NumberField {
   label: string;
   help: string;
   step: string;
+  /** An empty box means null (off), for settings such as ldAlpha. */
+  optional?: boolean;
 }
 
 export interface ChoiceField {
@@ -60,6 +62,22 @@ export const ADVANCED_FIELDS: Field[] = [
   num('memoryBudgetMb', 'Memory budget (MB)', 'What this device may use for training; a run estimated above it is refused before it starts.'),
   num('labelSmoothing', 'Label smoothing ε', 'cDPO / robust: the share of labels assumed flipped. 0 = plain DPO.', '0.01'),
   num('simpoGamma', 'SimPO γ', 'Target reward margin of the SimPO loss.', '0.1'),
+  num('discopopTau', 'DiscoPOP τ (discopop_tau)', 'Temperature of the discopop loss’s blend; the paper’s 0.05.', '0.01'),
+  {
+    kind: 'choice',
+    key: 'fDivergenceType',
+    label: 'f-divergence (f_divergence_type)',
+    help: 'The divergence to the reference the losses regularize with (f-DPO); reverse_kl is plain DPO.',
+    options: F_DIVERGENCE_TYPES.map((value) => ({ value, label: value })),
+  },
+  num('fAlphaDivergenceCoef', 'α-divergence α (f_alpha_divergence_coef)', 'Used by alpha_divergence only; 1 is reverse KL. TRL default: 0.5.', '0.1'),
+  {
+    kind: 'toggle',
+    key: 'useWeighting',
+    label: 'WPO weighting (use_weighting)',
+    help: 'Weight each pair by how likely the policy finds both completions (WPO); not with aot.',
+  },
+  { ...num('ldAlpha', 'LD-DPO α (ld_alpha)', 'Tokens past the shorter completion count α times (0–1); empty = off.', '0.1'), optional: true },
   {
     kind: 'choice',
     key: 'reference',

@@ -111,6 +111,7 @@ export class ModelRequests {
       // Only WebGPU has the fused kernel; elsewhere the portable path holds several [rows, T, V] copies.
       fusedLogProbs: tokenLogProbsPath() === 'fused',
       fusedAttention: causalAttentionPath() === 'fused',
+      useWeighting: settings.useWeighting,
     });
   }
 

@@ -2,6 +2,7 @@ import type { HostWeights } from '../../core/model/gpt-weights';
 import { decodeCheckpoint } from '../../core/train/checkpoint-file';
 import type { TrainerSnapshot } from '../../core/train/trainer';
 import { METRIC_COUNT } from '../../core/train/metric-names';
+import { withLossOptionDefaults } from '../../core/train/settings';
 import type { DatasetState, RunRecord } from '../../protocol/messages';
 import type { TrainingData } from '../datasets/dataset-requests';
 import type { CurrentModel } from '../models/current-model';
@@ -24,8 +25,10 @@ export interface ResumableRun {
  * do; nothing current changes unless the run's dataset is activated.
  */
 export async function loadResumableRun(id: string, storage: RunStorage, data: TrainingData, model: CurrentModel): Promise<ResumableRun> {
-  const record = await storage.get(id);
-  if (!record) throw new CodedError('protocol', 'that run is no longer saved in this browser');
+  const stored = await storage.get(id);
+  if (!stored) throw new CodedError('protocol', 'that run is no longer saved in this browser');
+  // A run saved before the newer loss options resumes with them at their (old-behaviour) defaults.
+  const record: RunRecord = { ...stored, settings: withLossOptionDefaults(stored.settings) };
   const bytes = await storage.checkpoint(id);
   if (!bytes || !record.checkpoint) throw new CodedError('bad-file', `run "${record.name}" has no checkpoint to resume from`);
   let snapshot;

@@ -60,6 +60,30 @@ describe('saved runs', () => {
     expect(final[0]).toMatchObject({ status: 'completed', step: 8, checkpoint: { step: 8 } });
   });
 
+  it('a run saved before the loss options existed resumes with their defaults, exactly as it would have gone on', async () => {
+    const straight = await ready();
+    await straight.call('start', { settings });
+    const expected = metricValues(straight, 5);
+
+    const storage = new MemoryStorage();
+    const runStorage = new MemoryRunStorage();
+    const before = await ready(storage, runStorage);
+    await before.call('start', { settings: { ...settings, steps: 4 } });
+    const [saved] = await runStorage.list();
+    // What an older version stored: settings without the options this version added.
+    const old = { ...saved.settings } as Record<string, unknown>;
+    for (const key of ['discopopTau', 'fDivergenceType', 'fAlphaDivergenceCoef', 'useWeighting', 'ldAlpha']) delete old[key];
+    await runStorage.put({ ...saved, settings: old as unknown as typeof saved.settings });
+
+    const after = harness(storage, runStorage);
+    await after.call('init', { preset: 'tiny', seed: 1 });
+    await after.call('restoreDataset', {});
+    const resumed = await after.call<{ run: RunSummary }>('resumeRun', { id: saved.id });
+    expect(resumed.run.settings).toMatchObject({ fDivergenceType: 'reverse_kl', fAlphaDivergenceCoef: 0.5, discopopTau: 0.05, useWeighting: false, ldAlpha: null });
+    await after.call('start', { settings: { ...resumed.run.settings, steps: 8 } });
+    expect(metricValues(after, 5)).toEqual(expected);
+  });
+
   it('keeps training in memory when storage is full, and says so once', async () => {
     const runStorage = new MemoryRunStorage();
     runStorage.quotaBytes = 1000;
