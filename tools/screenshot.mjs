@@ -22,7 +22,7 @@ async function around(...locators) {
 }
 
 await page.goto(`${base}/?preset=tiny&view=studio&testHold=40`);
-await testId('dataset-count').waitFor();
+await testId('dataset-count').waitFor({ timeout: 120_000 });
 await page.getByTestId('suggested-memory').first().filter({ hasNotText: 'estimating' }).waitFor();
 
 // Step 1: the suggested models, each with its size and what a LoRA run needs here.
@@ -31,7 +31,7 @@ await page.screenshot({ path: 'docs/step-1-model.png', clip: await around(page.g
 // Step 2: the pairs, and two samples to compare with the keyboard.
 await testId('compare-prompt').fill('My review:');
 await testId('compare-sample').click();
-await testId('compare').waitFor();
+await testId('compare').waitFor({ timeout: 300_000 });
 await page.screenshot({ path: 'docs/step-2-pairs.png', clip: await around(page.locator('#step-data'), page.locator('[aria-labelledby=label-title]')), fullPage: true });
 
 // Step 3: Train, with its key settings beside the live charts.
