@@ -1,3 +1,4 @@
+import { baseModelReference } from '../core/export/base-model';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -154,8 +155,11 @@ function hfRunFiles(
   pairCount: number,
 ): Record<string, Uint8Array> {
   const final = metricRow(result.history.values, result.history.values.length - METRIC_COUNT);
+  // The CLI reads a folder: its config's _name_or_path, else the folder's name (readHfModelFolder's name).
+  const base = baseModelReference({ kind: 'folder', folder: hf.name }, hf.configJson);
   const card = modelCard({
-    baseModel: hf.name,
+    baseModel: base.id,
+    baseModelNote: base.note,
     datasetName,
     pairCount,
     settings,
@@ -175,7 +179,7 @@ function hfRunFiles(
   });
   const files: Record<string, Uint8Array> = Object.fromEntries(folder);
   if (result.adapters && settings.lora) {
-    const adapter = peftAdapterFiles({ lora: loraForModel(settings.lora, hf.config), config: hf.config, adapters: result.adapters, baseModel: hf.name, modelCard: card });
+    const adapter = peftAdapterFiles({ lora: loraForModel(settings.lora, hf.config), config: hf.config, adapters: result.adapters, baseModel: base.id, modelCard: card });
     for (const [name, bytes] of adapter) files[`adapter/${name}`] = bytes;
   }
   const encode = (text: string) => new TextEncoder().encode(text);

@@ -28,7 +28,7 @@ export async function openFile(file: File): Promise<void> {
   await guarded(async () => {
     // Only the first bytes are read here: a dataset is streamed by the worker, never whole on the page.
     const head = new Uint8Array(await file.slice(0, 64 * 1024).arrayBuffer());
-    if (sniffFileKind(head, file.size) === 'model') await importModel(file.name, await file.arrayBuffer());
+    if (sniffFileKind(head, file.size, file.name) === 'model') await importModel(file.name, await file.arrayBuffer());
     else await loadDatasetSource({ name: file.name, role: 'train', file });
   });
 }

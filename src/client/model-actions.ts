@@ -44,10 +44,12 @@ export async function loadHfFolder(files: File[], folderName?: string): Promise<
     return;
   }
   const relative = (files[0] as File & { webkitRelativePath?: string }).webkitRelativePath ?? '';
-  const name = folderName ?? (relative.includes('/') ? relative.slice(0, relative.indexOf('/')) : 'dropped model');
+  const folder = folderName ?? (relative.includes('/') ? relative.slice(0, relative.indexOf('/')) : null);
+  // Files picked one by one have no folder: the label is for the page only, never an export's base model name.
+  const name = folder ?? 'dropped model';
   await guarded(async () => {
     const payload = await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-    adopt(await worker().call('loadHfModel', { name, files: payload }, payload.map((p) => p.bytes)));
+    adopt(await worker().call('loadHfModel', { name, files: payload, fromFolder: folder !== null }, payload.map((p) => p.bytes)));
   });
 }
 

@@ -218,8 +218,12 @@ export interface RequestTable {
     result: { sftReward: number; pairs: SentimentResult['pairs']; runs: SentimentRun[]; stopped: boolean };
   };
   sentimentStop: { params: Record<string, never>; result: { stopping: boolean } };
-  /** A Hugging Face GPT-2 folder's files (config.json, safetensors, tokenizer.json, …) as the model to train. */
-  loadHfModel: { params: { name: string; files: { name: string; bytes: ArrayBuffer }[] }; result: ModelInfo };
+  /**
+   * A Hugging Face folder's files (config.json, safetensors, tokenizer.json, …) as the model to train.
+   * fromFolder: `name` is the folder's own name (not a label for files picked one by one), so an
+   * exported adapter may name its base by it.
+   */
+  loadHfModel: { params: { name: string; files: { name: string; bytes: ArrayBuffer }[]; fromFolder?: boolean }; result: ModelInfo };
   /**
    * The same files from huggingface.co (the app's only network access), cached in the browser.
    * token: a Hugging Face access token for gated or private repos, sent only as the

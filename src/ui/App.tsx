@@ -5,6 +5,8 @@ import { BackendBadge } from './BackendBadge';
 import { ErrorBanner } from './ErrorBanner';
 import { DatasetPanel } from './dataset/DatasetPanel';
 import { ModelPanel } from './model/ModelPanel';
+import { MoreModels } from './model/MoreModels';
+import { StudioSteps } from './StudioSteps';
 import { SettingsForm } from './training/SettingsForm';
 import { TrainingControls } from './training/TrainingControls';
 import { ChartsPanel } from './charts/ChartsPanel';
@@ -23,7 +25,12 @@ const TABS: [view: View, label: string][] = [
   ['studio', 'Train on your data'],
 ];
 
-/** Layout only. Files dropped anywhere are handled, so a missed drop never navigates away. */
+/**
+ * Layout only. The studio reads as its three steps: the model and the data on the left, and
+ * Train with its key settings, the live charts and the results on the right, so that Train,
+ * Stop, the status line and the loss and margin charts share the first screen while a run
+ * trains. Files dropped anywhere are handled, so a missed drop never navigates away.
+ */
 export function App() {
   const view = useStore((s) => s.view);
   const benchResult = useStore((s) => s.benchResult);
@@ -60,19 +67,23 @@ export function App() {
       <main className="app-main demo-main" role="tabpanel" id="panel-demo" aria-labelledby="tab-demo" hidden={view !== 'demo'}>
         <SentimentDemo />
       </main>
-      <main className="app-main" role="tabpanel" id="panel-studio" aria-labelledby="tab-studio" hidden={view !== 'studio'}>
-        <aside className="sidebar">
+      <main className="app-main studio" role="tabpanel" id="panel-studio" aria-labelledby="tab-studio" hidden={view !== 'studio'}>
+        <StudioSteps />
+        <div className="studio-setup">
+          <ModelPanel />
           <DatasetPanel />
           <LabellingPanel />
-          <ModelPanel />
-          <SettingsForm />
-        </aside>
-        <section className="workspace" aria-label="Training">
+          <MoreModels />
+        </div>
+        <section className="studio-train" aria-label="Training">
           <TrainingControls />
-          <ChartsPanel />
-          <SamplesPanel />
-          <ExportPanel />
-          <RunsPanel />
+          <SettingsForm />
+          <div className="studio-results">
+            <ChartsPanel />
+            <SamplesPanel />
+            <ExportPanel />
+            <RunsPanel />
+          </div>
         </section>
       </main>
     </div>

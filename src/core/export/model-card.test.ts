@@ -32,3 +32,13 @@ describe('modelCard', () => {
     expect(card).toContain('r = 8, alpha = 16');
   });
 });
+
+describe('modelCard without a base model name', () => {
+  it('invents none: no base_model in the front matter, a placeholder path in the loading code, and the note saying why', () => {
+    const card = modelCard({ ...info, baseModel: null, baseModelNote: 'The base model is unknown: set it.', lora: { rank: 8, alpha: 16, dropout: 0, targets: ['c_attn'] } });
+    expect(card).not.toContain('base_model:');
+    expect(card).toContain('A LoRA adapter for a base model of unknown name');
+    expect(card).toContain('AutoModelForCausalLM.from_pretrained("path/to/the/base/model")');
+    expect(card).toContain('The base model is unknown: set it.');
+  });
+});

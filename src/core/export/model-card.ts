@@ -7,7 +7,10 @@ import type { LoraConfig } from '../model/lora';
 import type { DpoSettings } from '../train/settings';
 
 export interface ModelCardInfo {
-  baseModel: string;
+  /** null: nothing names the base (files picked one by one); the card then says so instead of inventing a name. */
+  baseModel: string | null;
+  /** Where the base model's name came from (core/export/base-model.ts), printed under the summary. */
+  baseModelNote?: string;
   datasetName: string;
   pairCount: number;
   settings: DpoSettings;
@@ -59,16 +62,17 @@ function settingsRows(s: DpoSettings, lora?: LoraConfig): [string, string][] {
   return rows;
 }
 
-function loadingSection(baseModel: string, lora?: LoraConfig): string[] {
+function loadingSection(baseModel: string | null, lora?: LoraConfig): string[] {
   if (lora) {
+    const base = JSON.stringify(baseModel ?? 'path/to/the/base/model');
     return [
       '```python',
       'from peft import PeftModel',
       'from transformers import AutoModelForCausalLM, AutoTokenizer',
       '',
-      `base = AutoModelForCausalLM.from_pretrained(${JSON.stringify(baseModel)})`,
+      `base = AutoModelForCausalLM.from_pretrained(${base})`,
       'model = PeftModel.from_pretrained(base, "path/to/this/folder")',
-      `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(baseModel)})`,
+      `tokenizer = AutoTokenizer.from_pretrained(${base})`,
       'model = model.merge_and_unload()  # optional: a plain GPT2LMHeadModel',
       '```',
     ];
@@ -93,7 +97,7 @@ export function modelCard(info: ModelCardInfo): string {
   return [
     '---',
     `library_name: ${lora ? 'peft' : 'transformers'}`,
-    `base_model: ${yamlString(info.baseModel)}`,
+    ...(info.baseModel === null ? [] : [`base_model: ${yamlString(info.baseModel)}`]),
     'tags:',
     ...[s.stage === 'sft' ? 'sft' : 'dpo', 'trl', 'dpo-studio', ...(lora ? ['lora'] : [])].map((tag) => `- ${tag}`),
     `pipeline_tag: text-generation`,
@@ -101,10 +105,11 @@ export function modelCard(info: ModelCardInfo): string {
     '',
     `# ${lora ? 'LoRA adapter' : 'Model'} trained with DPO Studio`,
     '',
-    `${lora ? 'A LoRA adapter for' : 'A fine-tune of'} \`${cell(info.baseModel)}\`, trained in the browser with ${stageName}`,
+    `${lora ? 'A LoRA adapter for' : 'A fine-tune of'} ${info.baseModel === null ? 'a base model of unknown name' : `\`${cell(info.baseModel)}\``}, trained in the browser with ${stageName}`,
     `for ${info.steps} optimizer steps on ${info.pairCount} preference pairs from "${cell(info.datasetName)}",`,
     `with DPO Studio ${info.appVersion} on ${info.date}.`,
     '',
+    ...(info.baseModelNote ? [info.baseModelNote, ''] : []),
     '## Training settings',
     '',
     '| setting | value |',

@@ -19,8 +19,8 @@ export interface PeftAdapterInput {
   config: ModelConfig;
   /** Adapter tensors by our names, e.g. `h.{i}.attn.c_attn.lora_A.weight` [r, in], `.lora_B.weight` [out, r]. */
   adapters: HostWeights;
-  /** The base model's Hub id or folder name (adapter_config's base_model_name_or_path). */
-  baseModel: string;
+  /** The base model's Hub id or folder name (adapter_config's base_model_name_or_path); null when nothing names it. */
+  baseModel: string | null;
   modelCard: string;
 }
 
@@ -35,7 +35,7 @@ function isAdapterName(family: CausalLmFamily, name: string): boolean {
 const encode = (text: string) => new TextEncoder().encode(text);
 
 /** adapter_config.json's content for `lora` on `baseModel`. */
-export function peftAdapterConfig(lora: LoraConfig, baseModel: string, family: CausalLmFamily): Record<string, unknown> {
+export function peftAdapterConfig(lora: LoraConfig, baseModel: string | null, family: CausalLmFamily): Record<string, unknown> {
   return {
     alpha_pattern: {},
     auto_mapping: null,

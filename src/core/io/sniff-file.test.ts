@@ -12,4 +12,13 @@ describe('sniffFileKind', () => {
     expect(sniffFileKind(new Uint8Array(readFileSync('src/core/testing/datasets/standard-snappy.parquet')))).toBe('data');
     expect(sniffFileKind(new Uint8Array(0))).toBe('data');
   });
+
+  it('a safetensors file whose header length is forged is still a model file, by its extension', () => {
+    for (const name of ['exabyte-header.safetensors', 'header-beyond-file.safetensors']) {
+      const bytes = new Uint8Array(readFileSync(`src/core/testing/bad-files/${name}`));
+      expect(sniffFileKind(bytes, bytes.length)).toBe('data'); // the bytes alone cannot say
+      expect(sniffFileKind(bytes, bytes.length, name)).toBe('model');
+      expect(sniffFileKind(bytes, bytes.length, 'notes.jsonl')).toBe('data');
+    }
+  });
 });

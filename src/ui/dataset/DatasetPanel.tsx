@@ -18,8 +18,13 @@ export function DatasetPanel() {
     event.target.value = '';
   };
   return (
-    <section className="panel" aria-labelledby="dataset-title">
-      <h2 id="dataset-title">Preference data</h2>
+    <section className="panel step-panel" aria-labelledby="dataset-title" id="step-data">
+      <h2 id="dataset-title">
+        <span className="step-number" aria-hidden="true">
+          2
+        </span>
+        Bring or make pairs
+      </h2>
       <label
         className={over ? 'drop-zone drop-over' : 'drop-zone'}
         data-testid="dataset-drop"

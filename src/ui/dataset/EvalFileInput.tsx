@@ -21,7 +21,7 @@ export function EvalFileInput() {
           </button>
         </p>
       ) : (
-        <p className="hint">Held out: a seeded {Math.round(fraction * 100)}% of the pairs (see Settings).</p>
+        <p className="hint">Held out: a seeded {Math.round(fraction * 100)}% of the pairs (Held-out fraction, in the advanced settings).</p>
       )}
       <label className="button-like">
         Choose a separate held-out file

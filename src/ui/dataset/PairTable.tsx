@@ -71,7 +71,8 @@ export function PairTable() {
         <span>rejected</span>
         <span />
       </div>
-      <div className="pair-rows" style={{ height: ROW_HEIGHT * VIEW_ROWS }} onScroll={onScroll} role="list" aria-label="Pairs">
+      {/* Focusable, so the keyboard can scroll the list too (its Edit buttons are disabled while a run trains). */}
+      <div className="pair-rows" style={{ height: ROW_HEIGHT * VIEW_ROWS }} onScroll={onScroll} role="list" aria-label="Pairs" tabIndex={0}>
         <div style={{ height: matches * ROW_HEIGHT, position: 'relative' }}>
           {view?.rows.map(({ index, pair }, k) => (
             <div key={index} className="pair-row" role="listitem" style={{ top: (view.offset + k) * ROW_HEIGHT, height: ROW_HEIGHT }} data-testid="pair-row">

@@ -1,4 +1,4 @@
-import { useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { label, nextComparison, undoLabel } from '../../client/dataset-actions';
 import { verdictForKey } from '../../state/labelling';
 import { useStore } from '../../state/store';
@@ -8,7 +8,9 @@ import { ThumbsLabeller } from './ThumbsLabeller';
 /**
  * Sample two completions of a prompt from the current model and pick the better with the
  * keyboard (1 / 2, t tie, s skip, u undo); the next comparison is sampled at once. New
- * pairs join the active dataset, so training can continue on them (online DPO).
+ * pairs join the active dataset, so training can continue on them (online DPO). The keys are
+ * heard anywhere in the panel (outside its text fields), and focus moves to the comparison
+ * when it appears: right after *Sample two completions* the keys work without a click.
  */
 export function LabellingPanel() {
   const comparison = useStore((s) => s.comparison);
@@ -19,6 +21,11 @@ export function LabellingPanel() {
   const [busy, setBusy] = useState(false);
   const promptText = prompt || firstPrompt;
   const added = verdicts.filter(Boolean).length;
+  const compareBox = useRef<HTMLDivElement>(null);
+  const shown = comparison !== null;
+  useEffect(() => {
+    if (shown) compareBox.current?.focus();
+  }, [shown]);
 
   const act = async (task: () => Promise<void>) => {
     setBusy(true);
@@ -29,7 +36,7 @@ export function LabellingPanel() {
     }
   };
   const onKey = (event: KeyboardEvent) => {
-    if (!comparison || busy || !idle) return;
+    if (!comparison || busy || !idle || isTextEntry(event.target)) return;
     const verdict = verdictForKey(event.key);
     if (!verdict) return;
     event.preventDefault();
@@ -42,7 +49,7 @@ export function LabellingPanel() {
   };
 
   return (
-    <section className="panel" aria-labelledby="label-title">
+    <section className="panel" aria-labelledby="label-title" onKeyDown={onKey}>
       <h2 id="label-title">Make pairs</h2>
       <WritePairForm />
       <h3>Sample and compare</h3>
@@ -54,7 +61,7 @@ export function LabellingPanel() {
         Sample two completions
       </button>
       {comparison && (
-        <div className="compare" tabIndex={0} onKeyDown={onKey} data-testid="compare" aria-label="Comparison: press 1 or 2 for the better, t tie, s skip, u undo" aria-busy={busy}>
+        <div className="compare" tabIndex={0} ref={compareBox} data-testid="compare" aria-label="Comparison: press 1 or 2 for the better, t tie, s skip, u undo" aria-busy={busy}>
           <div className="option">
             <strong>1</strong> <span data-testid="compare-first">{comparison.first}</span>
           </div>
@@ -70,4 +77,9 @@ export function LabellingPanel() {
       <ThumbsLabeller />
     </section>
   );
+}
+
+/** Typing a prompt or a pair must not label: keys in text fields are theirs. */
+function isTextEntry(target: EventTarget): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 }

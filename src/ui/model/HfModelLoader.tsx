@@ -2,7 +2,6 @@ import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { cancelHubDownload, downloadFromHub, loadHfFolder } from '../../client/model-actions';
 import { hubToken, setHubToken } from '../../client/hub-token';
 import { useStore } from '../../state/store';
-import { SuggestedModels } from './SuggestedModels';
 import { formatBytes } from '../../core/format-bytes';
 
 
@@ -29,9 +28,7 @@ export function HfModelLoader() {
   const percent = progress?.total ? Math.round((100 * progress.loaded) / progress.total) : null;
   return (
     <div className="hf-loader">
-      <h3>Hugging Face model</h3>
-      <SuggestedModels />
-      <h4>Any Hub repo</h4>
+      <h3>Any Hugging Face Hub repo</h3>
       <form className="row hub-form" onSubmit={onDownload} aria-label="Download from the Hugging Face Hub">
         <label className="field">
           <span>Hub repo</span>
@@ -66,7 +63,7 @@ export function HfModelLoader() {
           </button>
         </div>
       )}
-      <h4>From disk</h4>
+      <h3>A model folder on disk</h3>
       <div className="row">
         <label className="button-like">
           Open a model folder

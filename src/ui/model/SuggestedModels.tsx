@@ -24,7 +24,7 @@ export function SuggestedModels() {
   }, [settings, ready]);
   return (
     <div className="suggested-models">
-      <h4 id="suggested-title">Suggested models</h4>
+      <h3 id="suggested-title">Suggested models</h3>
       <small className="hint" id="suggested-hint" data-testid="suggested-hint">
         Memory for a LoRA run at batch {settings.batchSize} × length {settings.maxLength}, rank {settings.lora?.rank ?? 8}
         {targets && <> on {targets.join(', ')}</>}; downloaded from huggingface.co when you click, then cached.

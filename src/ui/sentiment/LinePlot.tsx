@@ -2,7 +2,8 @@
  * A small SVG line plot for a handful of series with markers: the demo's reward, KL and
  * frontier charts (a frontier's x is KL, which need not grow monotonically, so a time-series
  * chart does not fit). Pure render: the README's frontier picture is this component
- * rendered to a string by tools/plot-sentiment.tsx.
+ * rendered to a string by tools/plot-sentiment.tsx, so colours are attributes (the light
+ * theme) that the page's stylesheet overrides by class in dark mode.
  */
 export interface PlotSeries {
   label: string;
@@ -18,6 +19,8 @@ export interface LinePlotProps {
   series: PlotSeries[];
   /** Extra points that fix the axes' extent (e.g. reward 0-1). */
   include?: [number, number][];
+  /** Shown inside the empty axes while no series has a point: what will appear, and when. */
+  empty?: string;
   width?: number;
   height?: number;
 }
@@ -46,7 +49,8 @@ function extent(values: number[]): [number, number] {
     if (v > hi) hi = v;
   }
   const pad = hi > lo ? (hi - lo) * 0.05 : Math.abs(hi) * 0.1 || 0.5;
-  return [lo - pad, hi + pad];
+  // Nothing below 0 when nothing is (steps, KL 0 at the start, rewards, counts): an axis from 0 reads as a start.
+  return [lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad];
 }
 
 const format = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
@@ -61,7 +65,7 @@ function describePoints(points: readonly (readonly [number, number])[]): string 
   return `${points.length} points from ${pair(points[0])} to ${pair(points[points.length - 1])}, y between ${format(lo)} and ${format(hi)}`;
 }
 
-export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 360, height = 240 }: LinePlotProps) {
+export function LinePlot({ title, xLabel, yLabel, series, include = [], empty, width = 360, height = 240 }: LinePlotProps) {
   const all = [...series.flatMap((s) => s.points), ...include];
   const [x0, x1] = extent(all.map((p) => p[0]));
   const [y0, y1] = extent(all.map((p) => p[1]));
@@ -79,33 +83,34 @@ export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 
       height={height}
       fontFamily="system-ui, sans-serif"
       role="img"
-      aria-label={`${title}. ${summary || 'no data yet'}`}
+      aria-label={`${title}. ${summary || empty || 'no data yet'}`}
     >
-      <rect x={0} y={0} width={width} height={height} fill="white" />
-      <text x={width / 2} y={16} textAnchor="middle" fontSize={13} fontWeight={600} fill="#222">
+      <rect className="plot-bg" x={0} y={0} width={width} height={height} fill="white" />
+      <text className="plot-title" x={width / 2} y={16} textAnchor="middle" fontSize={13} fontWeight={600} fill="#222">
         {title}
       </text>
       {ticks(x0, x1).map((t) => (
         <g key={`x${t}`}>
-          <line x1={sx(t)} x2={sx(t)} y1={MARGIN.top} y2={MARGIN.top + innerH} stroke="#eee" />
-          <text x={sx(t)} y={MARGIN.top + innerH + 14} textAnchor="middle" fontSize={10} fill="#555">
+          <line className="plot-grid" x1={sx(t)} x2={sx(t)} y1={MARGIN.top} y2={MARGIN.top + innerH} stroke="#eee" />
+          <text className="plot-tick" x={sx(t)} y={MARGIN.top + innerH + 14} textAnchor="middle" fontSize={10} fill="#555">
             {format(t)}
           </text>
         </g>
       ))}
       {ticks(y0, y1).map((t) => (
         <g key={`y${t}`}>
-          <line x1={MARGIN.left} x2={MARGIN.left + innerW} y1={sy(t)} y2={sy(t)} stroke="#eee" />
-          <text x={MARGIN.left - 4} y={sy(t) + 3} textAnchor="end" fontSize={10} fill="#555">
+          <line className="plot-grid" x1={MARGIN.left} x2={MARGIN.left + innerW} y1={sy(t)} y2={sy(t)} stroke="#eee" />
+          <text className="plot-tick" x={MARGIN.left - 4} y={sy(t) + 3} textAnchor="end" fontSize={10} fill="#555">
             {format(t)}
           </text>
         </g>
       ))}
-      <rect x={MARGIN.left} y={MARGIN.top} width={innerW} height={innerH} fill="none" stroke="#999" />
-      <text x={MARGIN.left + innerW / 2} y={height - 6} textAnchor="middle" fontSize={11} fill="#333">
+      <rect className="plot-frame" x={MARGIN.left} y={MARGIN.top} width={innerW} height={innerH} fill="none" stroke="#999" />
+      <text className="plot-label" x={MARGIN.left + innerW / 2} y={height - 6} textAnchor="middle" fontSize={11} fill="#333">
         {xLabel}
       </text>
       <text
+        className="plot-label"
         x={12}
         y={MARGIN.top + innerH / 2}
         textAnchor="middle"
@@ -134,11 +139,16 @@ export function LinePlot({ title, xLabel, yLabel, series, include = [], width = 
       {series.map((s, i) => (
         <g key={`legend-${s.label}`} transform={`translate(${MARGIN.left + 8}, ${MARGIN.top + 12 + i * 14})`}>
           <line x1={0} x2={14} y1={-4} y2={-4} stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '4 3' : undefined} />
-          <text x={18} y={0} fontSize={10} fill="#222">
+          <text className="plot-legend" x={18} y={0} fontSize={10} fill="#222">
             {s.label}
           </text>
         </g>
       ))}
+      {empty && !series.some((s) => s.points.length > 0) && (
+        <foreignObject x={MARGIN.left + 8} y={MARGIN.top + 8} width={innerW - 16} height={innerH - 16}>
+          <p className="plot-empty-note">{empty}</p>
+        </foreignObject>
+      )}
     </svg>
   );
 }

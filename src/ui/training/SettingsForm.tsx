@@ -5,12 +5,15 @@ import { LossPicker } from './LossPicker';
 import { LoraSettings } from './LoraSettings';
 import { MemoryEstimate } from './MemoryEstimate';
 
-/** Every training setting with a one-line explanation. Editable while training runs: applied at the next press of Train. */
+/**
+ * Every training setting with a one-line explanation, beside Train: the ones everyone touches
+ * first, the rest folded. Editable while training runs: applied at the next press of Train.
+ */
 export function SettingsForm() {
   const kto = useStore((s) => s.settings.stage === 'kto');
   return (
-    <section className="panel" aria-labelledby="settings-title">
-      <h2 id="settings-title">Settings</h2>
+    <section className="panel settings" aria-labelledby="settings-title">
+      <h2 id="settings-title">Key settings</h2>
       <div className="settings-grid">
         {BASIC_FIELDS.map((f) => (
           <SettingField key={f.key} field={f} />
@@ -20,7 +23,7 @@ export function SettingsForm() {
       <LoraSettings />
       <MemoryEstimate />
       <details className="advanced">
-        <summary>Losses, reference, optimizer, evaluation, sampling</summary>
+        <summary>Advanced: losses, reference, optimizer, evaluation, sampling</summary>
         <LossPicker />
         <div className="settings-grid">
           {ADVANCED_FIELDS.map((f) => (

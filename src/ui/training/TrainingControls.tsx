@@ -30,7 +30,13 @@ export function TrainingControls() {
   const current = Math.max(step, lastLoggedStep);
   const remaining = Math.max(targetStep - current, 0);
   return (
-    <section className="panel controls" aria-label="Training controls">
+    <section className="panel controls step-panel" aria-labelledby="train-title" id="step-train">
+      <h2 id="train-title">
+        <span className="step-number" aria-hidden="true">
+          3
+        </span>
+        Train
+      </h2>
       <div className="buttons">
         <button type="button" className="primary" onClick={() => void train()} disabled={status !== 'idle' || !hasData} data-testid="train-start">
           {current > 0 ? 'Continue training' : 'Train'}
@@ -50,7 +56,10 @@ export function TrainingControls() {
         </div>
         <div>
           <dt>Step</dt>
-          <dd data-testid="step-count">{current}</dd>
+          <dd>
+            <span data-testid="step-count">{current}</span>
+            {targetStep > 0 && <span className="muted"> / {targetStep}</span>}
+          </dd>
         </div>
         <div>
           <dt>Steps/s</dt>
@@ -62,7 +71,7 @@ export function TrainingControls() {
         </div>
         <div>
           <dt>ETA</dt>
-          <dd>{running ? formatEta(remaining / stepsPerSecond) : '—'}</dd>
+          <dd data-testid="eta">{running ? formatEta(remaining / stepsPerSecond) : '—'}</dd>
         </div>
       </dl>
       {running && targetStep > 0 && <progress max={targetStep} value={current} aria-label="Training progress" />}

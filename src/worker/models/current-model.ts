@@ -5,6 +5,7 @@ import { SeededRandom } from '../../core/random';
 import { BYTE_VOCAB_SIZE } from '../../core/tokenizer/byte-tokenizer';
 import { BYTE_TOKENIZER, type TextTokenizer } from '../../core/tokenizer/tokenizer';
 import type { HfModel } from '../../core/io/hf-model';
+import type { ModelOrigin } from '../../core/export/base-model';
 import { loadModelFile } from '../../core/io/run-bundle';
 import type { ModelInfo } from '../../protocol/messages';
 import { CodedError } from '../errors';
@@ -46,7 +47,7 @@ export class CurrentModel {
     try {
       loaded = loadModelFile(name, bytes);
     } catch (error) {
-      throw new CodedError('bad-file', `${name}: ${(error as Error).message}; the current model is kept`);
+      throw new CodedError('bad-file', `model file ${name}: ${(error as Error).message}; the current model is kept`);
     }
     this.config = loaded.config;
     this.weights = loaded.weights;
@@ -56,13 +57,14 @@ export class CurrentModel {
   }
 
   /** A Hugging Face model (files dropped or downloaded). */
-  useHf(model: HfModel): ModelInfo {
+  useHf(model: HfModel, origin: ModelOrigin): ModelInfo {
     this.config = model.config;
     this.weights = model.weights;
     this.loadedHfWeights = model.weights;
     this.tokenizer = model.tokenizer;
     this.hfSource = {
       name: model.name,
+      origin,
       dtype: model.dtype,
       chatTemplate: model.tokenizer.chatTemplateSource,
       configJson: model.configJson,

@@ -36,7 +36,7 @@ describe('Hugging Face models in the worker', () => {
   it('loads a GPT-2 folder, trains LoRA adapters on its BPE tokens and exports what transformers and PEFT load', async () => {
     const { call } = harness();
     await call('init', { preset: 'tiny', seed: 1 });
-    const model = await call<ModelInfo>('loadHfModel', { name: 'tiny-gpt2', files: folder() });
+    const model = await call<ModelInfo>('loadHfModel', { name: 'tiny-gpt2', files: folder(), fromFolder: true });
     expect(model).toMatchObject({ hfName: 'tiny-gpt2', vocabSize: 50257, nLayer: 2, nEmbd: 8 });
     expect(model.tokenizer).toMatch(/BPE/);
     await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
@@ -59,6 +59,7 @@ describe('Hugging Face models in the worker', () => {
 
     const adapter = unzipSync(new Uint8Array((await call<{ zip: ArrayBuffer }>('exportAdapter', { settings })).zip));
     expect(JSON.parse(strFromU8(adapter['adapter_config.json']))).toMatchObject({ r: 2, lora_alpha: 4, base_model_name_or_path: 'tiny-gpt2' });
+    expect(strFromU8(adapter['README.md'])).toContain('`tiny-gpt2` is the name of the folder it was loaded from');
     const names = [...readSafetensors(adapter['adapter_model.safetensors']).tensors.keys()];
     expect(names).toContain('base_model.model.transformer.h.0.attn.c_attn.lora_A.weight');
     expect(readPeftAdapter(new Map(Object.entries(adapter))).lora.targets.sort()).toEqual(['c_attn', 'c_fc']);
@@ -69,6 +70,31 @@ describe('Hugging Face models in the worker', () => {
     // A model that is not on the Hub travels with the script.
     expect(trl['model/model.safetensors']).toBeDefined();
   });
+
+  it("files picked one by one name their base by config.json's _name_or_path, or leave it unset and say so", async () => {
+    const adapterOf = async (configPatch: Record<string, unknown>) => {
+      const { call } = harness();
+      await call('init', { preset: 'tiny', seed: 1 });
+      const files = folder().map((f) =>
+        f.name.endsWith('config.json') && !f.name.includes('tokenizer') && !f.name.includes('generation')
+          ? { ...f, bytes: new TextEncoder().encode(JSON.stringify({ ...JSON.parse(strFromU8(new Uint8Array(f.bytes))), ...configPatch })).buffer as ArrayBuffer }
+          : f,
+      );
+      await call('loadHfModel', { name: 'dropped model', files });
+      await call('loadDataset', { name: 'd.jsonl', file: jsonl(rows) });
+      await call('start', { settings: { ...settings, steps: 1 } });
+      const zip = unzipSync(new Uint8Array((await call<{ zip: ArrayBuffer }>('exportAdapter', { settings })).zip));
+      return { config: JSON.parse(strFromU8(zip['adapter_config.json'])), card: strFromU8(zip['README.md']) };
+    };
+    const named = await adapterOf({ _name_or_path: 'openai-community/gpt2' });
+    expect(named.config.base_model_name_or_path).toBe('openai-community/gpt2');
+    expect(named.card).toContain('base_model: "openai-community/gpt2"');
+    expect(named.card).toContain('is the `_name_or_path` in the loaded config.json');
+    const unnamed = await adapterOf({});
+    expect(unnamed.config.base_model_name_or_path).toBeNull();
+    expect(JSON.stringify(unnamed)).not.toContain('dropped model');
+    expect(unnamed.card).toContain('The base model is unknown');
+  }, 180_000); // two LoRA runs on a BPE model: slow on a shared 2-core machine
 
   it('refuses a run that cannot fit, saying what to shrink, and keeps the model', async () => {
     const { call } = harness();

@@ -8,6 +8,7 @@ import { loadHfModel } from '../../core/io/hf-model';
 import { byteTokenizerFiles, hfModelFolderFiles } from '../../core/export/hf-folder';
 import { peftAdapterFiles } from '../../core/export/peft-adapter';
 import { modelCard } from '../../core/export/model-card';
+import { baseModelReference, type ModelOrigin } from '../../core/export/base-model';
 import { trlExportFiles } from '../../core/export/trl-script';
 import { checkMemoryFits, estimateTrainingMemory } from '../../core/model/memory-estimate';
 import { tokenLogProbsPath } from '../../core/dpo/token-logprobs';
@@ -43,7 +44,11 @@ export class ModelRequests {
   ) {}
 
   /** A dropped folder's files (config.json, *.safetensors, tokenizer.json, …). */
-  loadHfModel({ name, files }: Params<'loadHfModel'>): ModelInfo {
+  loadHfModel({ name, files, fromFolder }: Params<'loadHfModel'>): ModelInfo {
+    return this.load(name, files, fromFolder ? { kind: 'folder', folder: name } : { kind: 'files' });
+  }
+
+  private load(name: string, files: Params<'loadHfModel'>['files'], origin: ModelOrigin): ModelInfo {
     this.session.assertIdle();
     const map = new Map(files.map((f) => [baseName(f.name), new Uint8Array(f.bytes)]));
     let model;
@@ -52,7 +57,7 @@ export class ModelRequests {
     } catch (error) {
       throw new CodedError('bad-file', `${name}: ${(error as Error).message}; the current model is kept`);
     }
-    return this.session.useHfModel(model);
+    return this.session.useHfModel(model, origin);
   }
 
   /** Files from huggingface.co (or the browser's cache of them), then the same loading. */
@@ -78,7 +83,7 @@ export class ModelRequests {
     } finally {
       this.download = null;
     }
-    return this.loadHfModel({ name: revision === 'main' ? repo : `${repo}@${revision}`, files: [...files].map(toFile) });
+    return this.load(revision === 'main' ? repo : `${repo}@${revision}`, [...files].map(toFile), { kind: 'hub', repo, revision });
   }
 
   cancelDownload(): Result<'cancelDownload'> {
@@ -129,7 +134,7 @@ export class ModelRequests {
       lora: state.lora,
       config: state.config,
       adapters: state.adapters,
-      baseModel: state.hf?.name ?? 'dpo-studio-built-in',
+      baseModel: state.hf ? baseModelReference(state.hf.origin, state.hf.configJson).id : 'dpo-studio-built-in',
       modelCard: this.card(state, settings),
     });
     return zipped(files, `${slug(state.model)}-step${state.step}-lora.zip`);
@@ -140,7 +145,8 @@ export class ModelRequests {
     const state = await this.session.exportState();
     // A Hub download of the main revision is referenced by its id; anything else (the
     // built-in model, a dropped folder, a pinned revision) travels with the script.
-    const hubId = state.hf && /^[\w.-]+\/[\w.-]+$/.test(state.hf.name) ? state.hf.name : null;
+    const origin = state.hf?.origin;
+    const hubId = origin?.kind === 'hub' && origin.revision === 'main' ? origin.repo : null;
     const files = trlExportFiles({
       settings,
       lora: settings.lora ?? undefined,
@@ -173,8 +179,10 @@ export class ModelRequests {
     const { steps, values } = state.history;
     const last = steps.length > 0 ? metricRow(values, (steps.length - 1) * METRIC_NAMES.length) : {};
     const finalMetrics = Object.fromEntries(Object.entries(last).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    const base = state.hf ? baseModelReference(state.hf.origin, state.hf.configJson) : null;
     return modelCard({
-      baseModel: state.hf?.name ?? `DPO Studio built-in (${state.model.preset})`,
+      baseModel: base ? base.id : `DPO Studio built-in (${state.model.preset})`,
+      ...(base ? { baseModelNote: base.note } : {}),
       datasetName: state.dataset.name,
       pairCount: state.dataset.pairs.length,
       settings,

@@ -4,10 +4,13 @@ import type { HostWeights } from '../../core/model/gpt-weights';
 import type { LoraConfig } from '../../core/model/lora';
 import type { PreferencePair } from '../../core/data/preference-pairs';
 import type { ModelInfo } from '../../protocol/messages';
+import type { ModelOrigin } from '../../core/export/base-model';
 
 /** A Hugging Face model's files that exports carry over verbatim. */
 export interface HfSource {
   name: string;
+  /** A download, a named folder or loose files: which name its exports give the base model. */
+  origin: ModelOrigin;
   /** The checkpoint's storage dtype: the merged export writes the same unless float32 is asked for. */
   dtype: FloatDtype;
   configJson: Record<string, unknown>;

@@ -3,6 +3,7 @@ import { asGptConfig } from '../../core/model/causal-lm';
 import { uploadWeights } from '../../core/model/gpt-weights';
 import type { NamedWeights } from '../../core/model/gpt';
 import type { HfModel } from '../../core/io/hf-model';
+import type { ModelOrigin } from '../../core/export/base-model';
 import { Trainer } from '../../core/train/trainer';
 import { splitDataset, type DataSplit } from '../../core/train/data-split';
 import { SettingsError, type DpoSettings } from '../../core/train/settings';
@@ -80,8 +81,8 @@ export class TrainingSession {
   }
 
   /** A Hugging Face model (files dropped or downloaded) becomes the current model. */
-  useHfModel(model: HfModel): ModelInfo {
-    return this.replaceModel(() => this.model.useHf(model));
+  useHfModel(model: HfModel, origin: ModelOrigin): ModelInfo {
+    return this.replaceModel(() => this.model.useHf(model, origin));
   }
 
   /** The held-out file when there is one, else a seeded split; the same object while unchanged. */
