@@ -1,16 +1,14 @@
 /**
  * What a KTO batch's loss needs besides the policy's forward over its rows, computed before
  * the gradient tape starts: the rows' reference log-probs (cached per row when the run caches,
- * RunReference), the KL rows' under the reference (a forward every step: the KL rows change
- * with the shuffled batch) and under the policy (outside the tape, so z₀ carries no gradient,
- * TRL: torch.no_grad).
+ * RunReference, one value per row), the KL rows' under the reference (a forward every step:
+ * the KL rows change with the shuffled batch, so no cache can key them) and under the policy
+ * (outside the tape, so z₀ carries no gradient, TRL: torch.no_grad).
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../model/causal-lm';
-import type { ForwardOptions, NamedWeights } from '../model/forward-options';
 import { batchLogProbs, type StepForward } from '../train/dpo-step';
-import type { RunReference, Split } from '../train/run-reference';
-import type { DpoSettings } from '../train/settings';
+import type { Split } from '../train/training-data';
+import type { StepContext } from '../train/step-inputs';
 import type { KtoBatch } from './kto-batch';
 import { ktoForward, uploadKtoBatch, type KtoDeviceBatch } from './kto-step';
 
@@ -22,35 +20,19 @@ export interface KtoStepInputs {
   klPolicy: tf.Tensor1D;
 }
 
-/** The policy a step trains, as the forward reads it. */
-export interface KtoPolicy {
-  weights: NamedWeights;
-  config: ModelConfig;
-  options?: ForwardOptions;
-}
-
-/** Uploads batch `rows` of `split` and computes its inputs; `record` off caches nothing (a compile-only rehearsal). Inside a tidy. */
-export function ktoStepInputs(
-  batch: KtoBatch,
-  rows: readonly number[],
-  split: Split,
-  policy: KtoPolicy,
-  references: RunReference,
-  mask: tf.Tensor2D,
-  settings: DpoSettings,
-  record = true,
-): KtoStepInputs {
+/** Uploads batch `rows` of `split` and computes its inputs; `record` off caches nothing. Inside a tidy. */
+export function ktoStepInputs(ctx: StepContext, batch: KtoBatch, rows: readonly number[], split: Split, record = true): KtoStepInputs {
+  const { references, mask, settings } = ctx;
   const device = uploadKtoBatch(batch);
   return {
     device,
     reference: references.logProbs(split, rows, device.rows, mask, settings, record),
     klReference: references.uncachedLogProbs(device.kl, mask, settings),
-    klPolicy: batchLogProbs(policy.weights, policy.config, device.kl, mask, policy.options),
+    klPolicy: batchLogProbs(ctx.weights, ctx.config, device.kl, mask, ctx.options),
   };
 }
 
-/** The loss and metrics of a batch from its inputs: the policy's forward over its rows (inside the tape). */
-export function ktoInputsForward(policy: KtoPolicy, inputs: KtoStepInputs, mask: tf.Tensor2D, settings: DpoSettings): StepForward {
-  const { device, reference, klPolicy, klReference } = inputs;
-  return ktoForward(policy.weights, policy.config, device, reference, klPolicy, klReference, mask, settings, policy.options);
+/** The loss and metrics of a batch from its inputs: the policy's forward over its rows. */
+export function ktoInputsForward(ctx: StepContext, { device, reference, klPolicy, klReference }: KtoStepInputs): StepForward {
+  return ktoForward(ctx.weights, ctx.config, device, reference, klPolicy, klReference, ctx.mask, ctx.settings, ctx.options);
 }

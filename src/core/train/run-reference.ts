@@ -1,3 +1,4 @@
+import { ldAlphaOf } from './step-inputs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DeviceBatch } from './dpo-step';
 import type { ReferenceModel } from './reference-model';
@@ -59,7 +60,7 @@ export class RunReference {
     if (!caches || !this.model) return;
     const { trainCount, evalCount } = this.data;
     const total = trainCount + evalCount;
-    const ldAlpha = settings.stage === 'dpo' ? settings.ldAlpha : null;
+    const ldAlpha = ldAlphaOf(settings);
     const collate = (split: Split) => (rows: number[]) => this.data.collate(rows, split, settings.maxLength, padId).batch;
     await this.model.fill(caches.train, trainCount, settings.batchSize, mask, collate('train'), (done) => onProgress?.(done, total), ldAlpha);
     await this.model.fill(caches.eval, evalCount, settings.batchSize, mask, collate('eval'), (done) => onProgress?.(trainCount + done, total), ldAlpha);

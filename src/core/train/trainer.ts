@@ -11,7 +11,8 @@ import { DEFAULT_OPTIMIZER_OPTIONS, globalNorm, Optimizer } from './optimizers';
 import { assignWeights, type TrainerSnapshot } from './trainer-snapshot';
 
 export type { TrainerSnapshot } from './trainer-snapshot';
-import { batchLogProbs, dpoForward, sftForward, uploadBatch, type DeviceBatch, type StepForward, type TokenScales } from './dpo-step';
+import { batchLogProbs, uploadBatch, type TokenScales } from './dpo-step';
+import { ldAlphaOf } from './step-inputs';
 import { ReferenceModel } from './reference-model';
 import { RunReference } from './run-reference';
 import { TrainingData, type IndexedBatch, type Split } from './training-data';
@@ -19,7 +20,7 @@ import { learningRateMultiplier } from './schedule';
 import { SettingsError, type DpoSettings } from './settings';
 import { validateSettings } from './validate-settings';
 import { FORWARD_METRIC_NAMES, METRIC_NAMES } from './metric-names';
-import { ktoInputsForward, ktoStepInputs, type KtoStepInputs } from '../kto/kto-step-inputs';
+import { stepForward, stepInputs, type StepContext } from './step-inputs';
 
 export type { IndexedBatch } from './training-data';
 
@@ -37,16 +38,6 @@ export interface TrainerOptions {
    * at every checkpoint.
    */
   checkpointBase?: boolean;
-}
-
-/**
- * A batch on the device with what its loss needs besides the policy's forward over its rows,
- * computed outside the gradient tape: reference log-probs (none for SFT), or a KTO batch's inputs.
- */
-interface StepInputs {
-  device: DeviceBatch;
-  reference: tf.Tensor1D | null;
-  kto?: KtoStepInputs;
 }
 
 /** Metrics summed over batches, divided per metric by how many batches define it (KTO's label metrics). */
@@ -196,32 +187,9 @@ export class Trainer {
     return this.pairs.collate(indices, split, this.settings.maxLength, this.tokenizer.padId);
   }
 
-  /**
-   * A batch's step inputs, outside any gradient tape; inside a tidy. `options` are the policy's
-   * (a KTO batch's KL rows go through it here); `record` off caches nothing.
-   */
-  private stepInputs(batch: IndexedBatch, split: Split, options?: ForwardOptions, record = true): StepInputs {
-    if (batch.kto) {
-      const policy = { weights: this.policyWeights, config: this.config, options };
-      const kto = ktoStepInputs(batch.kto, batch.indices, split, policy, this.references, this.mask, this.settings, record);
-      return { device: kto.device.rows, reference: kto.reference, kto };
-    }
-    const device = uploadBatch(batch.batch, this.ldAlpha);
-    const reference = this.settings.stage === 'sft' ? null : this.references.logProbs(split, batch.indices, device, this.mask, this.settings, record);
-    return { device, reference };
-  }
-
-  /** LD-DPO's α where it applies (DPO pairs), else null. */
-  private get ldAlpha(): number | null {
-    return this.settings.stage === 'dpo' ? this.settings.ldAlpha : null;
-  }
-
-  /** Loss and metrics of one batch from its step inputs; call inside a tidy. */
-  private forward({ device, reference, kto }: StepInputs, scales?: TokenScales, options?: ForwardOptions): StepForward {
-    const w = this.policyWeights;
-    if (kto) return ktoInputsForward({ weights: w, config: this.config, options }, kto, this.mask, this.settings);
-    if (this.settings.stage === 'sft' || !reference) return sftForward(w, this.config, device, this.mask, scales, options);
-    return dpoForward(w, this.config, device, reference, this.mask, this.settings, scales, options);
+  /** What a step's forwards read, with the policy forward's `options`. */
+  private context(options?: ForwardOptions): StepContext {
+    return { weights: this.policyWeights, config: this.config, options, references: this.references, mask: this.mask, settings: this.settings };
   }
 
   /**
@@ -232,11 +200,11 @@ export class Trainer {
   private lossGradients(batch: IndexedBatch, scales?: TokenScales, micro = 0, record = true): { grads: tf.NamedTensorMap; metrics: tf.Tensor1D; presence: Float32Array } {
     let metrics: tf.Tensor1D | undefined;
     let presence: Float32Array | undefined;
-    const options = this.forwardOptions(micro);
+    const ctx = this.context(this.forwardOptions(micro));
     // The reference forwards (and KTO's KL rows under the policy) run before the tape starts: they need no gradient.
-    const inputs = this.stepInputs(batch, 'train', options, record);
+    const inputs = stepInputs(ctx, batch, 'train', record);
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.forward(inputs, scales, options);
+      const out = stepForward(ctx, inputs, scales);
       metrics = tf.keep(out.metrics);
       presence = out.presence;
       return out.loss;
@@ -316,7 +284,7 @@ export class Trainer {
   async inspectBatch(batch: IndexedBatch): Promise<{ policy: Float32Array; reference: Float32Array }> {
     if (batch.kto) throw new SettingsError('stage', 'stage: dumping batches is for SFT and DPO pairs, not KTO rows');
     const [policy, reference] = tf.tidy(() => {
-      const device = uploadBatch(batch.batch, this.ldAlpha);
+      const device = uploadBatch(batch.batch, ldAlphaOf(this.settings));
       return [
         batchLogProbs(this.policyWeights, this.config, device, this.mask, this.weights.inferenceOptions()),
         this.references.logProbs('train', batch.indices, device, this.mask, this.settings),
@@ -347,13 +315,13 @@ export class Trainer {
     const rows = this.evalPairCount;
     if (rows === 0) return null;
     const { batchSize } = this.settings;
-    const options = this.weights.inferenceOptions();
+    const ctx = this.context(this.weights.inferenceOptions());
     const sum = tf.tidy(() => {
       let total: tf.Tensor | null = null;
       const weights = new Float32Array(FORWARD_METRIC_NAMES.length);
       for (let start = 0; start < rows; start += batchSize) {
         const indices = Array.from({ length: Math.min(batchSize, rows - start) }, (_, i) => start + i);
-        const out = this.forward(this.stepInputs(this.collate(indices, 'eval'), 'eval', options), undefined, options);
+        const out = stepForward(ctx, stepInputs(ctx, this.collate(indices, 'eval'), 'eval'));
         const weight = Float32Array.from(out.presence ?? weights.map(() => 1), (p) => p * indices.length);
         weight.forEach((w, i) => (weights[i] += w));
         const weighted = tf.mul(out.metrics, tf.tensor1d(weight));
