@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { GptConfig } from './config';
 import { embedTokens } from './embedding';
+import { conv1dWeight, linearWeight } from '../ops/packed-linear';
 import { loraDelta, type ForwardOptions, type LoraForward, type NamedWeights } from './forward-options';
 
 export { causalMask, type ForwardOptions, type LoraForward, type NamedWeights } from './forward-options';
@@ -23,7 +24,7 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: n
 
 /** x: [N, d] @ w: [d, k] + b: [k] — GPT-2's Conv1D. */
 export function conv1d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+  return tf.add(conv1dWeight(x, w as tf.Tensor2D), b); // a LoRA base may be packed 16-bit
 }
 
 /**
@@ -82,7 +83,7 @@ export function gptForward(weights: NamedWeights, config: GptConfig, inputIds: t
       h = tf.add(h, mlp(m, weights, p, options.lora));
     }
     const final = layerNorm(h, weights['ln_f.weight'], weights['ln_f.bias'], config.layerNormEpsilon) as tf.Tensor2D;
-    const logits = tf.matMul(final, weights['wte.weight'] as tf.Tensor2D, false, true);
+    const logits = linearWeight(final, weights['wte.weight'] as tf.Tensor2D);
     return tf.reshape(logits, [batch, length, config.vocabSize]);
   });
 }

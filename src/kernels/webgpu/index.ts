@@ -4,8 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { tokenLogProbsConfig, tokenLogProbsGradConfig } from './log-softmax-gather';
+import { packedGatherConfig, packedLinearConfig, packedLinearGradConfig, unpackHalfWeightsConfig } from './packed-linear';
 
-const KERNELS = [tokenLogProbsConfig, tokenLogProbsGradConfig];
+const KERNELS = [tokenLogProbsConfig, tokenLogProbsGradConfig, packedLinearConfig, packedLinearGradConfig, packedGatherConfig, unpackHalfWeightsConfig];
 
 /** Registers every custom WebGPU kernel once (a second call does nothing). */
 export function registerWebGpuKernels(): void {
