@@ -142,7 +142,7 @@ async function modelCase(variant) {
 
   // A LoRA step on each base: adapter gradients, then one SGD update and the log-probs after it.
   const step = async (base, tag) => {
-    const adapters = Object.fromEntries(Object.entries(g.lora.adapters).map(([n, t]) => [n, tf.variable(tf.tensor(t.data, t.shape), true, variant + tag + n)]));
+    const adapters = Object.fromEntries(Object.entries(g.lora.adapters).map(([n, t]) => [n, tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape), true, variant + tag + n))]));
     const { value, grads } = tf.variableGrads(() => objective({ ...base, ...adapters }), Object.values(adapters));
     const byName = {};
     for (const [n, v] of Object.entries(adapters)) byName[n] = Array.from(await grads[v.name].data());

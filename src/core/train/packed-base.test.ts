@@ -6,13 +6,15 @@ import { loadHfModel } from '../io/hf-model';
 import { readSafetensors } from '../io/safetensors';
 import { createDecoder, modelForward } from '../model/causal-lm';
 import { causalMask, type ForwardOptions, type NamedWeights } from '../model/forward-options';
-import type { HostWeights } from '../model/gpt-weights';
-import type { LoraConfig } from '../model/lora';
+import type { GptConfig } from '../model/config';
+import { initGptWeights, uploadWeights, type HostWeights } from '../model/gpt-weights';
+import { SeededRandom } from '../random';
+import { initLoraWeights, type LoraConfig } from '../model/lora';
 import { estimateTrainingMemory } from '../model/memory-estimate';
 import { isPackedWeight, packedWeightInfo } from '../ops/packed-weights';
 import { registerPackedCpuKernels } from '../testing/packed-cpu-kernels';
 import { tinyLlamaFiles, tinyLlamaGolden, TINY_LLAMA_VARIANTS } from '../testing/tiny-llama';
-import { TrainableWeights } from './trainable-weights';
+import { readHost, TrainableWeights } from './trainable-weights';
 
 /**
  * A LoRA run's frozen base packed two BF16 values to a word, as on WebGPU: the packed kernels
@@ -98,5 +100,42 @@ describe.each(TINY_LLAMA_VARIANTS)('%s with a packed LoRA base', (variant) => {
     expect(maxRelDiff(await head.data(), g.logits_head.flatMap((row) => row[0]))).toBeLessThan(1e-5);
     tf.dispose([logits, head]);
     trainable.dispose();
+  });
+});
+
+describe("GPT-2 with a packed LoRA base (Conv1D weights packed transposed)", () => {
+  // An odd width (nEmbd 18, 3 heads) leaves a pad value in every packed row.
+  const config: GptConfig = { vocabSize: 40, nPositions: 16, nEmbd: 18, nLayer: 2, nHead: 3, layerNormEpsilon: 1e-5 };
+  const lora: LoraConfig = { rank: 2, alpha: 4, dropout: 0, targets: ['c_attn', 'c_proj', 'c_fc'] };
+  // GPT-2's own checkpoints are float32 (and would stay so); a BF16-rounded copy packs.
+  const host: HostWeights = new Map(
+    [...initGptWeights(config, new SeededRandom(3))].map(([name, t]) => [name, { shape: t.shape, data: new Float32Array(new Uint32Array(t.data.buffer).map((b) => b & 0xffff0000).buffer) }]),
+  );
+  const ids = [[1, 5, 9, 2, 7, 3], [4, 4, 8, 0, 1, 6]];
+  const logits = (weights: NamedWeights, options?: ForwardOptions) =>
+    tf.tidy(() => modelForward(weights, config, tf.tensor2d(ids, [2, 6], 'int32'), causalMask(6), options));
+  let kernels: ReturnType<typeof registerPackedCpuKernels>;
+  beforeAll(() => (kernels = registerPackedCpuKernels()));
+  afterAll(() => kernels.unregister());
+
+  it('gives the float32 base forward and gradients, and reads back every weight bit for bit', async () => {
+    // Adapters with B ≠ 0, so the LoRA terms count.
+    const adapters: HostWeights = new Map([...initLoraWeights(config, lora, new SeededRandom(4))].map(([name, t]) => [name, { shape: t.shape, data: t.data.map((v, i) => v || 0.01 * Math.sin(i + 1)) }]));
+    const packed = new TrainableWeights(config, host, lora, 0, adapters);
+    expect(packedWeightInfo(packed.base!['h.0.attn.c_attn.weight'])).toMatchObject({ transposed: true, shape: [18, 54] });
+    expect(packedWeightInfo(packed.base!['wte.weight'])).toMatchObject({ transposed: false });
+    expect(isPackedWeight(packed.base!['wpe.weight'])).toBe(false);
+    const float32 = { ...uploadWeights(host), ...Object.fromEntries([...adapters].map(([n, t]) => [n, tf.variable(tf.tensor(t.data, t.shape), true, `gpt2-f32/${n}`)])) };
+    const options = packed.inferenceOptions();
+    const [got, want] = [logits(packed.forward, options), logits(float32, options)];
+    expect(maxRelDiff(await got.data(), await want.data())).toBeLessThan(1e-5);
+    const objective = (w: NamedWeights) => () => tf.tidy(() => tf.sum(tf.mul(logits(w, options), tf.reshape(tf.sin(tf.range(0, 2 * 6 * 40)), [2, 6, 40])))) as tf.Scalar;
+    const gPacked = tf.variableGrads(objective(packed.forward), Object.values(packed.variables)).grads;
+    const gFloat = tf.variableGrads(objective(float32), [...adapters.keys()].map((n) => float32[n] as tf.Variable)).grads;
+    for (const name of adapters.keys()) expect(maxRelDiff(await gPacked[packed.variables[name].name].data(), await gFloat[`gpt2-f32/${name}`].data()), name).toBeLessThan(1e-4);
+    const back = await readHost(packed.base!);
+    for (const [name, t] of host) expect(new Uint32Array(back.get(name)!.data.buffer), name).toEqual(new Uint32Array(t.data.buffer));
+    tf.dispose([got, want, ...Object.values(gPacked), ...Object.values(gFloat), ...Object.values(float32)]);
+    packed.dispose();
   });
 });
