@@ -6,9 +6,16 @@
 //
 // The harness is bundled with esbuild and served through page.route (pattern of
 // fused-logprobs.spec.ts); the fixtures travel in the bundle.
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { readSafetensors } from '../src/core/io/safetensors';
+import { writeTinyQwen3 } from './fixtures/tiny-qwen3';
 import { logWebGpuAdapter } from './webgpu-info';
+import { openAdvancedSettings } from './advanced-settings';
 
 const VARIANTS = ['llama-gqa', 'llama3-rope', 'qwen2', 'qwen3'];
 
@@ -235,6 +242,58 @@ test('packed 16-bit frozen weights on WebGPU: kernels match PyTorch, a packed Lo
   }
   const worst = Math.max(...result.models.map((m) => m.logprobs.packedVsFloat32));
   console.log(`max |Δ token log-prob|, packed vs float32 base: ${worst.toExponential(2)}`);
+});
+
+/** The memory estimate's "weights" figure in bytes, for the model and settings the page shows. */
+async function estimatedWeightBytes(page: Page): Promise<number> {
+  const text = (await page.getByTestId('memory-estimate').textContent()) ?? '';
+  const match = /weights ([\d.]+) (bytes|KiB|MiB|GiB)/.exec(text);
+  if (!match) throw new Error(`no weights figure in "${text}"`);
+  const unit = { bytes: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 }[match[2]]!;
+  return Number(match[1]) * unit;
+}
+
+test("the app's worker packs a BF16 LoRA base on WebGPU: half the estimated weights, training runs, the export keeps the checkpoint's bytes", async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'packed-qwen3-'));
+  try {
+    const files = writeTinyQwen3(join(dir, 'model'));
+    const weightsOn = async (backend: string) => {
+      await page.goto(`/?view=studio&preset=tiny&backend=${backend}`);
+      await expect(page.getByTestId('backend')).toContainText(backend);
+      await page.getByTestId('hf-files-input').setInputFiles(files);
+      await expect(page.getByTestId('model-source')).toContainText(/BPE/, { timeout: 120_000 });
+      await expect(page.getByTestId('lora-toggle')).toBeChecked();
+      await expect(page.getByTestId('memory-estimate')).toContainText('weights');
+      return estimatedWeightBytes(page);
+    };
+    const cpu = await weightsOn('cpu');
+    const webgpu = await weightsOn('webgpu');
+    console.log(`estimated LoRA weights: cpu ${cpu} B, webgpu ${webgpu} B`);
+    expect(webgpu).toBeLessThan(0.55 * cpu);
+
+    await page.getByTestId('dataset-input').setInputFiles('e2e/fixtures/chat-pairs.jsonl');
+    await expect(page.getByTestId('dataset-count')).toHaveText('6');
+    await openAdvancedSettings(page);
+    await page.getByTestId('settings-max-length').fill('48');
+    await page.getByTestId('settings-max-prompt-length').fill('32');
+    await page.getByTestId('settings-batch-size').fill('2');
+    await page.getByTestId('settings-steps').fill('1');
+    await page.getByTestId('train-start').click();
+    await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 5 * 60_000 });
+    await expect(page.getByTestId('status')).toHaveText('Ready');
+    await expect(page.getByTestId('error')).toHaveCount(0);
+
+    const pending = page.waitForEvent('download');
+    await page.getByTestId('export-hf').click();
+    const merged = unzipSync(new Uint8Array(readFileSync(await (await pending).path())));
+    const exported = readSafetensors(merged['model.safetensors']).tensors;
+    const original = readSafetensors(new Uint8Array(readFileSync(join(dir, 'model', 'model.safetensors')))).tensors;
+    // Not LoRA targets: read back from the packed base, they are the checkpoint's own BF16 bytes.
+    for (const name of ['model.embed_tokens.weight', 'lm_head.weight', 'model.layers.0.mlp.down_proj.weight'])
+      expect(Buffer.from(exported.get(name)!.bytes).equals(Buffer.from(original.get(name)!.bytes)), name).toBe(true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 interface CheckResult {
