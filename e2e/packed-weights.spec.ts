@@ -185,7 +185,8 @@ window.packedWeightsCheck = async () => {
   const ops = [];
   for (const c of oracle.cases) ops.push(await opCase(c));
   const special = [await specialPatterns('bf16'), await specialPatterns('f16')];
-  const wide = await againstFloat32MatMul(8, 72, 576);
+  // SmolLM2's width over several K tiles; a vocabulary-sized M splits dx's reduction into chunks (odd K).
+  const wide = [await againstFloat32MatMul(8, 72, 576), await againstFloat32MatMul(6, 2500, 17)];
   const models = [];
   for (const variant of Object.keys(FIXTURES)) models.push(await modelCase(variant));
   return { backend: tf.getBackend(), path: packedOpsPath(), ops, special, wide, models };
@@ -224,8 +225,10 @@ test('packed 16-bit frozen weights on WebGPU: kernels match PyTorch, a packed Lo
     expect(c.kernels).toEqual(expect.arrayContaining(['PackedLinear', 'PackedLinearGradInput', 'PackedGather', 'UnpackHalfWeights']));
     expect(c.leaked).toBe(0);
   }
-  expect(result.wide.y, 'packed vs float32 matMul, y').toBeLessThanOrEqual(1e-5);
-  expect(result.wide.dx, 'packed vs float32 matMul, dx').toBeLessThanOrEqual(1e-5);
+  for (const w of result.wide) {
+    expect(w.y, `packed vs float32 matMul [${w.shape}], y`).toBeLessThanOrEqual(1e-5);
+    expect(w.dx, `packed vs float32 matMul [${w.shape}], dx`).toBeLessThanOrEqual(1e-5);
+  }
   for (const s of result.special) expect(s.exact, `${s.format} special patterns: ${s.got.join(' ')}`).toBe(true);
   expect(result.models.map((m) => m.variant)).toEqual(VARIANTS);
   for (const m of result.models) {
@@ -263,7 +266,8 @@ test("the app's worker packs a BF16 LoRA base on WebGPU: half the estimated weig
       await page.getByTestId('hf-files-input').setInputFiles(files);
       await expect(page.getByTestId('model-source')).toContainText(/BPE/, { timeout: 120_000 });
       await expect(page.getByTestId('lora-toggle')).toBeChecked();
-      await expect(page.getByTestId('memory-estimate')).toContainText('weights');
+      // The estimate refreshes a moment after the model changes: wait for the Qwen3 one (MiBs, not the built-in model's KiBs).
+      await expect.poll(() => estimatedWeightBytes(page).catch(() => 0)).toBeGreaterThan(2 ** 20);
       return estimatedWeightBytes(page);
     };
     const cpu = await weightsOn('cpu');
@@ -278,8 +282,14 @@ test("the app's worker packs a BF16 LoRA base on WebGPU: half the estimated weig
     await page.getByTestId('settings-max-prompt-length').fill('32');
     await page.getByTestId('settings-batch-size').fill('2');
     await page.getByTestId('settings-steps').fill('1');
+    page.on('console', (m) => m.type() === 'error' && console.log(`page: ${m.text()}`));
     await page.getByTestId('train-start').click();
-    await expect(page.getByTestId('step-count')).toHaveText('1', { timeout: 5 * 60_000 });
+    // Fail with what the page says (an error, a refusal) rather than only a step count that stays 0.
+    await expect
+      .poll(async () => ((await page.getByTestId('error').count()) > 0 ? `error: ${await page.getByTestId('error').first().textContent()}` : await page.getByTestId('step-count').textContent()), {
+        timeout: 5 * 60_000,
+      })
+      .toBe('1');
     await expect(page.getByTestId('status')).toHaveText('Ready');
     await expect(page.getByTestId('error')).toHaveCount(0);
 
@@ -301,7 +311,7 @@ interface CheckResult {
   path: string;
   ops: { name: string; y: number; dx: number; gatherExact: boolean; unpackExact: boolean; kernels: string[]; leaked: number }[];
   special: { format: string; exact: boolean; got: string[] }[];
-  wide: { shape: number[]; y: number; dx: number };
+  wide: { shape: number[]; y: number; dx: number }[];
   models: {
     variant: string;
     memory: { float32Base: number; packedBase: number };

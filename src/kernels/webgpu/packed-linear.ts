@@ -9,7 +9,8 @@
  * differs from a float32 matMul. Half values are widened by hand rather than with
  * unpack2x16float, which WGSL allows to flush subnormals.
  *
- * The matmuls are tiled 16 × 16 with workgroup memory; the gather and unpack are elementwise.
+ * The matmuls are tiled 16 × 16 with workgroup memory (the input gradient's long reduction split
+ * over workgroups); the gather and unpack are elementwise.
  * Programs follow the backend's own (see log-softmax-gather.ts): uniforms and bindings are
  * prepended by the backend, `main()` runs per invocation.
  */
@@ -106,7 +107,12 @@ class PackedLinearProgram implements WebGPUProgram {
   }
 }
 
-/** dx[n, k] = Σ_m dy[n, m] · W[m, k]: each invocation writes the two columns of one word, M in steps of 16. */
+/**
+ * dx[n, k] = Σ_m dy[n, m] · W[m, k]: each invocation writes the two columns of one word, M in
+ * steps of 16. M is the reduction, and for the LM head it is the vocabulary (151,936 for Qwen):
+ * it is split over `chunks` workgroups along z, each writing its partial sums to [chunks, N·K],
+ * which SumChunksProgram adds up (with one chunk the partial is dx itself).
+ */
 class PackedLinearGradProgram implements WebGPUProgram {
   variableNames = ['dy', 'weight'];
   outputShape: number[];
@@ -118,10 +124,11 @@ class PackedLinearGradProgram implements WebGPUProgram {
   constructor(
     rows: number,
     inFeatures: number,
+    chunks: number,
     private readonly format: HalfFormat,
   ) {
-    this.outputShape = [rows, inFeatures];
-    this.dispatch = [Math.ceil(Math.ceil(inFeatures / 2) / TILE), Math.ceil(rows / TILE), 1];
+    this.outputShape = [chunks, rows * inFeatures];
+    this.dispatch = [Math.ceil(Math.ceil(inFeatures / 2) / TILE), Math.ceil(rows / TILE), chunks];
     this.shaderKey = `packedLinearGrad_${format}`;
   }
 
@@ -139,15 +146,19 @@ class PackedLinearGradProgram implements WebGPUProgram {
         let rows = uniforms.dyShape.x;
         let outs = uniforms.dyShape.y;
         let words = uniforms.weightShape.y;
-        let inFeatures = uniforms.outShape.y;
+        let inFeatures = uniforms.outShape.y / rows;
+        let chunks = i32(numWorkgroups.z);
+        let perChunk = ((outs + chunks - 1) / chunks + ${TILE - 1}) / ${TILE} * ${TILE};
+        let mStart = i32(workgroupId.z) * perChunk;
+        let mEnd = min(outs, mStart + perChunk);
         var accLow = 0.0;
         var accHigh = 0.0;
-        for (var m0 = 0; m0 < outs; m0 += ${TILE}) {
+        for (var m0 = mStart; m0 < mEnd; m0 += ${TILE}) {
           var g = 0.0;
-          if (rowBase + ty < rows && m0 + tx < outs) { g = dy[(rowBase + ty) * outs + m0 + tx]; }
+          if (rowBase + ty < rows && m0 + tx < mEnd) { g = dy[(rowBase + ty) * outs + m0 + tx]; }
           dyTile[ty][tx] = g;
           var word = 0;
-          if (m0 + ty < outs && wordBase + tx < words) { word = weight[(m0 + ty) * words + wordBase + tx]; }
+          if (m0 + ty < mEnd && wordBase + tx < words) { word = weight[(m0 + ty) * words + wordBase + tx]; }
           lowTile[ty][tx] = lowHalf(word);
           highTile[ty][tx] = highHalf(word);
           workgroupBarrier();
@@ -159,12 +170,45 @@ class PackedLinearGradProgram implements WebGPUProgram {
         }
         let row = rowBase + ty;
         let col = 2 * (wordBase + tx);
-        if (row < rows && col < inFeatures) { setOutputAtIndex(row * inFeatures + col, accLow); }
-        if (row < rows && col + 1 < inFeatures) { setOutputAtIndex(row * inFeatures + col + 1, accHigh); }
+        let base = i32(workgroupId.z) * rows * inFeatures + row * inFeatures;
+        if (row < rows && col < inFeatures) { setOutputAtIndex(base + col, accLow); }
+        if (row < rows && col + 1 < inFeatures) { setOutputAtIndex(base + col + 1, accHigh); }
       }
     `;
   }
 }
+
+/** out[i] = Σ_c partial[c, i]: the chunks of PackedLinearGradProgram added up, in chunk order. */
+class SumChunksProgram implements WebGPUProgram {
+  variableNames = ['partial'];
+  outputShape: number[];
+  shaderKey = 'packedLinearGradSumChunks';
+  dispatchLayout = { x: [0, 1] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [128, 1, 1];
+  size = true;
+
+  constructor(rows: number, inFeatures: number) {
+    this.outputShape = [rows, inFeatures];
+    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, this.outputShape, this.workgroupSize);
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          var sum = 0.0;
+          for (var c = 0; c < uniforms.partialShape.x; c++) { sum += partial[c * uniforms.size + index]; }
+          setOutputAtIndex(index, sum);
+        }
+      }
+    `;
+  }
+}
+
+/** Output rows per chunk of the input gradient's reduction: small layers stay in one chunk. */
+const ROWS_PER_CHUNK = 1024;
+const MAX_CHUNKS = 64;
 
 /** out[r, k] = W[ids[r], k] (gather) or W[r, k] (unpack): one invocation per value. */
 class WidenRowsProgram implements WebGPUProgram {
@@ -214,7 +258,13 @@ function packedLinearWebGpu({ inputs, backend, attrs }: Args<'x' | 'weight'>): T
 
 function packedLinearGradWebGpu({ inputs, backend, attrs }: Args<'dy' | 'weight'>): TensorInfo {
   const { dy, weight } = inputs;
-  return backend.runWebGPUProgram(new PackedLinearGradProgram(dy.shape[0], attrs.inFeatures, attrs.format), [dy, weight], 'float32');
+  const [rows, outs] = dy.shape;
+  const chunks = Math.min(MAX_CHUNKS, Math.ceil(outs / ROWS_PER_CHUNK));
+  const partial = backend.runWebGPUProgram(new PackedLinearGradProgram(rows, attrs.inFeatures, chunks, attrs.format), [dy, weight], 'float32');
+  if (chunks === 1) return { ...partial, shape: [rows, attrs.inFeatures] };
+  const dx = backend.runWebGPUProgram(new SumChunksProgram(rows, attrs.inFeatures), [partial], 'float32');
+  backend.disposeData(partial.dataId);
+  return dx;
 }
 
 function packedGatherWebGpu({ inputs, backend, attrs }: Args<'weight' | 'ids'>): TensorInfo {
