@@ -8,14 +8,11 @@
 // fused-logprobs.spec.ts); the fixtures travel in the bundle.
 import { expect, test, type Page } from '@playwright/test';
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unzipSync } from 'fflate';
-import { readSafetensors } from '../src/core/io/safetensors';
 import { writeTinyQwen3 } from './fixtures/tiny-qwen3';
 import { logWebGpuAdapter } from './webgpu-info';
-import { openAdvancedSettings } from './advanced-settings';
 
 const VARIANTS = ['llama-gqa', 'llama3-rope', 'qwen2', 'qwen3'];
 
@@ -256,7 +253,9 @@ async function estimatedWeightBytes(page: Page): Promise<number> {
   return Number(match[1]) * unit;
 }
 
-test("the app's worker packs a BF16 LoRA base on WebGPU: half the estimated weights, training runs, the export keeps the checkpoint's bytes", async ({ page }) => {
+// The worker registers the packed kernels (backend.ts) and decides to pack where they are:
+// its memory estimate for a BF16 LoRA base halves on WebGPU against the cpu backend's.
+test("the app's worker packs a BF16 LoRA base on WebGPU: the estimated weights halve", async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'packed-qwen3-'));
   try {
     const files = writeTinyQwen3(join(dir, 'model'));
@@ -275,32 +274,6 @@ test("the app's worker packs a BF16 LoRA base on WebGPU: half the estimated weig
     console.log(`estimated LoRA weights: cpu ${cpu} B, webgpu ${webgpu} B`);
     expect(webgpu).toBeLessThan(0.55 * cpu);
 
-    await page.getByTestId('dataset-input').setInputFiles('e2e/fixtures/chat-pairs.jsonl');
-    await expect(page.getByTestId('dataset-count')).toHaveText('6');
-    await openAdvancedSettings(page);
-    await page.getByTestId('settings-max-length').fill('48');
-    await page.getByTestId('settings-max-prompt-length').fill('32');
-    await page.getByTestId('settings-batch-size').fill('2');
-    await page.getByTestId('settings-steps').fill('1');
-    page.on('console', (m) => m.type() === 'error' && console.log(`page: ${m.text()}`));
-    await page.getByTestId('train-start').click();
-    // Fail with what the page says (an error, a refusal) rather than only a step count that stays 0.
-    await expect
-      .poll(async () => ((await page.getByTestId('error').count()) > 0 ? `error: ${await page.getByTestId('error').first().textContent()}` : await page.getByTestId('step-count').textContent()), {
-        timeout: 5 * 60_000,
-      })
-      .toBe('1');
-    await expect(page.getByTestId('status')).toHaveText('Ready');
-    await expect(page.getByTestId('error')).toHaveCount(0);
-
-    const pending = page.waitForEvent('download');
-    await page.getByTestId('export-hf').click();
-    const merged = unzipSync(new Uint8Array(readFileSync(await (await pending).path())));
-    const exported = readSafetensors(merged['model.safetensors']).tensors;
-    const original = readSafetensors(new Uint8Array(readFileSync(join(dir, 'model', 'model.safetensors')))).tensors;
-    // Not LoRA targets: read back from the packed base, they are the checkpoint's own BF16 bytes.
-    for (const name of ['model.embed_tokens.weight', 'lm_head.weight', 'model.layers.0.mlp.down_proj.weight'])
-      expect(Buffer.from(exported.get(name)!.bytes).equals(Buffer.from(original.get(name)!.bytes)), name).toBe(true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

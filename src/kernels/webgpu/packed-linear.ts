@@ -124,12 +124,14 @@ class PackedLinearGradProgram implements WebGPUProgram {
   constructor(
     rows: number,
     inFeatures: number,
-    chunks: number,
+    private readonly chunks: number,
     private readonly format: HalfFormat,
   ) {
     this.outputShape = [chunks, rows * inFeatures];
     this.dispatch = [Math.ceil(Math.ceil(inFeatures / 2) / TILE), Math.ceil(rows / TILE), chunks];
-    this.shaderKey = `packedLinearGrad_${format}`;
+    // The chunk count is a constant of the shader: a barrier's loop must be bounded by uniform
+    // values only, and TF.js copies the workgroup builtins into private (non-uniform) variables.
+    this.shaderKey = `packedLinearGrad_${format}_${chunks}`;
   }
 
   getUserCode(): string {
@@ -147,13 +149,13 @@ class PackedLinearGradProgram implements WebGPUProgram {
         let outs = uniforms.dyShape.y;
         let words = uniforms.weightShape.y;
         let inFeatures = uniforms.outShape.y / rows;
-        let chunks = i32(numWorkgroups.z);
-        let perChunk = ((outs + chunks - 1) / chunks + ${TILE - 1}) / ${TILE} * ${TILE};
+        let perChunk = ((outs + ${this.chunks - 1}) / ${this.chunks} + ${TILE - 1}) / ${TILE} * ${TILE};
         let mStart = i32(workgroupId.z) * perChunk;
         let mEnd = min(outs, mStart + perChunk);
         var accLow = 0.0;
         var accHigh = 0.0;
-        for (var m0 = mStart; m0 < mEnd; m0 += ${TILE}) {
+        for (var step = 0; step < perChunk; step += ${TILE}) {
+          let m0 = mStart + step;
           var g = 0.0;
           if (rowBase + ty < rows && m0 + tx < mEnd) { g = dy[(rowBase + ty) * outs + m0 + tx]; }
           dyTile[ty][tx] = g;
