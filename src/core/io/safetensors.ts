@@ -48,12 +48,14 @@ export function floatEntry(shape: number[], data: Float32Array, dtype: FloatDtyp
   return { dtype, shape, bytes: new Uint8Array(words.buffer) };
 }
 
-function bfloat16Bits(f: number): number {
+/** float32 bits → bfloat16 bits, rounded to nearest even (NaN stays NaN). */
+export function bfloat16Bits(f: number): number {
   if ((f & 0x7fffffff) > 0x7f800000) return (f >>> 16) | 0x40; // NaN: keep it quiet and NaN
   return ((f + 0x7fff + ((f >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
-function halfBits(f: number): number {
+/** float32 bits → IEEE half bits, rounded to nearest even (overflow → ±inf, NaN stays NaN). */
+export function halfBits(f: number): number {
   const sign = (f >>> 16) & 0x8000;
   const exponent = (f >>> 23) & 0xff;
   const mantissa = f & 0x7fffff;
@@ -190,7 +192,7 @@ function halfToFloat32Bits(half: number): number {
 
 /** All 65,536 halves, built on first use (256 KB): a lookup beats branching per element. */
 let halfTable: Uint32Array | undefined;
-function getHalfTable(): Uint32Array {
+export function getHalfTable(): Uint32Array {
   if (!halfTable) {
     halfTable = new Uint32Array(65536);
     for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat32Bits(h);

@@ -14,6 +14,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; the ops around an embedding need them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { packedGather } from '../ops/packed-linear';
+import { isPackedWeight } from '../ops/packed-weights';
 
 /** Largest one-hot block (rows × vocabulary) the last-resort backward builds at once. */
 const EMBEDDING_CHUNK_FLOATS = 1 << 22;
@@ -62,11 +64,12 @@ export function scatterAddRows(dy: tf.Tensor2D, ids: tf.Tensor1D, vocabSize: num
 
 /**
  * Embedding lookup `table[ids]` with a gradient for `table` on every backend.
- * @param table [V, d] float32 (a variable when trained)
+ * @param table [V, d] float32 (a variable when trained), or a frozen base's packed 16-bit table (no gradient)
  * @param ids [N] int32
  * @returns [N, d]
  */
 export function embedTokens(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  if (isPackedWeight(table)) return packedGather(table, ids);
   const lookup = tf.customGrad((...args) => {
     const [tableIn, idsIn, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     // save() keeps a copy for the backward: the caller's tidy frees `ids` before it runs.

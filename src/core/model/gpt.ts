@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { causalAttention } from '../ops/attention';
 import type { GptConfig } from './config';
 import { embedTokens } from './embedding';
+import { conv1dWeight, linearWeight } from '../ops/packed-linear';
 import { loraDelta, type ForwardOptions, type LoraForward, type NamedWeights } from './forward-options';
 import { geluTanh } from '../ops/gelu';
 import { layerNorm } from '../ops/layer-norm';
@@ -15,7 +16,7 @@ export { layerNorm } from '../ops/layer-norm';
 
 /** x: [N, d] @ w: [d, k] + b: [k] — GPT-2's Conv1D. */
 export function conv1d(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+  return tf.add(conv1dWeight(x, w as tf.Tensor2D), b); // a LoRA base may be packed 16-bit
 }
 
 /**
@@ -73,7 +74,7 @@ export function gptForward(weights: NamedWeights, config: GptConfig, inputIds: t
       h = tf.add(h, mlp(m, weights, p, options.lora));
     }
     const final = layerNorm(h, weights['ln_f.weight'], weights['ln_f.bias'], config.layerNormEpsilon) as tf.Tensor2D;
-    const logits = tf.matMul(final, weights['wte.weight'] as tf.Tensor2D, false, true);
+    const logits = linearWeight(final, weights['wte.weight'] as tf.Tensor2D);
     return tf.reshape(logits, [batch, length, config.vocabSize]);
   });
 }

@@ -3,6 +3,7 @@ import type { GptConfig } from './config';
 import { embedTokens } from './embedding';
 import { conv1d, layerNorm, mlp, type NamedWeights } from './gpt';
 import { KvCache } from './kv-cache';
+import { linearWeight } from '../ops/packed-linear';
 
 /**
  * Incremental GPT-2 decoding with a key/value cache (kv-cache.ts), one position per call for
@@ -58,7 +59,7 @@ export class KvCacheDecoder {
         h = tf.add(h, mlp(m, w, p));
       }
       const final = layerNorm(h, w['ln_f.weight'], w['ln_f.bias'], c.layerNormEpsilon) as tf.Tensor2D;
-      return { logits: tf.matMul(final, w['wte.weight'] as tf.Tensor2D, false, true), keys: newKeys, values: newValues };
+      return { logits: linearWeight(final, w['wte.weight'] as tf.Tensor2D), keys: newKeys, values: newValues };
     });
     this.cache.commit(keys, values);
     return logits as tf.Tensor2D;

@@ -10,6 +10,8 @@ import { ALL_LORA_TARGETS, familyOf, type CausalLmFamily, type ModelConfig, type
 import type { NamedWeights } from './forward-options';
 import type { HostTensor, HostWeights } from './gpt-weights';
 import type { SeededRandom } from '../random';
+import { unpackWeight } from '../ops/packed-linear';
+import { isPackedWeight } from '../ops/packed-weights';
 
 /** A PEFT target_modules name: GPT-2's c_attn, c_proj, c_fc; Llama's q_proj … down_proj (the family's `loraTargets`). */
 export type LoraTarget = string;
@@ -191,7 +193,8 @@ export function mergedDeviceWeights(base: NamedWeights, adapters: NamedWeights, 
     const b = adapters[`${module}.lora_B.weight`] as tf.Tensor2D;
     // Conv1D [in, out] gets (B·A)ᵀ = Aᵀ·Bᵀ; nn.Linear [out, in] gets B·A.
     const delta = () => (layout === 'in_out' ? tf.matMul(a, b, true, true) : tf.matMul(b, a));
-    merged[`${module}.weight`] = tf.tidy(() => tf.add(w, tf.mul(delta(), scale)));
+    // A packed base is widened for the sum; the merged weight is float32.
+    merged[`${module}.weight`] = tf.tidy(() => tf.add(isPackedWeight(w) ? unpackWeight(w) : w, tf.mul(delta(), scale)));
   }
   return merged;
 }

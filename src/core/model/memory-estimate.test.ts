@@ -9,6 +9,7 @@ import type { LlamaConfig } from './llama/config';
 import { SeededRandom } from '../random';
 import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput } from './memory-estimate';
 import { registerReferenceAttentionKernels } from '../testing/attention-reference-kernels';
+import { SUGGESTED_MODELS } from './suggested-models';
 
 /**
  * Measured peak of one full-fine-tune DPO step's forward + backward on the cpu backend, with
@@ -139,6 +140,30 @@ describe('estimateTrainingMemory', () => {
     expect(full.referenceBytes).toBe(full.weightBytes);
     const sft = estimateTrainingMemory({ ...base, stage: 'sft' });
     expect(sft.logitsBytes).toBe(full.logitsBytes / 2);
+  });
+
+  it("counts a packed LoRA base at 2 bytes per matrix parameter: Qwen2.5-0.5B's base in about 1 GB instead of 2", () => {
+    const qwen = SUGGESTED_MODELS.find((m) => m.repo === 'Qwen/Qwen2.5-0.5B-Instruct')!;
+    const input: MemoryEstimateInput = {
+      config: qwen.config,
+      lora: { rank: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'] },
+      batchSize: 1,
+      maxLength: 64,
+      stage: 'dpo',
+      referenceCopy: false,
+      optimizerSlots: 2,
+      fusedLogProbs: true,
+    };
+    const float32 = estimateTrainingMemory(input);
+    const packed = estimateTrainingMemory({ ...input, packedBase: true });
+    const GB = 1e9;
+    console.log(`Qwen2.5-0.5B LoRA weights: float32 ${(float32.weightBytes / GB).toFixed(3)} GB, packed ${(packed.weightBytes / GB).toFixed(3)} GB`);
+    expect(float32.weightBytes / GB).toBeGreaterThan(1.9);
+    expect(packed.weightBytes / GB).toBeGreaterThan(0.95);
+    expect(packed.weightBytes / GB).toBeLessThan(1.05);
+    expect(float32.totalBytes - packed.totalBytes).toBe(float32.weightBytes - packed.weightBytes);
+    // Without LoRA every weight trains: nothing is packed.
+    expect(estimateTrainingMemory({ ...input, lora: undefined, packedBase: true }).weightBytes).toBe(estimateTrainingMemory({ ...input, lora: undefined }).weightBytes);
   });
 });
 

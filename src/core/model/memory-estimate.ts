@@ -10,6 +10,7 @@ import { countParameters, familyOf, type ModelConfig } from './causal-lm';
 import { countLoraParameters, loraTargetModules, type LoraConfig } from './lora';
 import { formatBytes } from '../format-bytes';
 import type { Stage } from '../train/settings';
+import { packedBaseBytes } from '../ops/packed-weights';
 
 export interface MemoryEstimateInput {
   config: ModelConfig;
@@ -32,6 +33,11 @@ export interface MemoryEstimateInput {
   fusedAttention?: boolean;
   /** WPO (use_weighting): log Σ p² over the vocabulary, one row at a time (wpo-weights.ts). */
   useWeighting?: boolean;
+  /**
+   * LoRA's frozen base packed two 16-bit values to a word (a BF16/F16 checkpoint on a backend
+   * with the packed kernels): 2 bytes per base matrix parameter instead of 4. Ignored without LoRA.
+   */
+  packedBase?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -91,7 +97,10 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   const adapterParams = lora ? countLoraParameters(config, lora) : 0;
   const trainable = lora ? adapterParams : baseParams;
 
-  const weightBytes = F32 * (baseParams + adapterParams);
+  const family = familyOf(config);
+  const packed = lora !== undefined && input.packedBase === true;
+  const baseBytes = packed ? packedBaseBytes(family.parameterShapes(config), family.projectionLayout) : F32 * baseParams;
+  const weightBytes = baseBytes + F32 * adapterParams;
   const referenceBytes = input.referenceCopy && !lora ? F32 * baseParams : 0;
   const gradientBytes = F32 * trainable;
   const optimizerBytes = F32 * trainable * input.optimizerSlots;
@@ -101,7 +110,6 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   const loraFloats = lora
     ? loraTargetModules(config, lora).reduce((sum, m) => sum + 2 * m.inFeatures + lora.rank + 3 * m.outFeatures, 0) / config.nLayer
     : 0;
-  const family = familyOf(config);
   const attentionFloats = input.fusedAttention
     ? FUSED_ATTENTION_FLOATS_PER_ROW_HEAD_TOKEN * rows * config.nHead * T
     : ATTENTION_COPIES * rows * config.nHead * T * T;
@@ -116,7 +124,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
     [F32 * tokens * V, `logits ${shape([rows, T, V])}`],
     [input.fusedAttention ? 0 : F32 * rows * config.nHead * T * T, `attention scores ${shape([rows, config.nHead, T, T])}`],
     [F32 * tokens * family.mlpWidth(config), `MLP hidden ${shape([rows, T, family.mlpWidth(config)])}`],
-    [F32 * V * d, `token embedding ${shape([V, d])}`],
+    [(packed ? 2 : F32) * V * d, `token embedding ${shape([V, d])}`],
   ];
   const [largestTensorBytes, largestTensor] = candidates.reduce((a, b) => (b[0] > a[0] ? b : a));
   return {

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../model/causal-lm';
 import type { ForwardOptions, NamedWeights } from '../model/forward-options';
-import { uploadWeights, type HostWeights } from '../model/gpt-weights';
+import type { HostWeights } from '../model/gpt-weights';
+import { packedOpsPath } from '../ops/packed-linear';
+import { readWeightHost, uploadFrozenWeights } from '../ops/packed-weights';
 import { familyOf } from '../model/causal-lm';
 import { disposeMergedWeights, initLoraWeights, loraScale, mergedDeviceWeights, mergeLoraWeights, type LoraConfig } from '../model/lora';
 import { SeededRandom } from '../random';
@@ -30,7 +32,8 @@ export class TrainableWeights {
     adapters?: HostWeights,
   ) {
     this.layout = familyOf(config).projectionLayout;
-    this.base = lora ? uploadWeights(initial) : null;
+    // A BF16/F16 base is packed two values to a word where the backend has the packed kernels.
+    this.base = lora ? uploadFrozenWeights(initial, { pack: packedOpsPath() === 'fused', layout: this.layout }) : null;
     const trainable = lora ? (adapters ?? initLoraWeights(config, lora, new SeededRandom(seed))) : initial;
     // tidy frees each temporary tensor; the variables outlive it.
     for (const [name, { shape, data }] of trainable) this.variables[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), true));
@@ -79,9 +82,9 @@ export class TrainableWeights {
   }
 }
 
-/** Device tensors read back to the host, by name. */
+/** Device tensors read back to the host, by name (packed weights unpacked bit for bit). */
 export async function readHost(weights: NamedWeights): Promise<HostWeights> {
   const out: HostWeights = new Map();
-  for (const [name, t] of Object.entries(weights)) out.set(name, { shape: t.shape.slice(), data: (await t.data()) as Float32Array });
+  for (const [name, t] of Object.entries(weights)) out.set(name, await readWeightHost(t));
   return out;
 }

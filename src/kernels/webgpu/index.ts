@@ -9,6 +9,7 @@ import { ADAMW_KERNEL_CONFIGS } from './adamw';
 import { ELEMENTWISE_KERNEL_CONFIGS } from './elementwise';
 import { tokenLogProbsConfig, tokenLogProbsGradConfig } from './log-softmax-gather';
 import { NORM_KERNEL_CONFIGS } from './norms';
+import { packedGatherConfig, packedLinearConfig, packedLinearGradConfig, unpackHalfWeightsConfig } from './packed-linear';
 
 const KERNELS = [
   tokenLogProbsConfig,
@@ -18,6 +19,10 @@ const KERNELS = [
   ...NORM_KERNEL_CONFIGS,
   ...ELEMENTWISE_KERNEL_CONFIGS,
   ...ADAMW_KERNEL_CONFIGS,
+  packedLinearConfig,
+  packedLinearGradConfig,
+  packedGatherConfig,
+  unpackHalfWeightsConfig,
 ];
 
 /** Registers every custom WebGPU kernel once (a second call does nothing). */

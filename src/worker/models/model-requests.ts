@@ -13,6 +13,7 @@ import { trlExportFiles } from '../../core/export/trl-script';
 import { checkMemoryFits, estimateTrainingMemory } from '../../core/model/memory-estimate';
 import { tokenLogProbsPath } from '../../core/dpo/token-logprobs';
 import { causalAttentionPath } from '../../core/ops/attention';
+import { packedOpsPath } from '../../core/ops/packed-linear';
 import { familyOf, isLlamaConfig, type ModelConfig } from '../../core/model/causal-lm';
 import { validateGptConfig } from '../../core/model/config';
 import { validateLlamaConfig } from '../../core/model/llama/config';
@@ -94,7 +95,8 @@ export class ModelRequests {
   /** Bytes a run with these settings needs, and whether that fits (null) or what to shrink. */
   estimateMemory({ settings, budgetBytes, config }: Params<'estimateMemory'>): Result<'estimateMemory'> {
     if (config) checkConfig(config);
-    const estimate = config ? this.estimate({ ...settings, lora: loraRunFor(settings.lora, config) }, config) : this.estimate(settings);
+    // A config comes with the Hub suggestions, all BF16 checkpoints (suggested-models.ts).
+    const estimate = config ? this.estimate({ ...settings, lora: loraRunFor(settings.lora, config) }, config, 'BF16') : this.estimate(settings);
     return { estimate, problem: checkMemoryFits(estimate, { budgetBytes, ...deviceLimits() }) };
   }
 
@@ -104,7 +106,7 @@ export class ModelRequests {
     if (problem) throw new SettingsError('batchSize', problem);
   }
 
-  private estimate(settings: DpoSettings, config: ModelConfig = this.session.modelConfig) {
+  private estimate(settings: DpoSettings, config: ModelConfig = this.session.modelConfig, dtype = this.session.modelDtype) {
     return estimateTrainingMemory({
       config,
       lora: settings.lora ?? undefined,
@@ -117,6 +119,8 @@ export class ModelRequests {
       fusedLogProbs: tokenLogProbsPath() === 'fused',
       fusedAttention: causalAttentionPath() === 'fused',
       useWeighting: settings.useWeighting,
+      // TrainableWeights packs a LoRA base of a 16-bit checkpoint where the packed kernels exist.
+      packedBase: dtype !== 'F32' && packedOpsPath() === 'fused',
     });
   }
 

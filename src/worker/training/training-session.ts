@@ -59,6 +59,11 @@ export class TrainingSession {
     return this.model.config;
   }
 
+  /** How the current model's checkpoint stores its weights (F32 for a built-in model). */
+  get modelDtype() {
+    return this.model.hfSource?.dtype ?? 'F32';
+  }
+
   get isRunning(): boolean {
     return this.running !== null;
   }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; the training path needs them everywhere core runs.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { embedTokens } from '../embedding';
+import { linearWeight } from '../../ops/packed-linear';
 import { loraDelta, type ForwardOptions, type LoraForward, type NamedWeights } from '../forward-options';
 import { causalAttention } from '../../ops/attention';
 import type { LlamaConfig } from './config';
@@ -24,7 +25,7 @@ export { rmsNorm } from '../../ops/rms-norm';
 export function linear(x: tf.Tensor2D, w: NamedWeights, module: string, lora?: LoraForward): tf.Tensor2D {
   const weight = w[`${module}.weight`] as tf.Tensor2D;
   const bias = w[`${module}.bias`];
-  let y: tf.Tensor2D = tf.matMul(x, weight, false, true);
+  let y: tf.Tensor2D = linearWeight(x, weight); // a LoRA base may be packed 16-bit
   if (bias) y = tf.add(y, bias);
   const delta = loraDelta(x, w, module, lora);
   return delta ? tf.add(y, delta) : y;
@@ -74,7 +75,7 @@ export function groupedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D,
 /** The LM head: lm_head.weight, or the token embedding when tied. h: [N, d] → [N, V] */
 export function lmHead(h: tf.Tensor2D, w: NamedWeights, c: LlamaConfig): tf.Tensor2D {
   const head = (c.tieWordEmbeddings ? w['model.embed_tokens.weight'] : w['lm_head.weight']) as tf.Tensor2D;
-  return tf.matMul(h, head, false, true);
+  return linearWeight(h, head);
 }
 
 /**
