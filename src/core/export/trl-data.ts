@@ -6,7 +6,7 @@
 import type { Message } from '../data/conversation';
 import type { PreferencePair } from '../data/preference-pairs';
 
-/** One unpaired (KTO) row in TRL's schema: a completion and whether it is desirable. */
+/** One unpaired (KTO) row in TRL's schema: a completion and whether it is desirable (the data module's UnpairedExample). */
 export interface UnpairedRow {
   prompt: string;
   completion: string;
@@ -31,13 +31,6 @@ export function unpairedJsonl(rows: readonly UnpairedRow[]): string {
     .join('');
 }
 
-/**
- * Pairs as unpaired rows, labelled as TRL's unpair_preference_dataset labels them (chosen:
- * true, rejected: false); each pair's two rows stay side by side (TRL groups them per map batch).
- */
-export function unpairPairs(pairs: readonly PreferencePair[]): UnpairedRow[] {
-  return pairs.flatMap(({ prompt, chosen, rejected, conversation }) => [
-    { prompt, completion: chosen, label: true, ...(conversation && { conversation: { prompt: conversation.prompt, completion: conversation.chosen } }) },
-    { prompt, completion: rejected, label: false, ...(conversation && { conversation: { prompt: conversation.prompt, completion: conversation.rejected } }) },
-  ]);
-}
+// Pairs become unpaired rows through the data module's unpairPairs (chosen: true, rejected: false, as TRL's
+// unpair_preference_dataset labels them), the same helper the KTO trainer uses.
+export { unpairPairs } from '../data/unpaired';

@@ -10,6 +10,7 @@ import { peftAdapterFiles } from '../../core/export/peft-adapter';
 import { modelCard } from '../../core/export/model-card';
 import { baseModelReference, type ModelOrigin } from '../../core/export/base-model';
 import { trlExportFiles } from '../../core/export/trl-script';
+import { unpairPairs } from '../../core/export/trl-data';
 import { checkMemoryFits, estimateTrainingMemory } from '../../core/model/memory-estimate';
 import { tokenLogProbsPath } from '../../core/dpo/token-logprobs';
 import { causalAttentionPath } from '../../core/ops/attention';
@@ -158,6 +159,8 @@ export class ModelRequests {
       conv1d: familyOf(state.config).projectionLayout === 'in_out',
       chatTemplate: state.hf?.chatTemplate,
       pairs: state.dataset.pairs,
+      // KTO trains on the unpaired rows and on every pair unpaired: the script's data holds the same rows.
+      unpaired: settings.stage === 'kto' ? [...state.dataset.unpaired, ...unpairPairs(state.dataset.pairs)] : undefined,
       datasetName: state.dataset.name,
     });
     if (!hubId) {

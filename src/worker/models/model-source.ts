@@ -3,6 +3,7 @@ import type { FloatDtype } from '../../core/io/safetensors';
 import type { HostWeights } from '../../core/model/gpt-weights';
 import type { LoraConfig } from '../../core/model/lora';
 import type { PreferencePair } from '../../core/data/preference-pairs';
+import type { UnpairedExample } from '../../core/data/unpaired';
 import type { ModelInfo } from '../../protocol/messages';
 import type { ModelOrigin } from '../../core/export/base-model';
 
@@ -29,6 +30,7 @@ export interface ExportState {
   model: ModelInfo;
   hf: HfSource | null;
   history: { steps: number[]; values: number[] };
-  dataset: { name: string; pairs: PreferencePair[] };
+  /** The training data: pairs, and the unpaired (thumbs up/down) rows a KTO stage also trains on. */
+  dataset: { name: string; pairs: PreferencePair[]; unpaired: UnpairedExample[] };
   backend: string;
 }

@@ -241,7 +241,7 @@ export class TrainingSession {
       model: model.info,
       hf: model.hfSource,
       history: this.history,
-      dataset: { name: this.data.name, pairs: this.data.pairs },
+      dataset: { name: this.data.name, pairs: this.data.pairs, unpaired: this.data.unpaired },
       backend: this.backend.backend,
     };
   }
