@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequenceLogProbs } from '../dpo/logprobs';
+import { setPackFrozenBase } from '../ops/packed-weights';
 import { hfModelSafetensors } from '../export/hf-folder';
 import { loadHfModel } from '../io/hf-model';
 import { readSafetensors } from '../io/safetensors';
@@ -44,8 +45,14 @@ describe.each(TINY_LLAMA_VARIANTS)('%s with a packed LoRA base', (variant) => {
       return sequenceLogProbs(logits, tf.tensor2d(g.labels, [rows, length], 'int32'), tf.tensor2d(g.completion_mask, [rows, length]));
     });
   let kernels: ReturnType<typeof registerPackedCpuKernels>;
-  beforeAll(() => (kernels = registerPackedCpuKernels()));
-  afterAll(() => kernels.unregister());
+  beforeAll(() => {
+    kernels = registerPackedCpuKernels();
+    setPackFrozenBase(true);
+  });
+  afterAll(() => {
+    kernels.unregister();
+    setPackFrozenBase(false);
+  });
 
   it('packs every matrix at half the bytes and keeps norms and adapters float32', () => {
     const before = tf.memory().numBytes;
@@ -115,8 +122,14 @@ describe("GPT-2 with a packed LoRA base (Conv1D weights packed transposed)", () 
   const logits = (weights: NamedWeights, options?: ForwardOptions) =>
     tf.tidy(() => modelForward(weights, config, tf.tensor2d(ids, [2, 6], 'int32'), causalMask(6), options));
   let kernels: ReturnType<typeof registerPackedCpuKernels>;
-  beforeAll(() => (kernels = registerPackedCpuKernels()));
-  afterAll(() => kernels.unregister());
+  beforeAll(() => {
+    kernels = registerPackedCpuKernels();
+    setPackFrozenBase(true);
+  });
+  afterAll(() => {
+    kernels.unregister();
+    setPackFrozenBase(false);
+  });
 
   it('gives the float32 base forward and gradients, and reads back every weight bit for bit', async () => {
     // Adapters with B ≠ 0, so the LoRA terms count.
