@@ -70,11 +70,14 @@ test('fused norm, RoPE, SwiGLU, GELU and AdamW kernels on WebGPU match the porta
 interface StepRun {
   model: string;
   kernels_per_step: number;
+  kernels_per_step_portable: number;
   kernel_counts: Record<string, number>;
 }
 
-async function benchRuns(page: Page, portableOps: boolean): Promise<StepRun[]> {
-  const options = { warmup: 0, measure: 1, block: 1, growthSteps: 0, shaderWarmUp: false, portableOps };
+async function benchRuns(page: Page): Promise<StepRun[]> {
+  // One bench run: each case's step is profiled with the kernels and again with withPortableOps
+  // (kernels_per_step_portable); no attention sweep, which has its own spec.
+  const options = { warmup: 0, measure: 1, block: 1, growthSteps: 0, shaderWarmUp: false, attentionLengths: [] };
   await page.goto(`/?view=studio&backend=webgpu&bench=${encodeURIComponent(JSON.stringify({ models: ['tiny', 'tiny-llama'], options }))}`);
   await expect(page.getByTestId('backend')).toContainText('webgpu');
   const text = await page.getByTestId('bench-result').textContent({ timeout: 10 * 60_000 });
@@ -82,15 +85,12 @@ async function benchRuns(page: Page, portableOps: boolean): Promise<StepRun[]> {
 }
 
 test("the app's worker trains GPT-2 and Llama-family steps on these kernels, with fewer kernels per step", async ({ page }) => {
-  const fused = await benchRuns(page, false);
-  const portable = await benchRuns(page, true);
+  const runs = await benchRuns(page);
   const ours = (run: StepRun) => Object.fromEntries(Object.entries(run.kernel_counts).filter(([k]) => OURS.includes(k)));
-  console.log(JSON.stringify(fused.map((r, i) => ({ model: r.model, portable: portable[i].kernels_per_step, fused: r.kernels_per_step, ours: ours(r) }))));
-  const [gpt2, llama] = fused.map((r) => Object.keys(ours(r)).sort());
+  console.log(JSON.stringify(runs.map((r) => ({ model: r.model, portable: r.kernels_per_step_portable, fused: r.kernels_per_step, ours: ours(r) }))));
+  const [gpt2, llama] = runs.map((r) => Object.keys(ours(r)).sort());
   expect(gpt2).toEqual(['AdamWUpdate', 'GeluTanh', 'GeluTanhGrad', 'LayerNorm', 'LayerNormGrad']);
   expect(llama).toEqual(['AdamWUpdate', 'RmsNorm', 'RmsNormGrad', 'Rotary', 'RotaryGrad', 'SwiGlu', 'SwiGluGrad']);
-  for (const [i, run] of portable.entries()) {
-    expect(Object.keys(ours(run)), run.model).toEqual([]);
-    expect(fused[i].kernels_per_step, run.model).toBeLessThan(run.kernels_per_step);
-  }
+  // The issue's target: at most half the portable path's kernels per DPO step.
+  for (const run of runs) expect(run.kernels_per_step, run.model).toBeLessThanOrEqual(run.kernels_per_step_portable / 2);
 });
