@@ -6,5 +6,8 @@ export default defineConfig({
     setupFiles: ['./vitest.setup.ts'],
     environment: 'node',
     testTimeout: 60_000,
+    // Both cores: TF.js's cpu backend is single-threaded, so two test files run side by side
+    // without slowing each other (the default leaves one core idle on a 2-core machine).
+    maxWorkers: 2,
   },
 });
