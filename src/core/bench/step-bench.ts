@@ -30,8 +30,6 @@ export interface BenchOptions {
   firstStep?: FirstStepBenchRequest;
   /** Compile the step's shaders ahead of the first step, as the app does (WebGPU); default on. */
   shaderWarmUp?: boolean;
-  /** Run every fused op on its portable TF.js path (withPortableOps), to compare with the kernels. */
-  portableOps?: boolean;
   /** Lengths of the attention memory measurement (default 256, 512, 1,024; empty: none). */
   attentionLengths?: number[];
 }
@@ -169,7 +167,6 @@ async function started(c: BenchCase, stage: Stage, cached: boolean): Promise<Tra
  * `now` is the caller's clock (performance.now in browsers and Node).
  */
 export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number, warmUp?: ShaderWarmUp): Promise<StepBenchRun> {
-  if (o.portableOps) return withPortableOps(() => benchCase(c, { ...o, portableOps: false }, now, warmUp));
   const dpo = await started(c, 'dpo', true);
   const others: Trainer[] = [];
   try {
