@@ -264,7 +264,7 @@ export async function benchCase(c: BenchCase, o: BenchOptions, now: () => number
       step_peak_bytes: dpoProfile.peakBytes,
       estimated_bytes: estimatedBytes(c),
       kernels_per_step,
-      step_kernel_names: [...new Set(dpoProfile.names)].sort(),
+      step_kernel_names: Object.keys(kernel_counts).sort(),
       kernel_counts,
       kernels_per_step_portable: portableProfile.kernels,
       step_peak_bytes_portable: portableProfile.peakBytes,
