@@ -67,24 +67,6 @@ export async function readWeightHost(t: tf.Tensor): Promise<HostTensor> {
   return { shape: [...info.shape], data: info.transposed ? transpose(data, out, inFeatures) : data };
 }
 
-/**
- * Packing a run's LoRA base (given the kernels) is off in the app for now. The packed ops
- * and kernels match float32 exactly (e2e/packed-weights.spec.ts), but a LoRA DPO step of the
- * tiny Qwen3 folder (151,936-token head) through the app's worker did not finish on SwiftShader
- * in the e2e run, so the app keeps float32 bases until that is understood.
- */
-let packFrozenBase = false;
-
-/** Whether runs pack a 16-bit LoRA base where the packed kernels exist. */
-export function packsFrozenBase(): boolean {
-  return packFrozenBase;
-}
-
-/** Turns base packing on or off for the runs started after (the op-level tests turn it on). */
-export function setPackFrozenBase(on: boolean): void {
-  packFrozenBase = on;
-}
-
 export interface FrozenUploadOptions {
   /** Pack where the packed ops have kernels on the active backend (packedOpsPath() === 'fused'). */
   pack: boolean;

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequenceLogProbs } from '../dpo/logprobs';
-import { setPackFrozenBase } from '../ops/packed-weights';
 import { hfModelSafetensors } from '../export/hf-folder';
 import { loadHfModel } from '../io/hf-model';
 import { readSafetensors } from '../io/safetensors';
@@ -47,11 +46,9 @@ describe.each(TINY_LLAMA_VARIANTS)('%s with a packed LoRA base', (variant) => {
   let kernels: ReturnType<typeof registerPackedCpuKernels>;
   beforeAll(() => {
     kernels = registerPackedCpuKernels();
-    setPackFrozenBase(true);
   });
   afterAll(() => {
     kernels.unregister();
-    setPackFrozenBase(false);
   });
 
   it('packs every matrix at half the bytes and keeps norms and adapters float32', () => {
@@ -124,11 +121,9 @@ describe("GPT-2 with a packed LoRA base (Conv1D weights packed transposed)", () 
   let kernels: ReturnType<typeof registerPackedCpuKernels>;
   beforeAll(() => {
     kernels = registerPackedCpuKernels();
-    setPackFrozenBase(true);
   });
   afterAll(() => {
     kernels.unregister();
-    setPackFrozenBase(false);
   });
 
   it('gives the float32 base forward and gradients, and reads back every weight bit for bit', async () => {

@@ -3,7 +3,7 @@ import type { ModelConfig } from '../model/causal-lm';
 import type { ForwardOptions, NamedWeights } from '../model/forward-options';
 import type { HostWeights } from '../model/gpt-weights';
 import { packedOpsPath } from '../ops/packed-linear';
-import { packsFrozenBase, readWeightHost, uploadFrozenWeights } from '../ops/packed-weights';
+import { readWeightHost, uploadFrozenWeights } from '../ops/packed-weights';
 import { familyOf } from '../model/causal-lm';
 import { disposeMergedWeights, initLoraWeights, loraScale, mergedDeviceWeights, mergeLoraWeights, type LoraConfig } from '../model/lora';
 import { SeededRandom } from '../random';
@@ -32,8 +32,8 @@ export class TrainableWeights {
     adapters?: HostWeights,
   ) {
     this.layout = familyOf(config).projectionLayout;
-    // A BF16/F16 base is packed two values to a word where the backend has the packed kernels (and packsFrozenBase() allows).
-    this.base = lora ? uploadFrozenWeights(initial, { pack: packsFrozenBase() && packedOpsPath() === 'fused', layout: this.layout }) : null;
+    // A BF16/F16 base is packed two values to a word where the backend has the packed kernels.
+    this.base = lora ? uploadFrozenWeights(initial, { pack: packedOpsPath() === 'fused', layout: this.layout }) : null;
     const trainable = lora ? (adapters ?? initLoraWeights(config, lora, new SeededRandom(seed))) : initial;
     // tidy frees each temporary tensor; the variables outlive it.
     for (const [name, { shape, data }] of trainable) this.variables[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), true));

@@ -3,7 +3,6 @@ import { refreshMemoryEstimate } from '../../client/model-actions';
 import { useStore } from '../../state/store';
 import { formatBytes } from '../../core/format-bytes';
 
-
 /** What the current settings need in memory, shown before Train; a run that cannot fit is refused. */
 export function MemoryEstimate() {
   const settings = useStore((s) => s.settings);
@@ -16,7 +15,8 @@ export function MemoryEstimate() {
   if (!memory) return null;
   const e = memory.estimate;
   const parts: [string, number][] = [
-    ['weights', e.weightBytes],
+    // A LoRA base on WebGPU from a BF16/F16 checkpoint stays 16-bit on the device (packed-weights.ts).
+    [e.input.lora && e.input.packedBase ? 'weights (16-bit base)' : 'weights', e.weightBytes],
     ['reference copy', e.referenceBytes],
     ['gradients', e.gradientBytes],
     ['optimizer state', e.optimizerBytes],

@@ -15,7 +15,6 @@ import { checkMemoryFits, estimateTrainingMemory } from '../../core/model/memory
 import { tokenLogProbsPath } from '../../core/dpo/token-logprobs';
 import { causalAttentionPath } from '../../core/ops/attention';
 import { packedOpsPath } from '../../core/ops/packed-linear';
-import { packsFrozenBase } from '../../core/ops/packed-weights';
 import { familyOf, isLlamaConfig, type ModelConfig } from '../../core/model/causal-lm';
 import { validateGptConfig } from '../../core/model/config';
 import { validateLlamaConfig } from '../../core/model/llama/config';
@@ -122,7 +121,7 @@ export class ModelRequests {
       fusedAttention: causalAttentionPath() === 'fused',
       useWeighting: settings.useWeighting,
       // TrainableWeights packs a LoRA base of a 16-bit checkpoint where the packed kernels exist.
-      packedBase: packsFrozenBase() && dtype !== 'F32' && packedOpsPath() === 'fused',
+      packedBase: dtype !== 'F32' && packedOpsPath() === 'fused',
     });
   }
 
