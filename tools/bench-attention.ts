@@ -1,13 +1,18 @@
 // `npm run bench -- --attention [--models gpt2-small,smollm2-lora,qwen2.5-0.5b-lora] [--node cpu]
-//  [--attention-lengths 256,512,1024] [--out docs/bench-attention.json]`: one causal attention
+//  [--browser webgpu] [--attention-lengths 256,512,1024] [--out docs/bench-attention.json]`: one causal attention
 // forward + backward at B = 1 with each case's heads and head size, peak bytes with the
 // backend's kernels and with the portable ops, without training the whole model (the step
 // bench reports the same per case, but a step of these shapes takes minutes on a CPU).
-import { BENCH_CASES } from '../src/core/bench/step-bench';
-import { attentionShape, benchAttention, type AttentionPeak, type AttentionShape } from '../src/core/bench/attention-bench';
+import { BENCH_CASES, QUICK_BENCH } from '../src/core/bench/step-bench';
+import { benchAttentionRun, type AttentionBenchRun } from '../src/core/bench/attention-bench';
 import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
 
-export type AttentionRow = AttentionShape & { where: string; backend: string; model: string; peaks: AttentionPeak[] };
+import { benchPages, pageRows } from './bench-page';
+
+export type AttentionRow = AttentionBenchRun & { where: string; note?: string };
+
+/** Not the other benches' ports. */
+const PORT = 4184;
 
 export async function attentionNode(backends: string[], models: string[], lengths: number[]): Promise<AttentionRow[]> {
   const rows: AttentionRow[] = [];
@@ -15,11 +20,17 @@ export async function attentionNode(backends: string[], models: string[], length
     const used = await useNodeBackend(backend as NodeBackend, (line) => process.stderr.write(line));
     for (const model of models) {
       process.stderr.write(`node ${used}: attention of ${model} at T = ${lengths.join(', ')}…\n`);
-      const c = BENCH_CASES[model];
-      rows.push({ where: 'node', backend: used, model: c.model, ...attentionShape(c), peaks: await benchAttention(c, lengths) });
+      rows.push({ ...(await benchAttentionRun(BENCH_CASES[model], lengths)), where: 'node' });
     }
   }
   return rows;
+}
+
+/** The app's worker in Chromium: one page per backend and model (its WebGPU has the fused attention kernels). */
+export async function attentionBrowser(backends: string[], models: string[], lengths: number[]): Promise<AttentionRow[]> {
+  const options = { ...QUICK_BENCH, attentionOnly: true, attentionLengths: lengths };
+  const jobs = backends.flatMap((backend) => models.map((model) => ({ label: `attention of ${model} at T = ${lengths.join(', ')}`, backend, models: [model], options })));
+  return pageRows(await benchPages<AttentionBenchRun>(PORT, jobs));
 }
 
 export function attentionRowsTable(rows: AttentionRow[]): string {

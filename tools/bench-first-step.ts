@@ -4,12 +4,10 @@
 // run: Node on the CLI's backends, and headless Chromium driving the app's worker (?bench=)
 // — its WebGPU is SwiftShader on the CPU here, which says nothing about GPU speed. The sizes
 // must give the same time: the first step computes its own batch's reference, not the dataset's.
-import { execFileSync, spawn } from 'node:child_process';
-import { chromium } from '@playwright/test';
 import { BENCH_CASES, QUICK_BENCH } from '../src/core/bench/step-bench';
 import { benchFirstStep, type FirstStepBenchRun } from '../src/core/bench/first-step-bench';
 import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
-import { CHROMIUM_LAUNCH } from './chromium-launch';
+import { benchPages, pageRows } from './bench-page';
 
 /** Not the step bench's nor the charts bench's port. */
 const PORT = 4183;
@@ -34,36 +32,12 @@ export async function firstStepNode(backends: string[], models: string[], pairs:
 
 /** One fresh page (a fresh worker, no compiled shader) per backend, model and size. */
 export async function firstStepBrowser(backends: string[], models: string[], pairs: number[]): Promise<FirstStepRow[]> {
-  if (backends.length === 0) return [];
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], {
-    stdio: 'ignore',
-    detached: true,
-  });
-  const rows: FirstStepRow[] = [];
-  const browser = await chromium.launch(CHROMIUM_LAUNCH);
-  try {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    for (const backend of backends)
-      for (const model of models)
-        for (const size of pairs) {
-          process.stderr.write(`chromium ${backend}: first step of ${model} at ${size} pairs…\n`);
-          const page = await browser.newPage();
-          const bench = encodeURIComponent(JSON.stringify({ models: [model], options: { ...QUICK_BENCH, firstStep: { pairs: [size] } } }));
-          await page.goto(`http://127.0.0.1:${PORT}/?view=studio&backend=${backend}&bench=${bench}`);
-          const text = await page.getByTestId('bench-result').textContent({ timeout: 30 * 60_000 });
-          const badge = (await page.getByTestId('backend').textContent()) ?? '';
-          const result = JSON.parse(text ?? '{}') as { runs?: FirstStepBenchRun[]; error?: string };
-          if (!result.runs) process.stderr.write(`chromium ${backend}: ${result.error}\n`);
-          const note = /swiftshader/i.test(badge) && backend === 'webgpu' ? 'software WebGPU (SwiftShader on the CPU), not GPU speed' : undefined;
-          for (const run of result.runs ?? []) rows.push({ ...run, where: 'chromium', ...(note ? { note } : {}) });
-          await page.close();
-        }
-  } finally {
-    await browser.close();
-    if (server.pid) process.kill(-server.pid);
-  }
-  return rows;
+  const jobs = backends.flatMap((backend) =>
+    models.flatMap((model) =>
+      pairs.map((size) => ({ label: `first step of ${model} at ${size} pairs`, backend, models: [model], options: { ...QUICK_BENCH, firstStep: { pairs: [size] } } })),
+    ),
+  );
+  return pageRows(await benchPages<FirstStepBenchRun>(PORT, jobs));
 }
 
 /** One line per backend and model, a column per dataset size. */

@@ -2,7 +2,7 @@
 //  [--node wasm,cpu] [--no-torch] [--steps N] [--warmup N] [--growth N] [--browser-models tiny]
 //  [--smoothness wasm,webgpu] [--smoothness-steps N] [--logprobs [--logprobs-shape 2,16,50257]]
 //  [--charts [N] [--charts-baseline <git ref>]] [--first-step [--first-step-pairs 40,3000]]
-//  [--attention [--attention-lengths 256,512,1024]]`:
+//  [--attention [--attention-lengths 256,512,1024]] [--packed [--packed-shape 192,151936,16]]`:
 // fixed DPO and SFT steps, side by side in one
 // run, on every backend it can get — headless Chromium driving the app's own worker (?bench=),
 // Node (the CLI's backends), and PyTorch on the CPU as the anchor — printed as a table and
@@ -10,7 +10,8 @@
 // `--logprobs` instead measures the peak memory of sequence log-probs (forward + backward) with
 // the pre-fusion log-softmax × one-hot, the portable token log-probs and the fused kernel.
 // `--first-step` instead times "start" to the first step's metrics at each dataset size (see
-// bench-first-step.ts), `--attention` the attention's peak memory alone (bench-attention.ts).
+// bench-first-step.ts), `--attention` the attention's peak memory alone (bench-attention.ts),
+// `--packed` a packed 16-bit matmul against float32 (bench-packed-linear.ts).
 // `--charts` instead feeds N metric rows (default 10,000) into the studio's live charts (see
 // bench-charts.ts).
 import { execFileSync, spawn } from 'node:child_process';
@@ -33,7 +34,9 @@ import { CHROMIUM_LAUNCH } from './chromium-launch';
 import { BACKEND_NAMES } from '../src/protocol/messages';
 import { chartsBench, chartsTable, checkObserver } from './bench-charts';
 import { firstStepBrowser, firstStepNode, firstStepTable } from './bench-first-step';
-import { attentionNode, attentionRowsTable } from './bench-attention';
+import { attentionBrowser, attentionNode, attentionRowsTable } from './bench-attention';
+import { packedLinearMain } from './bench-packed-linear';
+import { benchPages, pageRows } from './bench-page';
 
 type Row = StepBenchRun & { where: string; note?: string };
 
@@ -54,44 +57,10 @@ async function nodeRuns(backends: string[], models: string[], options: BenchOpti
 }
 
 async function browserRuns(backends: string[], models: string[], options: BenchOptions): Promise<{ rows: Row[]; adapter: string }> {
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], {
-    stdio: 'ignore',
-    detached: true,
-  });
-  const rows: Row[] = [];
-  let adapter = '';
-  const browser = await chromium.launch(CHROMIUM_LAUNCH);
-  try {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    // One page per backend and model: a fresh worker each time, and progress as each finishes.
-    for (const backend of backends)
-      for (const model of models) {
-        process.stderr.write(`chromium ${backend}: ${model}…\n`);
-        const page = await browser.newPage();
-        const bench = encodeURIComponent(JSON.stringify({ models: [model], options }));
-        await page.goto(`http://127.0.0.1:${PORT}/?view=studio&backend=${backend}&bench=${bench}`);
-        const text = await page.getByTestId('bench-result').textContent({ timeout: 30 * 60_000 });
-        const badge = (await page.getByTestId('backend').textContent()) ?? '';
-        const result = JSON.parse(text ?? '{}') as { runs?: StepBenchRun[]; error?: string };
-        if (!result.runs) process.stderr.write(`chromium ${backend}: ${result.error}\n`);
-        const software = /swiftshader/i.test(badge);
-        if (backend === 'webgpu') adapter = badge;
-        for (const run of result.runs ?? []) {
-          rows.push({
-            ...run,
-            where: 'chromium',
-            ...(software && backend === 'webgpu' ? { note: 'software WebGPU (SwiftShader on the CPU), not GPU speed' } : {}),
-          });
-          process.stderr.write(`  ${JSON.stringify(rows.at(-1))}\n`);
-        }
-        await page.close();
-      }
-  } finally {
-    await browser.close();
-    if (server.pid) process.kill(-server.pid);
-  }
-  return { rows, adapter };
+  // One page per backend and model: a fresh worker each time, and progress as each finishes.
+  const jobs = backends.flatMap((backend) => models.map((model) => ({ label: model, backend, models: [model], options })));
+  const results = await benchPages<StepBenchRun>(PORT, jobs);
+  return { rows: pageRows(results), adapter: results.find((r) => r.job.backend === 'webgpu')?.badge ?? '' };
 }
 
 /**
@@ -205,36 +174,16 @@ const LOGPROBS_VARIANTS: LogProbsVariant[] = ['naive', 'portable', 'fused'];
 
 /** Each variant in a fresh page (a fresh worker), so the GPU pool's growth is that variant's own. */
 async function logProbsBrowser(backends: string[], shape: number[]): Promise<LogProbsRow[]> {
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], {
-    stdio: 'ignore',
-    detached: true,
-  });
-  const rows: LogProbsRow[] = [];
-  const browser = await chromium.launch(CHROMIUM_LAUNCH);
-  try {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    for (const backend of backends)
-      for (const variant of LOGPROBS_VARIANTS) {
-        process.stderr.write(`chromium ${backend}: log-probs ${variant} ${shape.join('×')}…\n`);
-        const page = await browser.newPage();
-        const [r, t, v] = shape;
-        const options = { ...QUICK_BENCH, logprobs: { rows: r, length: t, vocab: v, variants: [variant] } };
-        const bench = encodeURIComponent(JSON.stringify({ models: [], options }));
-        await page.goto(`http://127.0.0.1:${PORT}/?view=studio&backend=${backend}&bench=${bench}`);
-        const text = await page.getByTestId('bench-result').textContent({ timeout: 30 * 60_000 });
-        const badge = (await page.getByTestId('backend').textContent()) ?? '';
-        const result = JSON.parse(text ?? '{}') as { runs?: LogProbsBenchRun[]; error?: string };
-        if (!result.runs) process.stderr.write(`chromium ${backend}: ${result.error}\n`);
-        const note = /swiftshader/i.test(badge) && backend === 'webgpu' ? 'software WebGPU (SwiftShader on the CPU): bytes hold, ms do not' : undefined;
-        for (const run of result.runs ?? []) rows.push({ ...run, where: 'chromium', ...(note ? { note } : {}) });
-        await page.close();
-      }
-  } finally {
-    await browser.close();
-    if (server.pid) process.kill(-server.pid);
-  }
-  return rows;
+  const [rows, length, vocab] = shape;
+  const jobs = backends.flatMap((backend) =>
+    LOGPROBS_VARIANTS.map((variant) => ({
+      label: `log-probs ${variant} ${shape.join('×')}`,
+      backend,
+      models: [],
+      options: { ...QUICK_BENCH, logprobs: { rows, length, vocab, variants: [variant] } },
+    })),
+  );
+  return pageRows(await benchPages<LogProbsBenchRun>(PORT, jobs)).map((r) => (r.note ? { ...r, note: 'software WebGPU (SwiftShader on the CPU): bytes hold, ms do not' } : r));
 }
 
 async function logProbsNode(backends: string[], shape: number[]): Promise<LogProbsRow[]> {
@@ -306,11 +255,11 @@ async function firstStepMain(values: { browser?: string; node?: string; models?:
   process.stdout.write(`${firstStepTable(rows, pairs)}\nmachine: ${JSON.stringify(machine)}\n`);
 }
 
-async function attentionMain(values: { node?: string; models?: string; 'attention-lengths'?: string; out?: string }) {
+async function attentionMain(values: { node?: string; browser?: string; models?: string; 'attention-lengths'?: string; out?: string }) {
   const lengths = list(values['attention-lengths'], ['256', '512', '1024']).map(Number);
   const models = list(values.models, ['gpt2-small', 'smollm2-lora', 'qwen2.5-0.5b-lora']);
   for (const m of models) if (!BENCH_CASES[m]) throw new Error(`--models: unknown "${m}" (one of ${Object.keys(BENCH_CASES).join(', ')})`);
-  const rows = await attentionNode(list(values.node, ['cpu']), models, lengths);
+  const rows = [...(await attentionBrowser(list(values.browser, []), models, lengths)), ...(await attentionNode(list(values.node, ['cpu']), models, lengths))];
   if (values.out) writeFileSync(values.out, JSON.stringify({ lengths, attention: rows }, null, 2) + '\n');
   process.stdout.write(`${attentionRowsTable(rows)}\n`);
 }
@@ -337,10 +286,13 @@ async function main() {
       'first-step': { type: 'boolean' },
       'first-step-pairs': { type: 'string' },
       attention: { type: 'boolean' },
+      packed: { type: 'boolean' },
+      'packed-shape': { type: 'string' },
       'attention-lengths': { type: 'string' },
     },
   });
   if (values.attention) return attentionMain(values);
+  if (values.packed) return packedLinearMain(values);
   if (values['first-step']) return firstStepMain(values);
   if (values.logprobs) return logProbsMain(values);
   if (values.charts) return chartsMain(Number(positionals[0] ?? 10_000), values['charts-baseline'] ?? null, values.out);

@@ -29,6 +29,9 @@ export interface AttentionPeak {
   peak_bytes_portable: number;
 }
 
+/** One case's attention alone (the bench's attentionOnly), as the browser and GPU runs report it. */
+export type AttentionBenchRun = AttentionShape & { kind: 'attention'; backend: string; model: string; peaks: AttentionPeak[] };
+
 export interface AttentionShape {
   heads: number;
   kv_heads: number;
@@ -55,6 +58,18 @@ function measure(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor
   return { peak: peakBytes, path: result.path };
 }
 
+/**
+ * Waits for the device to finish and release what the last measurement disposed: on webgpu a
+ * buffer freed while its commands are queued stays counted as in use until the next submit,
+ * and would make the next measurement's start too high (its peak too low). Reading a result
+ * that a kernel wrote submits the queue and waits for it.
+ */
+async function settle(t: tf.Tensor): Promise<void> {
+  const probe = tf.sum(t);
+  await probe.data();
+  probe.dispose();
+}
+
 /** Attention peaks of case `c` at each length, both ways, on the current backend. */
 export async function benchAttention(c: BenchCase, lengths: readonly number[] = ATTENTION_LENGTHS): Promise<AttentionPeak[]> {
   const shape = attentionShape(c);
@@ -65,13 +80,20 @@ export async function benchAttention(c: BenchCase, lengths: readonly number[] = 
     const v = tf.randomNormal([1, shape.kv_heads, length, shape.head_dim], 0, 1, 'float32', 3) as tf.Tensor4D;
     const mask = causalMask(length);
     try {
-      await v.data(); // uploaded and settled before anything is measured
+      await settle(v); // uploaded and settled before anything is measured
       const unforced = measure(q, k, v, mask, shape);
+      await settle(v);
       const portable = withPortableOps(() => measure(q, k, v, mask, shape));
+      await settle(v);
       peaks.push({ length, path: unforced.path, peak_bytes: unforced.peak, peak_bytes_portable: portable.peak });
     } finally {
       tf.dispose([q, k, v, mask]);
     }
   }
   return peaks;
+}
+
+/** benchAttention as a bench run of its own. */
+export async function benchAttentionRun(c: BenchCase, lengths: readonly number[] = ATTENTION_LENGTHS): Promise<AttentionBenchRun> {
+  return { kind: 'attention', backend: tf.getBackend(), model: c.model, ...attentionShape(c), peaks: await benchAttention(c, lengths) };
 }

@@ -10,9 +10,10 @@ import { causalAttentionPath } from '../ops/attention';
 import { estimateTrainingMemory } from '../model/memory-estimate';
 import type { BenchCase } from './bench-cases';
 import { withBufferPeak, type GpuMemory } from './buffer-peak';
-import { ATTENTION_LENGTHS, attentionShape, benchAttention, type AttentionPeak, type AttentionShape } from './attention-bench';
+import { ATTENTION_LENGTHS, attentionShape, benchAttention, type AttentionBenchRun, type AttentionPeak, type AttentionShape } from './attention-bench';
 import { pathTaken, withPortableOps, type KernelPath } from '../ops/kernel-path';
 import type { FirstStepBenchRequest, FirstStepBenchRun } from './first-step-bench';
+import type { PackedLinearBenchRequest, PackedLinearBenchRun } from './packed-linear-bench';
 
 export { BENCH_CASES, type BenchCase } from './bench-cases';
 
@@ -32,6 +33,10 @@ export interface BenchOptions {
   shaderWarmUp?: boolean;
   /** Lengths of the attention memory measurement (default 256, 512, 1,024; empty: none). */
   attentionLengths?: number[];
+  /** When set, only each model's attention memory at `attentionLengths` runs (attention-bench.ts). */
+  attentionOnly?: boolean;
+  /** When set, the packed 16-bit matmul against float32 runs instead (packed-linear-bench.ts). */
+  packedLinear?: PackedLinearBenchRequest;
 }
 
 /** The caller's shader warm-up (the worker's, on WebGPU): ms spent, or null when nothing was compiled. */
@@ -40,7 +45,7 @@ export type ShaderWarmUp = (rehearse: () => void) => Promise<number | null>;
 export const QUICK_BENCH: BenchOptions = { warmup: 2, measure: 12, block: 4, growthSteps: 100 };
 
 /** A benchmark result: training steps of a model case, the log-prob memory benchmark, or the first step's time. */
-export type BenchRun = StepBenchRun | LogProbsBenchRun | FirstStepBenchRun;
+export type BenchRun = StepBenchRun | LogProbsBenchRun | FirstStepBenchRun | AttentionBenchRun | PackedLinearBenchRun;
 
 export interface StepBenchRun {
   kind?: 'step';
