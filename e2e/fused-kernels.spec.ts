@@ -84,13 +84,18 @@ async function benchRuns(page: Page): Promise<StepRun[]> {
   return (JSON.parse(text ?? '{}') as { runs: StepRun[] }).runs;
 }
 
-test("the app's worker trains GPT-2 and Llama-family steps on these kernels, with fewer kernels per step", async ({ page }) => {
+test("the app's worker trains GPT-2 and Llama-family steps on these kernels and the fused attention, with fewer kernels per step", async ({ page }) => {
   const runs = await benchRuns(page);
   const ours = (run: StepRun) => Object.fromEntries(Object.entries(run.kernel_counts).filter(([k]) => OURS.includes(k)));
   console.log(JSON.stringify(runs.map((r) => ({ model: r.model, portable: r.kernels_per_step_portable, fused: r.kernels_per_step, ours: ours(r) }))));
   const [gpt2, llama] = runs.map((r) => Object.keys(ours(r)).sort());
   expect(gpt2).toEqual(['AdamWUpdate', 'GeluTanh', 'GeluTanhGrad', 'LayerNorm', 'LayerNormGrad']);
   expect(llama).toEqual(['AdamWUpdate', 'RmsNorm', 'RmsNormGrad', 'Rotary', 'RotaryGrad', 'SwiGlu', 'SwiGluGrad']);
+  // Both families' attention runs on the tiled kernels (e2e/fused-attention.spec.ts checks their values): no softmax.
+  for (const run of runs) {
+    expect(Object.keys(run.kernel_counts), run.model).toEqual(expect.arrayContaining(['CausalAttention', 'CausalAttentionGrad']));
+    expect(Object.keys(run.kernel_counts).filter((k) => /Softmax/.test(k)), run.model).toEqual([]);
+  }
   // The issue's target: at most half the portable path's kernels per DPO step.
   for (const run of runs) expect(run.kernels_per_step, run.model).toBeLessThanOrEqual(run.kernels_per_step_portable / 2);
 });
