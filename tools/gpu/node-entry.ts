@@ -2,6 +2,7 @@
 // that the travelling Node runs:
 //   probe-dawn --out FILE                  Dawn's adapter: vendor, architecture, limits, features
 //   webgpu-case NAME --out FILE [--smoke]  one step-benchmark case on TF.js webgpu over Dawn
+//   packed-linear --out FILE [--smoke]     packed 16-bit matmuls against float32 ones, real shapes
 //   exports DIR --root REPO --out FILE     the export folders and the app's logits (cpu backend)
 // Every command writes FILE as {status: "ok", ...} or {status: "failed", reason}; run.sh
 // writes the reason itself when a command dies before it can (a crash, a timeout).
@@ -61,6 +62,27 @@ async function webgpuCase(name: string, smoke: boolean): Promise<Result> {
   return result;
 }
 
+/**
+ * The packed 16-bit base's matmuls against TF.js's float32 matMul on the GPU
+ * (src/core/bench/packed-linear-bench.ts): Qwen2.5-0.5B's head over 512 tokens and its MLP's
+ * up projection over 2,048 (--smoke: one small odd shape, to prove the path).
+ */
+async function packedLinear(smoke: boolean): Promise<Result> {
+  const flags = dawnFlags();
+  const gpu = await installGpu(process.env.DAWN_NODE_DIR, flags);
+  const adapter = await describeAdapter(gpu, flags);
+  const { startWebGpu, watchGpuErrors } = await import('./webgpu-bench');
+  const { benchPackedLinear } = await import('../../src/core/bench/packed-linear-bench');
+  await startWebGpu();
+  const gpuErrors = watchGpuErrors();
+  const shapes = smoke ? [[8, 300, 17]] : [[512, 151936, 896], [2048, 4864, 896]];
+  const runs = [];
+  for (const [rows, outs, inFeatures] of shapes) runs.push(await benchPackedLinear({ rows, outs, inFeatures, repeats: smoke ? 1 : 5 }, () => performance.now()));
+  const result = { adapter: `${adapter.vendor} ${adapter.architecture}`.trim(), software: adapter.software, gpu_errors: gpuErrors.length, runs };
+  if (gpuErrors.length > 0) return { status: 'failed', reason: `${gpuErrors.length} WebGPU errors, the first: ${gpuErrors[0]}`, ...result };
+  return result;
+}
+
 async function exportsCommand(dir: string, root: string): Promise<Result> {
   await tf.setBackend('cpu');
   return { ...(await writeExports(dir, root)) };
@@ -79,8 +101,9 @@ async function main(): Promise<void> {
   try {
     if (command === 'probe-dawn') result = await probeDawn();
     else if (command === 'webgpu-case') result = await webgpuCase(arg, values.smoke ?? false);
+    else if (command === 'packed-linear') result = await packedLinear(values.smoke ?? false);
     else if (command === 'exports') result = await exportsCommand(arg, values.root ?? process.cwd());
-    else throw new Error(`unknown command "${command}" (probe-dawn, webgpu-case, exports)`);
+    else throw new Error(`unknown command "${command}" (probe-dawn, webgpu-case, packed-linear, exports)`);
     result = { status: 'ok', ...result };
   } catch (error) {
     const e = error as Error;

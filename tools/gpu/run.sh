@@ -315,6 +315,12 @@ webgpu_case() { # webgpu_case CASE LIMIT
 # with what is left of the budget.
 is_llama_case() { [[ $1 == smollm2-* || $1 == qwen* ]]; }
 for case in "${WEBGPU_CASES[@]}"; do is_llama_case "$case" || webgpu_case "$case" "$CASE_LIMIT"; done
+# The LoRA base's packed 16-bit matmuls against float32 at Qwen2.5-0.5B's shapes.
+if ((!dawn_ok)); then
+  fail_piece packed-linear "needs a WebGPU adapter: $(reason_of dawn)"
+else
+  piece packed-linear 90 "${NODE_RUN[@]}" packed-linear "${CASE_FLAGS[@]}" --out "$OUT_DIR/packed-linear.json"
+fi
 if ((torch_ok)); then
   piece torch-cpu 90 "$PYTHON" tools/bench/torch_bench.py "$(torch_request cpu none "$TORCH_OPTIONS" "${CPU_CASES[@]}")" --out "$OUT_DIR/torch-cpu.json"
 else

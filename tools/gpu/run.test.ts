@@ -31,6 +31,7 @@ const PIECES = [
   'torch-cuda-fp32',
   'torch-cuda-bf16',
   'webgpu-tiny',
+  'packed-linear',
   'torch-cpu',
 ];
 const NOT_PREPARED = 'not prepared: run tools/gpu/prepare';
@@ -59,7 +60,7 @@ describe('tools/gpu/run.sh without a GPU and without tools/gpu/prepare', () => {
         if (p.status !== 'ok') expect(p.reason, name).toMatch(/\S/);
       }
       expect(piece('node').reason).toContain(NOT_PREPARED);
-      for (const name of ['dawn', 'exports', 'webgpu-tiny'])
+      for (const name of ['dawn', 'exports', 'webgpu-tiny', 'packed-linear'])
         expect(piece(name)).toMatchObject({ status: 'failed', reason: expect.stringContaining(NOT_PREPARED) });
 
       const cpu = piece('torch-cpu');
