@@ -23,12 +23,10 @@ import {
   BENCH_CASES,
   QUICK_BENCH,
   benchCase,
-  benchLogProbs,
   type BenchOptions,
-  type LogProbsBenchRun,
-  type LogProbsVariant,
   type StepBenchRun,
 } from '../src/core/bench/step-bench';
+import { benchLogProbs, type LogProbsBenchRun, type LogProbsVariant } from '../src/core/bench/logprobs-bench';
 import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
 import { CHROMIUM_LAUNCH } from './chromium-launch';
 import { BACKEND_NAMES } from '../src/protocol/messages';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { BENCH_CASES, benchCase, benchLogProbs } from './step-bench';
+import { BENCH_CASES, benchCase } from './step-bench';
+import { benchLogProbs } from './logprobs-bench';
 import { benchFirstStep } from './first-step-bench';
 
 describe('the step benchmark', () => {

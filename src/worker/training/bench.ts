@@ -1,4 +1,5 @@
-import { BENCH_CASES, benchCase, benchLogProbs, type BenchRun } from '../../core/bench/step-bench';
+import { BENCH_CASES, benchCase, type BenchRun } from '../../core/bench/step-bench';
+import { benchLogProbs } from '../../core/bench/logprobs-bench';
 import { benchFirstStep } from '../../core/bench/first-step-bench';
 import { benchAttentionRun } from '../../core/bench/attention-bench';
 import { benchPackedLinear } from '../../core/bench/packed-linear-bench';
