@@ -8,14 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { QUICK_BENCH } from '../src/core/bench/step-bench';
 import { benchPackedLinear, type PackedLinearBenchRun } from '../src/core/bench/packed-linear-bench';
 import { useNodeBackend, type NodeBackend } from '../src/cli/node-backend';
-import { benchPages, pageRows } from './bench-page';
+import { benchPages, listArg as list, pageRows } from './bench-page';
 
 /** Not the other benches' ports. */
 const PORT = 4185;
 
 type Row = PackedLinearBenchRun & { where: string; note?: string };
-
-const list = (text: string | undefined, fallback: string[]) => (text === undefined ? fallback : text.split(',').filter(Boolean));
 
 function table(rows: Row[]): string {
   const header = ['where', 'backend', '[N, M, K]', 'path', 'y = x·Wᵀ ms (float32)', 'dx = dy·W ms (float32)', 'max rel Δ y, dx', 'weight MB (float32)'];

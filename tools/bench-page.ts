@@ -23,7 +23,10 @@ export interface PageResult<R> {
   note?: string;
 }
 
-export const SOFTWARE_WEBGPU = 'software WebGPU (SwiftShader on the CPU), not GPU speed';
+export const SOFTWARE_WEBGPU = 'software WebGPU (SwiftShader on the CPU): bytes and kernel counts hold, ms are not GPU speed';
+
+/** A comma-separated flag as a list; `fallback` when the flag is absent ('' is an empty list). */
+export const listArg = (text: string | undefined, fallback: string[]) => (text === undefined ? fallback : text.split(',').filter(Boolean));
 
 /** Runs each job in its own page on `port`, in order; a failed job reports its error and yields no runs. */
 export async function benchPages<R>(port: number, jobs: PageJob[]): Promise<PageResult<R>[]> {

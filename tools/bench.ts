@@ -34,12 +34,11 @@ import { chartsBench, chartsTable, checkObserver } from './bench-charts';
 import { firstStepBrowser, firstStepNode, firstStepTable } from './bench-first-step';
 import { attentionBrowser, attentionNode, attentionRowsTable } from './bench-attention';
 import { packedLinearMain } from './bench-packed-linear';
-import { benchPages, pageRows } from './bench-page';
+import { benchPages, listArg as list, pageRows } from './bench-page';
 
 type Row = StepBenchRun & { where: string; note?: string };
 
 const PORT = 4181;
-const list = (text: string | undefined, fallback: string[]) => (text === undefined ? fallback : text.split(',').filter(Boolean));
 
 async function nodeRuns(backends: string[], models: string[], options: BenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
@@ -181,7 +180,7 @@ async function logProbsBrowser(backends: string[], shape: number[]): Promise<Log
       options: { ...QUICK_BENCH, logprobs: { rows, length, vocab, variants: [variant] } },
     })),
   );
-  return pageRows(await benchPages<LogProbsBenchRun>(PORT, jobs)).map((r) => (r.note ? { ...r, note: 'software WebGPU (SwiftShader on the CPU): bytes hold, ms do not' } : r));
+  return pageRows(await benchPages<LogProbsBenchRun>(PORT, jobs));
 }
 
 async function logProbsNode(backends: string[], shape: number[]): Promise<LogProbsRow[]> {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { packedLinear, packedOpsPath } from '../ops/packed-linear';
 import { packWeight } from '../ops/packed-weights';
 import type { KernelPath } from '../ops/kernel-path';
+import { median } from './step-bench';
 
 export interface PackedLinearBenchRequest {
   /** N rows of x (B·T tokens), M outputs (the vocabulary for a head), K inputs (the hidden size). */
@@ -51,8 +52,6 @@ function maxRel(got: Float32Array, want: Float32Array): number {
   for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
   return worst;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchPackedLinear(request: PackedLinearBenchRequest, now: () => number): Promise<PackedLinearBenchRun> {
   const { rows: n, outs: m, inFeatures: k } = request;

@@ -137,7 +137,7 @@ export function settingsFor(c: BenchCase, stage: Stage, cached: boolean): DpoSet
   };
 }
 
-const median = (values: number[]) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
+export const median = (values: number[]) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Memory now: tensors, bytes (GPU bytes on webgpu, where TF.js reports them). */
 function memory(): { tensors: number; bytes: number } {

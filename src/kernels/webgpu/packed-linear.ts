@@ -140,13 +140,13 @@ class PackedLinearGradProgram implements WebGPUProgram {
   constructor(
     rows: number,
     inFeatures: number,
-    private readonly chunks: number,
+    chunks: number,
     private readonly format: HalfFormat,
   ) {
     this.outputShape = [chunks, rows * inFeatures];
     const wordBlocks = Math.ceil(Math.ceil(inFeatures / 2) / BLOCK);
     this.dispatch = flatDispatch(Math.ceil(rows / BLOCK) * wordBlocks * chunks);
-    this.shaderKey = `packedLinearGrad_${format}_${chunks}`;
+    this.shaderKey = `packedLinearGrad_${format}`;
   }
 
   getUserCode(): string {
@@ -156,15 +156,16 @@ class PackedLinearGradProgram implements WebGPUProgram {
         let rows = uniforms.dyShape.x;
         let outs = uniforms.dyShape.y;
         let words = uniforms.weightShape.y;
+        let chunks = uniforms.outShape.x;
         let inFeatures = uniforms.outShape.y / rows;
         let wordBlocks = (words + ${BLOCK - 1}) / ${BLOCK};
         let rowBlocks = (rows + ${BLOCK - 1}) / ${BLOCK};
-        if (index >= wordBlocks * rowBlocks * ${this.chunks}) { return; }
+        if (index >= wordBlocks * rowBlocks * chunks) { return; }
         let chunk = index / (wordBlocks * rowBlocks);
         let rest = index % (wordBlocks * rowBlocks);
         let row0 = (rest / wordBlocks) * ${BLOCK};
         let word0 = (rest % wordBlocks) * ${BLOCK};
-        let perChunk = (outs + ${this.chunks - 1}) / ${this.chunks};
+        let perChunk = (outs + chunks - 1) / chunks;
         let mStart = chunk * perChunk;
         let mEnd = min(outs, mStart + perChunk);
         var accLow : array<vec4<f32>, ${BLOCK}>;
